@@ -1,0 +1,110 @@
+/**
+ * The one error table. Every error the gateway reports carries a stable `code`
+ * (match on it, never on the class or the message). Each entry fixes the HTTP
+ * status used on REST, the JSON-RPC code used on MCP, and whether the error may
+ * be shown to a client at all (`wire: false` errors are local: config, startup).
+ *
+ * docs/errors.md lists the same table; test/internals/errors.test.ts keeps the
+ * two in step in both directions.
+ */
+export const ERRORS = {
+  MCPGW_ERR_BAD_JSON: { status: 400, rpc: -32700, wire: true, summary: 'The request body is not valid JSON.' },
+  MCPGW_ERR_BAD_REQUEST: { status: 400, rpc: -32600, wire: true, summary: 'The request is well-formed JSON but not a valid request for this endpoint.' },
+  MCPGW_ERR_BODY_TOO_LARGE: { status: 413, rpc: -32600, wire: true, summary: 'The request body exceeds `maxBodyBytes`.' },
+  MCPGW_ERR_ROUTE_NOT_FOUND: { status: 404, rpc: -32601, wire: true, summary: 'No such HTTP route.' },
+  MCPGW_ERR_METHOD_NOT_ALLOWED: { status: 405, rpc: -32601, wire: true, summary: 'The route exists but not for this HTTP method.' },
+  MCPGW_ERR_UNKNOWN_TOOL: { status: 404, rpc: -32602, wire: true, summary: 'No enabled server offers a tool of that name.' },
+  MCPGW_ERR_UNKNOWN_SERVER: { status: 404, rpc: -32602, wire: true, summary: 'No server has that id.' },
+  MCPGW_ERR_AMBIGUOUS_TOOL: { status: 409, rpc: -32602, wire: true, summary: 'Several servers offer the tool; name one with `server` or `<serverId>__<tool>`.' },
+  MCPGW_ERR_INPUT_REQUIRED: { status: 409, rpc: -32600, wire: true, summary: 'The tool needs input from the client (elicitation, sampling, roots); only the MCP endpoint can carry that.' },
+  MCPGW_ERR_UPSTREAM_REJECTED: { status: 400, rpc: -32602, wire: true, summary: 'The upstream refused the request as invalid (JSON-RPC -32602/-32600); its message is in `data`.' },
+  MCPGW_ERR_UPSTREAM: { status: 502, rpc: -32603, wire: true, summary: 'The upstream answered with a JSON-RPC error.' },
+  MCPGW_ERR_UPSTREAM_CRASHED: { status: 502, rpc: -32603, wire: true, summary: 'The upstream connection or process ended while the call was in flight.' },
+  MCPGW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, rpc: -32603, wire: true, summary: 'The upstream sent something that is not a valid answer.' },
+  MCPGW_ERR_SERVER_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The server is starting, restarting, failed or stopped.' },
+  MCPGW_ERR_QUEUE_FULL: { status: 503, rpc: -32603, wire: true, summary: 'The server is at `maxConcurrency` and its queue (`maxQueue`) is full.' },
+  MCPGW_ERR_SHUTTING_DOWN: { status: 503, rpc: -32603, wire: true, summary: 'The gateway is stopping and takes no new calls.' },
+  MCPGW_ERR_TIMEOUT: { status: 504, rpc: -32603, wire: true, summary: 'The call exceeded the server `timeout`; it was cancelled upstream.' },
+  MCPGW_ERR_CANCELLED: { status: 499, rpc: -32603, wire: true, summary: 'The client went away; the call was cancelled upstream.' },
+  MCPGW_ERR_INTERNAL: { status: 500, rpc: -32603, wire: true, summary: 'A gateway bug; the log has the details.' },
+  MCPGW_ERR_CONFIG: { status: 500, rpc: -32603, wire: false, summary: 'The configuration is invalid; the message lists each field and what is wrong.' },
+  MCPGW_ERR_CONFIG_NOT_FOUND: { status: 500, rpc: -32603, wire: false, summary: 'The configuration file does not exist or cannot be read.' },
+  MCPGW_ERR_UNSUPPORTED_FEATURE: { status: 500, rpc: -32603, wire: false, summary: 'The configuration asks for a feature this version does not provide yet.' },
+  MCPGW_ERR_LISTEN: { status: 500, rpc: -32603, wire: false, summary: 'The HTTP front door could not listen on the configured host and port.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export interface ErrorSpec {
+  /** HTTP status on the REST API. */
+  readonly status: number;
+  /** JSON-RPC error code on the MCP endpoint. */
+  readonly rpc: number;
+  /** False for errors that never reach a client (they stop the process instead). */
+  readonly wire: boolean;
+  readonly summary: string;
+}
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The shape errors take when they cross a thread or the wire: structured clone drops classes. */
+export interface WireError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly data?: unknown;
+}
+
+const BRAND = Symbol.for('mcp-gateway.error');
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly data: unknown;
+  readonly [BRAND] = true;
+
+  constructor(code: ErrorCode, message: string, data?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.data = data;
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+
+  toWire(): WireError {
+    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
+  }
+
+  static fromWire(wire: WireError): GatewayError {
+    return new GatewayError(wire.code, wire.message, wire.data);
+  }
+
+  /** Recognises errors from another copy of this module (a worker bundle, a second install). */
+  static is(value: unknown): value is GatewayError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** Anything thrown, as a GatewayError: unknown throwables become MCPGW_ERR_INTERNAL. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (GatewayError.is(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GatewayError('MCPGW_ERR_INTERNAL', message, undefined, { cause: error });
+}
+
+/** The REST body: `{"error":{"code","message","data"?}}`. */
+export function restErrorBody(error: GatewayError | WireError): string {
+  const body: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.data !== undefined) body.data = error.data;
+  return JSON.stringify({ error: body });
+}
+
+/** The JSON-RPC error object for the MCP endpoint; the gateway code travels in `data.code`. */
+export function jsonRpcError(error: GatewayError | WireError): { code: number; message: string; data: Record<string, unknown> } {
+  const data: Record<string, unknown> = { code: error.code };
+  if (error.data !== undefined) data.detail = error.data;
+  return { code: ERRORS[error.code].rpc, message: error.message, data };
+}

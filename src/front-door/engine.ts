@@ -1,0 +1,60 @@
+/**
+ * The small interface every HTTP engine implements: uWebSockets.js (native,
+ * fast) and node:http (runs everywhere). Handlers are written once against it;
+ * the whole HTTP test suite runs against both engines.
+ *
+ * Engines hand over a request whose headers are already copied (uWS forbids
+ * touching its request object after the handler returns) and a response that
+ * is safe to use asynchronously and after the client went away (writes become
+ * no-ops; `closed` tells).
+ */
+
+export interface HttpRequest {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Path without the query string, e.g. `/api/v1/tools`. */
+  readonly path: string;
+  /** The raw query string without `?` (may be empty). */
+  readonly query: string;
+  /** Lower-case header names; repeated headers joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly remoteAddress: string;
+  /**
+   * Reads the whole body. Rejects with GatewayError MCPGW_ERR_BODY_TOO_LARGE as
+   * soon as more than `limitBytes` arrive (or Content-Length says so), without
+   * buffering the rest. Call at most once.
+   */
+  readBody(limitBytes: number): Promise<Buffer>;
+}
+
+export interface HttpResponse {
+  /** True once the response ended or the client disconnected. */
+  readonly closed: boolean;
+  /** Called once if the client disconnects before the response ends (not after a normal end). */
+  onAbort(listener: () => void): void;
+  /** Writes a complete response. */
+  send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void;
+  /** Starts a streamed response (SSE); follow with `write` and `end`. */
+  startStream(status: number, headers: Readonly<Record<string, string>>): void;
+  /** Writes a chunk of a streamed response; returns false if the client is gone. */
+  write(chunk: string | Uint8Array): boolean;
+  end(): void;
+}
+
+export type RequestHandler = (request: HttpRequest, response: HttpResponse) => void;
+
+export interface ListenOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+export interface HttpEngine {
+  readonly name: 'uws' | 'node';
+  /** Starts listening; resolves with the bound port. Rejects with MCPGW_ERR_LISTEN. */
+  listen(options: ListenOptions, handler: RequestHandler): Promise<number>;
+  /** Stops accepting new connections. Responses in progress may finish. */
+  stopAccepting(): Promise<void>;
+  /** Closes every connection, idle or not. */
+  close(): Promise<void>;
+}
