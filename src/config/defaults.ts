@@ -1,0 +1,45 @@
+/**
+ * Every default in one place. The schema points its `default` keywords here
+ * (ajv fills them in while validating), and `--help` prints them, so the three
+ * can never disagree.
+ */
+import type { GatewayConfig, ServerConfig } from './types.js';
+
+export const MIB = 1024 * 1024;
+
+/** Top-level defaults (everything but `servers`). */
+export const DEFAULTS = {
+  port: 4000,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  httpEngine: 'auto',
+  maxBodyBytes: 4 * MIB,
+  shutdownGraceSeconds: 10,
+  auth: { strategy: 'none', apiKeys: [] },
+  rateLimit: { enabled: false, limit: 100, windowSeconds: 60, perKey: true },
+  monitor: { requestLog: true, prometheus: true, retentionHours: 24, maxEntries: 10_000 },
+  corsOrigins: [],
+} as const satisfies Omit<GatewayConfig, 'servers'>;
+
+/**
+ * Per-server defaults. `name` is absent on purpose: it defaults to the
+ * server's `id`, which no static table can express.
+ */
+export const SERVER_DEFAULTS = {
+  args: [],
+  env: {},
+  headers: {},
+  tags: [],
+  enabled: true,
+  timeout: 30_000,
+  maxConcurrency: 16,
+  maxQueue: 256,
+  replicas: 1,
+  protocol: 'auto',
+  startupTimeoutMs: 30_000,
+  healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 5, unhealthyThreshold: 3 },
+  restart: { maxRestarts: 5, windowSeconds: 60, initialDelayMs: 500, maxDelayMs: 30_000 },
+} as const satisfies Omit<ServerConfig, 'id' | 'name' | 'transport' | 'command' | 'cwd' | 'url'>;
+
+/** The file `init` writes and `start`/`validate` look for when no path is given. */
+export const DEFAULT_CONFIG_FILE = 'mcp-gateway.yml';

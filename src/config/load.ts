@@ -1,0 +1,285 @@
+/**
+ * From a file (or text, or an object) to a frozen GatewayConfig:
+ * parse → env substitution → overrides → validate (ajv, which also fills the
+ * defaults) → semantic checks → normalise → deep-freeze.
+ *
+ * Every problem found along the way is collected and thrown as one
+ * MCPGW_ERR_CONFIG, so a broken file is fixed in one round, not one per error.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { GatewayError } from '../errors.js';
+import { DEFAULT_CONFIG_FILE } from './defaults.js';
+import { applyOverrides, CONFIG_PATH_VARIABLE, envOverrides, substituteEnv, type ConfigOverride } from './env.js';
+import { formatPath, show, TRANSPORT_ALIASES, validateDocument, type ConfigIssue } from './schema.js';
+import type { GatewayConfig, ServerConfig, UpstreamTransport } from './types.js';
+
+export interface NormalizeOptions {
+  /** Source of `${VAR}` values and `MCP_GATEWAY_*` overrides; defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Names the document in messages (a file path); defaults to `config`. */
+  readonly source?: string;
+  /** Applied after the environment's overrides (so CLI flags beat variables). */
+  readonly overrides?: readonly ConfigOverride[];
+}
+
+export interface LoadOptions extends Omit<NormalizeOptions, 'source'> {
+  /** Relative paths resolve against it; defaults to process.cwd(). */
+  readonly cwd?: string;
+}
+
+export interface ConfigLocation {
+  readonly path: string;
+  /** How it was found: given explicitly, via $MCP_GATEWAY_CONFIG, or ./mcp-gateway.yml. */
+  readonly origin: 'argument' | 'env' | 'cwd';
+}
+
+export async function loadConfig(path?: string, options: LoadOptions = {}): Promise<GatewayConfig> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const location = await locateConfig(path, { env, cwd });
+  if (location === undefined) {
+    throw new GatewayError(
+      'MCPGW_ERR_CONFIG_NOT_FOUND',
+      `No config file: pass one with -c FILE, set ${CONFIG_PATH_VARIABLE}, or create ./${DEFAULT_CONFIG_FILE} (mcp-gateway init writes one)`,
+    );
+  }
+  let text: string;
+  try {
+    text = await readFile(location.path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
+    throw new GatewayError('MCPGW_ERR_CONFIG_NOT_FOUND', `Config file ${location.path} ${reason}`, { path: location.path }, { cause: error });
+  }
+  return parseConfig(text, { ...options, env, source: location.path });
+}
+
+/**
+ * Where the config comes from when `path` may be absent: the path itself, else
+ * $MCP_GATEWAY_CONFIG, else ./mcp-gateway.yml if it exists, else undefined.
+ */
+export async function locateConfig(path: string | undefined, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ConfigLocation | undefined> {
+  const cwd = options.cwd ?? process.cwd();
+  if (path !== undefined && path !== '') return { path: resolve(cwd, path), origin: 'argument' };
+  const fromEnv = (options.env ?? process.env)[CONFIG_PATH_VARIABLE];
+  if (fromEnv !== undefined && fromEnv !== '') return { path: resolve(cwd, fromEnv), origin: 'env' };
+  const candidate = resolve(cwd, DEFAULT_CONFIG_FILE);
+  const found = await stat(candidate).then((s) => s.isFile(), () => false);
+  return found ? { path: candidate, origin: 'cwd' } : undefined;
+}
+
+/** Parses YAML or JSON text (JSON is YAML) and normalises it. */
+export function parseConfig(text: string, options: NormalizeOptions = {}): GatewayConfig {
+  const source = options.source ?? 'config';
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    throw configError(
+      source,
+      document.errors.map((error) => {
+        const position = error.linePos?.[0];
+        // yaml's message ends with its own " at line L, column C:" and a code frame; the position goes in the path.
+        const reason = error.message.split(/ at line \d+, column \d+/)[0] ?? error.message;
+        return { path: position === undefined ? source : `${source}:${position.line}:${position.col}`, message: `YAML syntax error: ${reason}` };
+      }),
+    );
+  }
+  const raw: unknown = document.toJS();
+  if (raw === null || raw === undefined) {
+    throw configError(source, [{ path: source, message: `is empty; expected a mapping with at least "servers" (mcp-gateway init writes a commented example)` }]);
+  }
+  return normalizeConfig(raw, { ...options, source });
+}
+
+/** Validates and normalises an already-parsed document. `raw` is not modified. */
+export function normalizeConfig(raw: unknown, options: NormalizeOptions = {}): GatewayConfig {
+  const env = options.env ?? process.env;
+  const source = options.source ?? 'config';
+  const substituted = substituteEnv(raw, env);
+  const doc = substituted.value;
+  const overriddenBy = applyOverrides(doc, [...envOverrides(env), ...(options.overrides ?? [])]);
+
+  // A field already reported (a missing variable, a bad value) would fail later checks too; its first problem is the one worth reading.
+  const issues: ConfigIssue[] = [...substituted.issues];
+  const isNew = (issue: ConfigIssue) =>
+    !issues.some((seen) => issue.path === seen.path || issue.path.startsWith(`${seen.path}.`) || issue.path.startsWith(`${seen.path}[`));
+  issues.push(...validateDocument(doc).filter(isNew));
+  issues.push(...semanticIssues(doc).filter(isNew));
+  if (issues.length > 0) {
+    throw configError(
+      source,
+      inDocumentOrder(issues, doc).map((issue) => {
+        const by = overriddenBy.get(issue.path);
+        return by === undefined ? issue : { path: by, message: issue.message };
+      }),
+    );
+  }
+  return deepFreeze(normalise(doc as ValidDocument));
+}
+
+/** The document once ajv has passed it and filled in the defaults. */
+type ValidServer = Omit<ServerConfig, 'name' | 'transport'> & { name?: string; transport: UpstreamTransport | keyof typeof TRANSPORT_ALIASES };
+type ValidDocument = Omit<GatewayConfig, 'servers'> & { servers: ValidServer[] };
+
+function canonicalTransport(transport: string): UpstreamTransport {
+  return Object.hasOwn(TRANSPORT_ALIASES, transport) ? TRANSPORT_ALIASES[transport as keyof typeof TRANSPORT_ALIASES] : (transport as UpstreamTransport);
+}
+
+interface NetworkTransportRules {
+  readonly schemes: readonly string[];
+  readonly wording: string;
+  readonly server: string;
+}
+
+const URL_SCHEMES: Readonly<Record<Exclude<UpstreamTransport, 'stdio'>, NetworkTransportRules>> = {
+  'streamable-http': { schemes: ['http:', 'https:'], wording: 'an http:// or https:// URL', server: 'a streamable-http server' },
+  sse: { schemes: ['http:', 'https:'], wording: 'an http:// or https:// URL', server: 'an sse server' },
+  // ws(s) is the norm; some servers are reached at an http(s) URL and upgraded.
+  websocket: { schemes: ['ws:', 'wss:', 'http:', 'https:'], wording: 'a ws://, wss://, http:// or https:// URL', server: 'a websocket server' },
+};
+
+/**
+ * What the schema cannot say: cross-field and cross-server rules. Runs even on
+ * a document that failed validation (so every problem is reported in one go),
+ * hence the guards: a rule only looks at values of the right shape.
+ */
+function semanticIssues(doc: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const at = (path: (string | number)[], message: string) => issues.push({ path: formatPath(path), message });
+  if (!isRecord(doc)) return issues;
+
+  const auth = isRecord(doc.auth) ? doc.auth : {};
+  if (auth.strategy === 'api-key' && Array.isArray(auth.apiKeys) && auth.apiKeys.length === 0) {
+    at(['auth', 'apiKeys'], 'must list at least one key when auth.strategy is "api-key"');
+  }
+  if (auth.strategy === 'jwt' && auth.jwt === undefined) at(['auth', 'jwt'], 'is required when auth.strategy is "jwt"');
+
+  const servers = Array.isArray(doc.servers) ? doc.servers : [];
+  const firstIndex = new Map<string, number>();
+  servers.forEach((server: unknown, i) => {
+    if (!isRecord(server)) return;
+    if (typeof server.id === 'string') {
+      const previous = firstIndex.get(server.id);
+      if (previous !== undefined) at(['servers', i, 'id'], `duplicate id ${JSON.stringify(server.id)} (also servers[${previous}])`);
+      else firstIndex.set(server.id, i);
+    }
+
+    const transport = typeof server.transport === 'string' ? canonicalTransport(server.transport) : undefined;
+    if (transport === 'stdio') {
+      if (server.command === undefined) at(['servers', i, 'command'], 'is required for a stdio server');
+      if (server.url !== undefined) at(['servers', i, 'url'], 'is not allowed for a stdio server (it runs "command"; url is for network transports)');
+    } else if (transport !== undefined && Object.hasOwn(URL_SCHEMES, transport)) {
+      const rules = URL_SCHEMES[transport as keyof typeof URL_SCHEMES];
+      if (server.command !== undefined) at(['servers', i, 'command'], `is not allowed for ${rules.server} (it connects to "url"; command is for stdio)`);
+      if (server.url === undefined) at(['servers', i, 'url'], `is required for ${rules.server}`);
+      else if (typeof server.url === 'string') {
+        const scheme = parseScheme(server.url);
+        if (scheme === undefined || !rules.schemes.includes(scheme)) at(['servers', i, 'url'], `must be ${rules.wording} for ${rules.server} (got ${show(server.url)})`);
+      }
+    }
+
+    const restart = isRecord(server.restart) ? server.restart : {};
+    if (typeof restart.initialDelayMs === 'number' && typeof restart.maxDelayMs === 'number' && restart.initialDelayMs > restart.maxDelayMs) {
+      at(['servers', i, 'restart', 'initialDelayMs'], `must not exceed restart.maxDelayMs, ${restart.maxDelayMs} (got ${restart.initialDelayMs})`);
+    }
+  });
+  return issues;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseScheme(url: string): string | undefined {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return undefined;
+  }
+}
+
+function normalise(doc: ValidDocument): GatewayConfig {
+  return {
+    ...doc,
+    servers: doc.servers.map((server) => ({ ...server, name: server.name ?? server.id, transport: canonicalTransport(server.transport) })),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Sorts issues the way their fields appear in the file (stable: same field keeps stage order). */
+function inDocumentOrder(issues: readonly ConfigIssue[], doc: unknown): ConfigIssue[] {
+  const ranked = issues.map((issue) => ({ issue, rank: pathRank(issue.path, doc) }));
+  ranked.sort((a, b) => compareRanks(a.rank, b.rank));
+  return ranked.map((r) => r.issue);
+}
+
+/** Each segment's position within its parent; fields absent from the file (missing keys) sort after present ones. */
+function pathRank(path: string, doc: unknown): number[] {
+  const rank: number[] = [];
+  let node: unknown = doc;
+  for (const match of path.matchAll(/\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|([^.[\]]+)/g)) {
+    const key: string | number = match[1] !== undefined ? Number(match[1]) : match[2] !== undefined ? (JSON.parse(match[2]) as string) : (match[3] ?? '');
+    const position = Array.isArray(node) ? Number(key) : isRecord(node) ? Object.keys(node).indexOf(String(key)) : -1;
+    rank.push(position === -1 ? Number.MAX_SAFE_INTEGER : position);
+    node = isRecord(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[key] : undefined;
+  }
+  return rank;
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
+}
+
+function configError(source: string, issues: readonly ConfigIssue[]): GatewayError {
+  const count = issues.length === 1 ? '1 error' : `${issues.length} errors`;
+  const lines = issues.map((issue) => `${issue.path}: ${issue.message}`);
+  return new GatewayError('MCPGW_ERR_CONFIG', [`Invalid configuration in ${source} (${count}):`, ...lines].join('\n'), { source, errors: issues });
+}
+
+export interface UnsupportedFeature {
+  readonly path: string;
+  /** What is accepted but not yet enforced. */
+  readonly message: string;
+  /** Why `start` refuses rather than ignoring it. */
+  readonly refusal: string;
+}
+
+/** Settings the schema accepts but this version does not enforce yet. */
+export function unsupportedFeatures(config: GatewayConfig): UnsupportedFeature[] {
+  const found: UnsupportedFeature[] = [];
+  if (config.auth.strategy !== 'none') {
+    found.push({
+      path: 'auth.strategy',
+      message: `auth.strategy ${JSON.stringify(config.auth.strategy)} is accepted in the config but not enforced by this version`,
+      refusal: 'refusing to start rather than run open',
+    });
+  }
+  if (config.rateLimit.enabled) {
+    found.push({
+      path: 'rateLimit.enabled',
+      message: 'rateLimit.enabled: true is accepted in the config but not enforced by this version',
+      refusal: 'refusing to start rather than run without the limit',
+    });
+  }
+  return found;
+}
+
+/** Throws MCPGW_ERR_UNSUPPORTED_FEATURE naming every such setting; `start` calls it, `validate` only warns. */
+export function assertSupported(config: GatewayConfig): void {
+  const found = unsupportedFeatures(config);
+  if (found.length === 0) return;
+  throw new GatewayError('MCPGW_ERR_UNSUPPORTED_FEATURE', found.map((f) => `${f.message}; ${f.refusal}`).join('\n'), {
+    features: found.map((f) => f.path),
+  });
+}

@@ -1,0 +1,367 @@
+/**
+ * The config file's JSON Schema (draft-07), its one compiled validator, and the
+ * translation of ajv's errors into `<path>: <what is wrong>` lines a person can
+ * act on.
+ *
+ * Two annotation keywords carry what the error wording needs and JSON Schema
+ * has no word for: `x-aliases` (enum values accepted but folded into a
+ * canonical one, kept out of "must be one of" lists) and `x-messages` (the
+ * sentence to show when a `pattern`/`not`/`format` check fails, instead of
+ * a regular expression).
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+
+export interface ConfigIssue {
+  /** Field path in dotted/bracket form, e.g. `servers[0].healthCheck.intervalSeconds`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type PathSegment = string | number;
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const HTTP_ENGINES = ['auto', 'uws', 'node'] as const;
+const AUTH_STRATEGIES = ['none', 'api-key', 'jwt'] as const;
+const PROTOCOLS = ['auto', '2026-07-28', 'legacy'] as const;
+const TRANSPORTS = ['stdio', 'streamable-http', 'sse', 'websocket'] as const;
+/** Spellings accepted for `transport` and what they mean. */
+export const TRANSPORT_ALIASES = { http: 'streamable-http', ws: 'websocket' } as const;
+
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+const nonEmptyString = { type: 'string', minLength: 1 } as const;
+const positiveInteger = { type: 'integer', minimum: 1 } as const;
+const positiveSeconds = { type: 'number', exclusiveMinimum: 0 } as const;
+
+const healthCheckSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: { type: 'boolean', default: SERVER_DEFAULTS.healthCheck.enabled },
+    intervalSeconds: { ...positiveSeconds, default: SERVER_DEFAULTS.healthCheck.intervalSeconds },
+    timeoutSeconds: { ...positiveSeconds, default: SERVER_DEFAULTS.healthCheck.timeoutSeconds },
+    unhealthyThreshold: { ...positiveInteger, default: SERVER_DEFAULTS.healthCheck.unhealthyThreshold },
+  },
+} as const;
+
+const restartSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    maxRestarts: { type: 'integer', minimum: 0, default: SERVER_DEFAULTS.restart.maxRestarts },
+    windowSeconds: { ...positiveSeconds, default: SERVER_DEFAULTS.restart.windowSeconds },
+    initialDelayMs: { type: 'integer', minimum: 0, default: SERVER_DEFAULTS.restart.initialDelayMs },
+    maxDelayMs: { type: 'integer', minimum: 0, default: SERVER_DEFAULTS.restart.maxDelayMs },
+  },
+} as const;
+
+const serverSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'transport'],
+  properties: {
+    id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
+      not: { type: 'string', pattern: '__' },
+      'x-messages': {
+        pattern: 'must be 1-64 letters, digits, "_" or "-", starting with a letter or digit',
+        not: 'must not contain "__", the separator in qualified tool names (<serverId>__<tool>)',
+      },
+    },
+    name: nonEmptyString,
+    transport: { type: 'string', enum: [...TRANSPORTS, ...Object.keys(TRANSPORT_ALIASES)], 'x-aliases': TRANSPORT_ALIASES },
+    command: nonEmptyString,
+    args: { ...stringList, default: SERVER_DEFAULTS.args },
+    env: { ...stringMap, default: SERVER_DEFAULTS.env },
+    cwd: nonEmptyString,
+    url: { type: 'string', format: 'uri', 'x-messages': { format: 'must be an absolute URL such as http://127.0.0.1:3001/mcp' } },
+    headers: { ...stringMap, default: SERVER_DEFAULTS.headers },
+    tags: { type: 'array', items: nonEmptyString, default: SERVER_DEFAULTS.tags },
+    enabled: { type: 'boolean', default: SERVER_DEFAULTS.enabled },
+    timeout: { ...positiveInteger, default: SERVER_DEFAULTS.timeout },
+    maxConcurrency: { ...positiveInteger, default: SERVER_DEFAULTS.maxConcurrency },
+    maxQueue: { type: 'integer', minimum: 0, default: SERVER_DEFAULTS.maxQueue },
+    replicas: { type: 'integer', minimum: 1, maximum: 64, default: SERVER_DEFAULTS.replicas },
+    protocol: { type: 'string', enum: PROTOCOLS, default: SERVER_DEFAULTS.protocol },
+    startupTimeoutMs: { ...positiveInteger, default: SERVER_DEFAULTS.startupTimeoutMs },
+    healthCheck: healthCheckSchema,
+    restart: restartSchema,
+  },
+} as const;
+
+const apiKeySchema = {
+  anyOf: [
+    nonEmptyString,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key'],
+      properties: { key: nonEmptyString, name: nonEmptyString },
+    },
+  ],
+} as const;
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'mcp-gateway configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: DEFAULTS.port },
+    host: { ...nonEmptyString, default: DEFAULTS.host },
+    logLevel: { type: 'string', enum: LOG_LEVELS, default: DEFAULTS.logLevel },
+    httpEngine: { type: 'string', enum: HTTP_ENGINES, default: DEFAULTS.httpEngine },
+    maxBodyBytes: { ...positiveInteger, default: DEFAULTS.maxBodyBytes },
+    shutdownGraceSeconds: { type: 'number', minimum: 0, default: DEFAULTS.shutdownGraceSeconds },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        strategy: { type: 'string', enum: AUTH_STRATEGIES, default: DEFAULTS.auth.strategy },
+        apiKeys: { type: 'array', items: apiKeySchema, default: DEFAULTS.auth.apiKeys },
+        // Free-form until JWT is enforced: its options are settled with the
+        // implementation, and the strategy is refused at start until then.
+        jwt: { type: 'object' },
+      },
+    },
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: DEFAULTS.rateLimit.enabled },
+        limit: { ...positiveInteger, default: DEFAULTS.rateLimit.limit },
+        windowSeconds: { ...positiveSeconds, default: DEFAULTS.rateLimit.windowSeconds },
+        perKey: { type: 'boolean', default: DEFAULTS.rateLimit.perKey },
+      },
+    },
+    monitor: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        requestLog: { type: 'boolean', default: DEFAULTS.monitor.requestLog },
+        prometheus: { type: 'boolean', default: DEFAULTS.monitor.prometheus },
+        retentionHours: { ...positiveSeconds, default: DEFAULTS.monitor.retentionHours },
+        maxEntries: { ...positiveInteger, default: DEFAULTS.monitor.maxEntries },
+      },
+    },
+    corsOrigins: { type: 'array', items: nonEmptyString, default: DEFAULTS.corsOrigins },
+    servers: { type: 'array', items: serverSchema, default: [] },
+  },
+} as const;
+
+export const SERVER_KEYS: readonly string[] = Object.keys(serverSchema.properties);
+
+// ajv-formats is CommonJS; under NodeNext its default import is the module
+// object, whose `default` is the plugin.
+const addFormats = addFormatsModule.default;
+
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true, // errors then carry the offending value and the schema, which the wording needs
+  strict: true,
+  // Substituted `${VAR}`s are strings; `port: "${PORT:-4000}"` must still be a port.
+  coerceTypes: true,
+  useDefaults: true,
+});
+addFormats(ajv, ['uri']);
+ajv.addVocabulary(['x-aliases', 'x-messages']);
+const validate = ajv.compile(configSchema);
+
+/**
+ * Validates `doc` in place: ajv coerces scalar strings to the declared types and
+ * inserts defaults, so pass a private copy. Returns [] when valid.
+ */
+export function validateDocument(doc: unknown): ConfigIssue[] {
+  if (validate(doc)) return [];
+  return describeErrors(validate.errors ?? [], doc);
+}
+
+export function formatPath(segments: readonly PathSegment[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+/** Shows a value in a message: JSON, shortened. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+interface LocatedError {
+  readonly error: ErrorObject;
+  readonly segments: PathSegment[];
+}
+
+function describeErrors(errors: readonly ErrorObject[], doc: unknown): ConfigIssue[] {
+  const located = errors.map((error) => ({ error, segments: pointerToSegments(error.instancePath, doc) }));
+  const resolved = resolveAnyOf(located);
+  const typeErrorPaths = new Set(resolved.filter((l) => l.error.keyword === 'type').map((l) => formatPath(l.segments)));
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const item of resolved) {
+    // A value of the wrong type fails its other checks too; the type is the news.
+    if (item.error.keyword !== 'type' && typeErrorPaths.has(formatPath(item.segments))) continue;
+    const issue = describe(item);
+    const key = `${issue.path}\0${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+/**
+ * ajv reports an `anyOf` failure plus every branch's complaints. Keep the
+ * complaints of the branch whose type matches the value (a mistyped
+ * `{key, name}` object), else say which types would do.
+ */
+function resolveAnyOf(located: readonly LocatedError[]): LocatedError[] {
+  const anyOfs = located.filter((l) => l.error.keyword === 'anyOf');
+  const isBranchError = (l: LocatedError) => anyOfs.some((a) => l.error.schemaPath.startsWith(`${a.error.schemaPath}/`));
+  const out: LocatedError[] = [];
+  for (const item of located) {
+    if (isBranchError(item)) continue;
+    if (item.error.keyword !== 'anyOf') {
+      out.push(item);
+      continue;
+    }
+    const branches = (item.error.schema ?? []) as readonly { type?: string }[];
+    const index = branches.findIndex((b) => b.type !== undefined && typeMatches(b.type, item.error.data));
+    const branchErrors = located.filter((l) => l.error.schemaPath.startsWith(`${item.error.schemaPath}/${index}/`));
+    if (index >= 0 && branchErrors.length > 0) out.push(...branchErrors);
+    else out.push({ error: { ...item.error, keyword: 'anyOf', params: { types: branches.map((b) => b.type) } }, segments: item.segments });
+  }
+  return out;
+}
+
+function typeMatches(type: string, value: unknown): boolean {
+  if (type === 'array') return Array.isArray(value);
+  if (type === 'object') return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (type === 'integer') return Number.isInteger(value);
+  return typeof value === type;
+}
+
+function pointerToSegments(pointer: string, doc: unknown): PathSegment[] {
+  if (pointer === '') return [];
+  const segments: PathSegment[] = [];
+  let node: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const segment: PathSegment = Array.isArray(node) ? Number(key) : key;
+    segments.push(segment);
+    node = typeof node === 'object' && node !== null ? (node as Record<PathSegment, unknown>)[segment] : undefined;
+  }
+  return segments;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'a boolean (true or false)',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+function typeName(type: unknown): string {
+  const types = Array.isArray(type) ? type : [type];
+  return types.map((t) => TYPE_NAMES[String(t)] ?? String(t)).join(' or ');
+}
+
+type SchemaNode = Record<string, unknown> & {
+  properties?: Record<string, unknown>;
+  'x-aliases'?: Record<string, string>;
+  'x-messages'?: Record<string, string>;
+};
+
+function describe({ error, segments }: LocatedError): ConfigIssue {
+  const params = error.params as Record<string, unknown>;
+  const parent = (error.parentSchema ?? {}) as SchemaNode;
+  const got = ` (got ${show(error.data)})`;
+  const at = (message: string, extra: PathSegment[] = []): ConfigIssue => ({ path: formatPath([...segments, ...extra]) || '(top level)', message });
+  const custom = parent['x-messages']?.[error.keyword];
+  if (custom !== undefined) return at(custom + got);
+
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const suggestion = closest(key, Object.keys(parent.properties ?? {}));
+      return at(suggestion === undefined ? 'unknown key' : `unknown key (did you mean "${suggestion}"?)`, [key]);
+    }
+    case 'required':
+      return at('is required', [String(params.missingProperty)]);
+    case 'type':
+      return at(`must be ${typeName(params.type)}${got}`);
+    case 'anyOf':
+      return at(`must be ${typeName(params.types)}${got}`);
+    case 'enum': {
+      const aliases = parent['x-aliases'] ?? {};
+      const allowed = (params.allowedValues as unknown[]).filter((v) => !Object.hasOwn(aliases, String(v)));
+      return at(`must be one of ${allowed.join(', ')}${got}`);
+    }
+    case 'minimum':
+    case 'maximum': {
+      const { minimum, maximum } = parent;
+      if (typeof minimum === 'number' && typeof maximum === 'number') return at(`must be between ${minimum} and ${maximum}${got}`);
+      return at(`must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}${got}`);
+    }
+    case 'exclusiveMinimum':
+      return at(`must be greater than ${String(params.limit)}${got}`);
+    case 'exclusiveMaximum':
+      return at(`must be less than ${String(params.limit)}${got}`);
+    case 'minLength':
+      return at(params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters${got}`);
+    case 'maxLength':
+      return at(`must be at most ${String(params.limit)} characters${got}`);
+    case 'pattern':
+      return at(`must match ${String(params.pattern)}${got}`);
+    case 'format':
+      return at(`must be a valid ${String(params.format)}${got}`);
+    default:
+      return at(`${error.message ?? 'is invalid'}${got}`);
+  }
+}
+
+/** The allowed key a typo most likely meant, if any is close enough. */
+export function closest(key: string, candidates: readonly string[]): string | undefined {
+  // `max_concurrency`, `MaxConcurrency` and `maxconcurrency` all mean `maxConcurrency`.
+  const fold = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = fold(key) === fold(candidate) ? 0 : editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,135 @@
+/**
+ * The commented mcp-gateway.yml that `init` writes. Example blocks are marked
+ * `#>` in the source below: rendered as comments normally, as live YAML when
+ * `activateExamples` is set, so a test can check the examples parse too.
+ */
+import { demoServerPath } from './default-config.js';
+import { DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+
+export interface TemplateOptions {
+  /** Script the active demo server runs; defaults to the bundled demo server. */
+  readonly demoServerPath?: string;
+  /** Uncomment the example servers (for tests). */
+  readonly activateExamples?: boolean;
+}
+
+export function configTemplate(options: TemplateOptions = {}): string {
+  // JSON strings are valid YAML double-quoted scalars, and escape Windows backslashes.
+  const demo = JSON.stringify(options.demoServerPath ?? demoServerPath());
+  const s = SERVER_DEFAULTS;
+  const text = `# mcp-gateway configuration
+#
+# One endpoint in front of many MCP servers. Check this file with
+#   mcp-gateway validate -c mcp-gateway.yml
+# and run it with
+#   mcp-gateway start -c mcp-gateway.yml
+#
+# Any string value may use \${VAR} or \${VAR:-default} (the default also applies
+# when VAR is empty); an unset VAR without a default is an error. Write $\${VAR}
+# for a literal \${VAR}. MCP_GATEWAY_PORT, MCP_GATEWAY_HOST and
+# MCP_GATEWAY_LOG_LEVEL override port, host and logLevel; command-line flags
+# (--port, --host, --log-level, --http-engine) override both.
+# Every value below is the default unless its comment says otherwise.
+
+# TCP port of the HTTP front door (MCP endpoint /mcp, REST API /api/v1).
+port: ${DEFAULTS.port}
+
+# Interface to listen on. 127.0.0.1 keeps the gateway local; 0.0.0.0 exposes it.
+host: ${DEFAULTS.host}
+
+# trace | debug | info | warn | error | fatal | silent
+logLevel: ${DEFAULTS.logLevel}
+
+# auto (uWebSockets.js when it is installed, else node:http) | uws | node
+httpEngine: ${DEFAULTS.httpEngine}
+
+# Largest request body accepted, in bytes (4 MiB); larger requests get 413.
+maxBodyBytes: ${DEFAULTS.maxBodyBytes}
+
+# On SIGTERM/SIGINT, how long calls in flight may take to finish.
+shutdownGraceSeconds: ${DEFAULTS.shutdownGraceSeconds}
+
+# Who may call the gateway: none | api-key | jwt. This version enforces only
+# "none"; with the others \`start\` refuses to run rather than run open.
+# Keys are strings or {key, name}, e.g.
+#   apiKeys: ["\${GATEWAY_API_KEY}", { key: "\${CI_KEY}", name: ci }]
+auth:
+  strategy: ${DEFAULTS.auth.strategy}
+  apiKeys: []
+
+# Calls per window, per API key (perKey) or for everyone. Not enforced by this
+# version yet: \`start\` refuses enabled: true.
+rateLimit:
+  enabled: ${DEFAULTS.rateLimit.enabled}
+  limit: ${DEFAULTS.rateLimit.limit}
+  windowSeconds: ${DEFAULTS.rateLimit.windowSeconds}
+  perKey: ${DEFAULTS.rateLimit.perKey}
+
+# What the gateway remembers about calls.
+monitor:
+  requestLog: ${DEFAULTS.monitor.requestLog}        # keep recent calls for the monitoring API
+  prometheus: ${DEFAULTS.monitor.prometheus}        # expose Prometheus metrics
+  retentionHours: ${DEFAULTS.monitor.retentionHours}       # forget calls older than this
+  maxEntries: ${DEFAULTS.monitor.maxEntries}        # ...or beyond this many
+
+# Browser origins allowed to call the gateway (CORS), e.g. ["http://localhost:5173"].
+corsOrigins: []
+
+# The MCP servers behind the gateway. Their tools are offered as <id>__<tool>;
+# an id is 1-64 letters, digits, "_" or "-" and must not contain "__".
+servers:
+  # The bundled demo server, over stdio.
+  - id: demo
+    name: Demo server                # defaults to the id
+    transport: stdio                 # stdio | streamable-http (or http) | sse | websocket (or ws)
+    command: node
+    args: [${demo}]
+    env: {}                          # extra environment for the process
+    tags: [demo]
+    enabled: ${s.enabled}
+    timeout: ${s.timeout}                   # per call, in ms, time in the queue included
+    maxConcurrency: ${s.maxConcurrency}               # calls in flight per replica
+    maxQueue: ${s.maxQueue}                    # calls waiting per replica; beyond it, 503
+    replicas: ${s.replicas}                      # processes (or connections) serving this server
+    protocol: ${s.protocol}                   # auto (probe) | 2026-07-28 | legacy (2025 revisions)
+    startupTimeoutMs: ${s.startupTimeoutMs}          # spawn + handshake + first tool listing
+    healthCheck:
+      enabled: ${s.healthCheck.enabled}
+      intervalSeconds: ${s.healthCheck.intervalSeconds}
+      timeoutSeconds: ${s.healthCheck.timeoutSeconds}
+      unhealthyThreshold: ${s.healthCheck.unhealthyThreshold}          # missed checks before a restart
+    restart:
+      maxRestarts: ${s.restart.maxRestarts}                 # more than this within windowSeconds: failed
+      windowSeconds: ${s.restart.windowSeconds}
+      initialDelayMs: ${s.restart.initialDelayMs}            # backoff starts here, doubles...
+      maxDelayMs: ${s.restart.maxDelayMs}             # ...up to here
+
+  # A server from npm, over stdio (downloaded on first start):
+  #> - id: everything
+  #>   transport: stdio
+  #>   command: npx
+  #>   args: ["-y", "@modelcontextprotocol/server-everything"]
+  #>   tags: [example]
+
+  # A remote server over Streamable HTTP, with a token from the environment:
+  #> - id: remote
+  #>   transport: streamable-http
+  #>   url: "\${REMOTE_MCP_URL:-http://127.0.0.1:3001/mcp}"
+  #>   headers:
+  #>     Authorization: "Bearer \${REMOTE_MCP_TOKEN:-}"
+  #>   timeout: 60000
+
+  # A server on the legacy HTTP+SSE transport (protocol 2024-11-05):
+  #> - id: legacy
+  #>   transport: sse
+  #>   url: http://127.0.0.1:3002/sse
+  #>   protocol: legacy
+
+  # A server over WebSocket:
+  #> - id: socket
+  #>   transport: websocket
+  #>   url: "\${SOCKET_MCP_URL:-ws://127.0.0.1:3003/mcp}"
+  #>   enabled: false
+`;
+  return text.replace(/^(\s*)#> ?/gm, options.activateExamples === true ? '$1' : '$1# ');
+}

@@ -1,0 +1,263 @@
+/**
+ * HttpEngine on node:http: runs everywhere uWebSockets.js does not load, and
+ * serves as the reference behaviour the uWS engine is tested against.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { GatewayError, restErrorBody } from '../errors.js';
+import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
+
+export function createNodeEngine(): HttpEngine {
+  return new NodeEngine();
+}
+
+/** Same as node's default; said out loud because clients and proxies tune their pools against it. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Slow-loris bound: the whole header block must arrive within this. */
+const HEADERS_TIMEOUT_MS = 10_000;
+/** The whole request, body included, must arrive within this (node's default is 5 minutes). */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** How often node enforces the two timeouts above (default 30 s, too coarse for a 10 s bound). */
+const TIMEOUT_CHECK_INTERVAL_MS = 2_000;
+
+class NodeEngine implements HttpEngine {
+  readonly name = 'node' as const;
+  #server: Server | undefined;
+  #closed: Promise<void> | undefined;
+
+  listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
+    if (this.#server) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this node engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
+    const server = createServer({
+      noDelay: true,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    });
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      new NodeExchange(req, res).run(handler);
+    });
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        this.#server = undefined;
+        reject(new GatewayError('MCPGW_ERR_LISTEN', `cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, undefined, { cause: error }));
+      };
+      server.once('error', onError);
+      server.listen({ host: options.host, port: options.port }, () => {
+        server.off('error', onError);
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : options.port);
+      });
+    });
+  }
+
+  async stopAccepting(): Promise<void> {
+    const server = this.#server;
+    if (server === undefined || this.#closed !== undefined) return;
+    // Resolves only once every connection is gone, which is close()'s business, not ours.
+    this.#closed = new Promise((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (server === undefined) return;
+    await this.stopAccepting();
+    server.closeAllConnections();
+    await this.#closed;
+  }
+}
+
+type BodyWaiter = { resolve: (body: Buffer) => void; reject: (error: GatewayError) => void };
+
+class NodeExchange implements HttpRequest, HttpResponse {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly remoteAddress: string;
+
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  #ended = false;
+  #aborted = false;
+  #streaming = false;
+  #bodyRead = false;
+  #abortListeners: (() => void)[] | undefined;
+  /** Set once the body was refused: the answer then closes the connection so the rest is never read. */
+  #closeAfterResponse = false;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.#req = req;
+    this.#res = res;
+    this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    this.path = mark < 0 ? url : url.slice(0, mark);
+    this.query = mark < 0 ? '' : url.slice(mark + 1);
+    // Built from rawHeaders rather than req.headers: node drops some repeated headers
+    // and joins others with '; ', while both engines must join every repeat with ', '.
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      const previous = headers[name];
+      headers[name] = previous === undefined ? raw[i + 1]! : `${previous}, ${raw[i + 1]!}`;
+    }
+    this.headers = headers;
+    const address = req.socket.remoteAddress ?? '';
+    this.remoteAddress = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+    res.once('close', () => this.#onClose());
+  }
+
+  run(handler: RequestHandler): void {
+    try {
+      const result: unknown = handler(this, this);
+      if (isThenable(result)) result.then(undefined, (error: unknown) => this.#failHandler(error));
+    } catch (error) {
+      this.#failHandler(error);
+    }
+  }
+
+  get closed(): boolean {
+    return this.#ended || this.#aborted || this.#res.destroyed;
+  }
+
+  // ---- request body ------------------------------------------------------
+
+  readBody(limitBytes: number): Promise<Buffer> {
+    if (this.#bodyRead) return Promise.reject(new GatewayError('MCPGW_ERR_INTERNAL', 'readBody called twice for one request'));
+    this.#bodyRead = true;
+    const declared = this.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limitBytes) return Promise.reject(this.#refuseBody(limitBytes));
+    if (this.#aborted) return Promise.reject(clientGone());
+    const req = this.#req;
+    return new Promise((resolve, reject) => {
+      const waiter: BodyWaiter = { resolve, reject };
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer): void => {
+        size += chunk.length;
+        if (size > limitBytes) {
+          cleanup();
+          // Stop pulling bytes off the socket; the answer will close the connection.
+          req.pause();
+          waiter.reject(this.#refuseBody(limitBytes));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = (): void => {
+        cleanup();
+        waiter.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      };
+      const onClose = (): void => {
+        cleanup();
+        waiter.reject(clientGone());
+      };
+      const cleanup = (): void => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('close', onClose);
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      // 'close' comes after 'end' on success, so reaching it first means the client left mid-body.
+      req.on('close', onClose);
+    });
+  }
+
+  #refuseBody(limitBytes: number): GatewayError {
+    this.#closeAfterResponse = true;
+    return new GatewayError('MCPGW_ERR_BODY_TOO_LARGE', `the request body exceeds the limit of ${limitBytes} bytes`, { limitBytes });
+  }
+
+  // ---- response ------------------------------------------------------------
+
+  onAbort(listener: () => void): void {
+    if (this.#aborted) {
+      queueMicrotask(listener);
+      return;
+    }
+    if (this.#ended) return;
+    (this.#abortListeners ??= []).push(listener);
+  }
+
+  send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
+    if (this.closed || this.#streaming) return;
+    this.#ended = true;
+    const flat = this.#headerList(headers);
+    flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    this.#res.writeHead(status, flat);
+    this.#res.end(body);
+  }
+
+  startStream(status: number, headers: Readonly<Record<string, string>>): void {
+    if (this.closed || this.#streaming) return;
+    this.#streaming = true;
+    // Headers leave with the first write, as on uWS, which cannot send them any earlier.
+    this.#res.writeHead(status, this.#headerList(headers));
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.closed || !this.#streaming) return false;
+    if (chunk.length === 0) return true;
+    // false means node buffered the chunk and the socket is backed up: slow down.
+    return this.#res.write(chunk);
+  }
+
+  end(): void {
+    if (this.closed || !this.#streaming) return;
+    this.#ended = true;
+    this.#res.end();
+  }
+
+  /** Flat [name, value, ...] list: the cheapest form writeHead takes. */
+  #headerList(headers: Readonly<Record<string, string>>): string[] {
+    const flat: string[] = [];
+    for (const name in headers) {
+      const lower = name.toLowerCase();
+      // node frames the body itself; a caller's length or encoding could only contradict it.
+      if (lower === 'content-length' || lower === 'transfer-encoding') continue;
+      if (lower === 'connection' && this.#closeAfterResponse) continue;
+      flat.push(name, headers[name]!);
+    }
+    if (this.#closeAfterResponse) flat.push('connection', 'close');
+    return flat;
+  }
+
+  #onClose(): void {
+    if (this.#ended) return;
+    this.#aborted = true;
+    const listeners = this.#abortListeners;
+    this.#abortListeners = undefined;
+    if (listeners === undefined) return;
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        // One faulty listener must neither stop the others nor take the gateway down.
+        process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  #failHandler(error: unknown): void {
+    if (this.closed) return;
+    if (this.#streaming) {
+      this.#res.destroy();
+      return;
+    }
+    this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
+    // A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show.
+    process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function clientGone(): GatewayError {
+  return new GatewayError('MCPGW_ERR_CANCELLED', 'the client disconnected before the request body was read');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

@@ -1,0 +1,19 @@
+/** Writing JSON answers and coded errors on any engine, with the gateway's common headers. */
+import { ERRORS, GatewayError, restErrorBody } from '../errors.js';
+import type { HttpResponse } from './engine.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function sendJson(response: HttpResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): number {
+  return sendRawJson(response, status, JSON.stringify(body), headers);
+}
+
+/** For bodies that already are JSON text (an upstream's answer): no parse, no re-serialise. */
+export function sendRawJson(response: HttpResponse, status: number, json: string, headers: Readonly<Record<string, string>> = {}): number {
+  response.send(status, { 'content-type': JSON_TYPE, ...headers }, json);
+  return Buffer.byteLength(json);
+}
+
+export function sendError(response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>> = {}): number {
+  return sendRawJson(response, ERRORS[error.code].status, restErrorBody(error), headers);
+}

@@ -1,0 +1,310 @@
+/**
+ * The REST API (`/api/v1/...`) and `/metrics`. Routes are matched on a small
+ * table built once; each handler reads what it needs and answers through
+ * respond.ts, so every error has the same `{"error":{code,message}}` shape.
+ */
+import type { GatewayConfig } from '../config/types.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { CallOutcomeLabel, GatewayMetrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { RequestLog } from '../observability/request-log.js';
+import type { ServerGroup } from '../supervisor/server-group.js';
+import { RoutingTable } from '../supervisor/routing-table.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { HttpRequest, HttpResponse, RequestHandler } from './engine.js';
+import { sendError, sendJson, sendRawJson } from './respond.js';
+
+export interface RestApiContext {
+  readonly config: GatewayConfig;
+  readonly supervisor: Supervisor;
+  readonly metrics: GatewayMetrics;
+  readonly requestLog: RequestLog;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly httpEngine: () => string;
+  /** True once a graceful stop began: new calls get 503. */
+  readonly stopping: () => boolean;
+}
+
+type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>) => void | Promise<void>;
+
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly keys: readonly string[];
+  readonly handler: Handler;
+}
+
+export function createRestApi(context: RestApiContext): RequestHandler {
+  const routes: Route[] = [];
+  const add = (method: string, path: string, handler: Handler): void => {
+    const keys: string[] = [];
+    const pattern = new RegExp('^' + path.replace(/:([a-zA-Z]+)/g, (_, key: string) => (keys.push(key), '([^/]+)')) + '/?$');
+    routes.push({ method, pattern, keys, handler });
+  };
+
+  add('GET', '/api/v1/health', (_q, r) => void sendJson(r, context.stopping() ? 503 : 200, health(context)));
+  add('GET', '/api/v1/servers', (_q, r) => void sendJson(r, 200, { servers: context.supervisor.groups().map((g) => serverSummary(g)) }));
+  add('GET', '/api/v1/servers/:id', (_q, r, p) => {
+    const group = context.supervisor.group(p.id!);
+    if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${p.id}" is configured`);
+    sendJson(r, 200, serverDetail(group));
+  });
+  add('GET', '/api/v1/tools', (q, r) => {
+    const query = new URLSearchParams(q.query);
+    const server = query.get('server') ?? undefined;
+    const tag = query.get('tag') ?? undefined;
+    if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
+    sendJson(r, 200, { tools: listTools(context.supervisor, server, tag) });
+  });
+  add('POST', '/api/v1/tools/call', (q, r) => callTool(context, q, r));
+  add('GET', '/api/v1/metrics', async (q, r) => {
+    const wantsText = new URLSearchParams(q.query).get('format') === 'prometheus' || (q.headers.accept ?? '').includes('text/plain');
+    if (wantsText) r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
+    else sendJson(r, 200, context.metrics.summary());
+  });
+  add('GET', '/api/v1/requests', (q, r) => {
+    const query = new URLSearchParams(q.query);
+    const limitText = query.get('limit');
+    const limit = limitText === null ? undefined : Number(limitText);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `limit must be a positive integer (got "${limitText}")`);
+    const filter = {
+      ...(limit !== undefined ? { limit } : {}),
+      ...(query.get('server') !== null ? { server: query.get('server')! } : {}),
+      ...(query.get('tool') !== null ? { tool: query.get('tool')! } : {}),
+      ...(query.get('status') !== null ? { status: query.get('status')! } : {}),
+    };
+    sendJson(r, 200, { enabled: context.requestLog.enabled, requests: context.requestLog.query(filter) });
+  });
+  if (context.config.monitor.prometheus) {
+    add('GET', '/metrics', async (_q, r) => r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus()));
+  }
+
+  return (request, response) => {
+    let pathMatched = false;
+    for (const route of routes) {
+      const match = route.pattern.exec(request.path);
+      if (!match) continue;
+      pathMatched = true;
+      if (route.method !== request.method) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, i) => (params[key] = safeDecode(match[i + 1]!)));
+      run(route.handler, request, response, params, context.logger);
+      return;
+    }
+    if (pathMatched) sendError(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}`));
+    else sendError(response, new GatewayError('MCPGW_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${request.path}`));
+  };
+}
+
+function run(handler: Handler, request: HttpRequest, response: HttpResponse, params: Record<string, string>, logger: Logger): void {
+  const fail = (error: unknown): void => {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.code === 'MCPGW_ERR_INTERNAL') logger.error({ err: error, path: request.path }, 'request failed');
+    if (!response.closed) sendError(response, gatewayError);
+  };
+  try {
+    const pending = handler(request, response, params);
+    if (pending) pending.catch(fail);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+interface CallBody {
+  tool: string;
+  arguments?: Record<string, unknown>;
+  server?: string;
+}
+
+function parseCallBody(body: Buffer, contentType: string | undefined): CallBody {
+  if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `Content-Type must be application/json (got "${contentType}")`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new GatewayError('MCPGW_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'request body must be a JSON object {"tool", "arguments"?, "server"?}');
+  const candidate = value as Record<string, unknown>;
+  const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server');
+  if (unknownKeys.length > 0) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `unknown field(s) in request body: ${unknownKeys.join(', ')} (expected "tool", "arguments", "server")`);
+  if (typeof candidate.tool !== 'string' || candidate.tool === '') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"tool" must be a non-empty string');
+  if (candidate.arguments !== undefined && (typeof candidate.arguments !== 'object' || candidate.arguments === null || Array.isArray(candidate.arguments))) {
+    throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"arguments" must be a JSON object');
+  }
+  if (candidate.server !== undefined && (typeof candidate.server !== 'string' || candidate.server === '')) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"server" must be a non-empty string');
+  return candidate as unknown as CallBody;
+}
+
+async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse): Promise<void> {
+  const receivedAt = Date.now();
+  let requestBytes = 0;
+  let body: CallBody | undefined;
+  let route: { serverId: string; tool: string } | undefined;
+  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError): void => {
+    const durationMs = Date.now() - receivedAt;
+    const server = route?.serverId ?? null;
+    const tool = route?.tool ?? body?.tool ?? '';
+    context.metrics.recordCall(server, tool, outcome, durationMs, timings.upstreamMs);
+    context.requestLog.add({
+      time: new Date(receivedAt).toISOString(),
+      via: 'rest',
+      server,
+      tool,
+      status: outcome === 'ok' ? 'ok' : outcome === 'tool_error' ? 'tool_error' : 'error',
+      httpStatus,
+      durationMs,
+      upstreamMs: timings.upstreamMs,
+      queuedMs: timings.queuedMs,
+      requestBytes,
+      responseBytes,
+      ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
+    });
+  };
+  const failWith = (error: GatewayError, timings = { upstreamMs: 0, queuedMs: 0 }): void => {
+    const bytes = response.closed ? 0 : sendError(response, error);
+    finish(error.status, outcomeOf(error), bytes, timings, error);
+  };
+
+  try {
+    if (context.stopping()) throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping and takes no new calls');
+    const raw = await request.readBody(context.config.maxBodyBytes);
+    requestBytes = raw.length;
+    body = parseCallBody(raw, request.headers['content-type']);
+    const call = context.supervisor.callTool(body.tool, body.arguments, {
+      ...(body.server !== undefined ? { server: body.server } : {}),
+      deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
+    });
+    route = call.route;
+    response.onAbort(() => call.cancel('the client disconnected'));
+    const outcome = await call.outcome;
+    const timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };
+    if (!outcome.ok) return failWith(outcome.error, timings);
+    if (outcome.inputRequired) {
+      return failWith(
+        new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `tool "${route.tool}" on server "${route.serverId}" needs input from the client (elicitation, sampling or roots), which REST cannot carry; call it through the MCP endpoint /mcp`),
+        timings,
+      );
+    }
+    if (response.closed) return finish(499, 'cancelled', 0, timings);
+    const bytes = sendRawJson(response, 200, outcome.result);
+    finish(200, outcome.toolError ? 'tool_error' : 'ok', bytes, timings);
+  } catch (error) {
+    failWith(toGatewayError(error));
+  }
+}
+
+function outcomeOf(error: GatewayError): CallOutcomeLabel {
+  switch (error.code) {
+    case 'MCPGW_ERR_TIMEOUT':
+      return 'timeout';
+    case 'MCPGW_ERR_CANCELLED':
+      return 'cancelled';
+    case 'MCPGW_ERR_QUEUE_FULL':
+    case 'MCPGW_ERR_SERVER_UNAVAILABLE':
+    case 'MCPGW_ERR_SHUTTING_DOWN':
+      return 'unavailable';
+    case 'MCPGW_ERR_UPSTREAM':
+    case 'MCPGW_ERR_UPSTREAM_CRASHED':
+    case 'MCPGW_ERR_UPSTREAM_BAD_RESPONSE':
+    case 'MCPGW_ERR_INTERNAL':
+      return 'upstream_error';
+    case 'MCPGW_ERR_UPSTREAM_REJECTED':
+      return 'rejected';
+    default:
+      return 'client_error';
+  }
+}
+
+function health(context: RestApiContext): Record<string, unknown> {
+  const groups = context.supervisor.groups();
+  const enabled = groups.filter((g) => g.config.enabled);
+  const ready = enabled.filter((g) => g.state === 'ready');
+  const status = context.stopping() ? 'stopping' : ready.length === enabled.length ? 'ok' : ready.length === 0 && enabled.length > 0 ? 'down' : 'degraded';
+  return {
+    status,
+    version: context.version,
+    uptimeSeconds: Math.round((Date.now() - context.startedAt) / 1000),
+    httpEngine: context.httpEngine(),
+    servers: groups.map((g) => ({
+      id: g.config.id,
+      name: g.config.name,
+      state: g.state,
+      era: g.identity?.era ?? null,
+      protocolVersion: g.identity?.protocolVersion ?? null,
+      tools: g.catalog.tools.length,
+      restarts: g.restarts,
+      ...(g.lastError && g.state !== 'ready' ? { lastError: g.lastError } : {}),
+    })),
+  };
+}
+
+function serverSummary(group: ServerGroup): Record<string, unknown> {
+  const config = group.config;
+  return {
+    id: config.id,
+    name: config.name,
+    transport: config.transport,
+    ...(config.url ? { url: config.url } : {}),
+    ...(config.command ? { command: config.command } : {}),
+    tags: config.tags,
+    enabled: config.enabled,
+    state: group.state,
+    era: group.identity?.era ?? null,
+    protocolVersion: group.identity?.protocolVersion ?? null,
+    serverInfo: group.identity?.serverInfo ?? null,
+    tools: group.catalog.tools.length,
+    resources: group.catalog.resources.length,
+    prompts: group.catalog.prompts.length,
+    replicas: config.replicas,
+    inFlight: group.inFlight,
+    restarts: group.restarts,
+    lastError: group.lastError ?? null,
+  };
+}
+
+function serverDetail(group: ServerGroup): Record<string, unknown> {
+  return {
+    ...serverSummary(group),
+    replicas: group.replicaSummaries(),
+    timeout: group.config.timeout,
+    maxConcurrency: group.config.maxConcurrency,
+    maxQueue: group.config.maxQueue,
+    capabilities: group.identity?.capabilities ?? null,
+    instructions: group.identity?.instructions ?? null,
+    health: group.lastHealth ?? null,
+    readySince: group.readySince ? new Date(group.readySince).toISOString() : null,
+    toolList: group.catalog.tools.map((tool) => toolView(group.config.id, tool)),
+    resourceList: group.catalog.resources,
+    resourceTemplateList: group.catalog.resourceTemplates,
+    promptList: group.catalog.prompts,
+  };
+}
+
+function toolView(serverId: string, tool: Record<string, unknown>): Record<string, unknown> {
+  const { name, ...rest } = tool;
+  return { name, server: serverId, qualifiedName: RoutingTable.qualify(serverId, String(name)), ...rest };
+}
+
+function listTools(supervisor: Supervisor, server: string | undefined, tag: string | undefined): Record<string, unknown>[] {
+  const tools: Record<string, unknown>[] = [];
+  for (const group of supervisor.groups()) {
+    if (server !== undefined && group.config.id !== server) continue;
+    if (tag !== undefined && !group.config.tags.includes(tag)) continue;
+    if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
+    for (const tool of group.catalog.tools) tools.push(toolView(group.config.id, tool));
+  }
+  return tools;
+}

@@ -1,0 +1,392 @@
+/**
+ * HttpEngine on uWebSockets.js. uWS is fast because it hands JS short-lived
+ * views of native memory; this module's job is to turn that into the safe,
+ * asynchronous HttpRequest/HttpResponse pair the rest of the gateway expects.
+ *
+ * uWS rules this module exists to enforce (breaking any of them crashes the
+ * process or silently loses data):
+ * - the native request object dies when the handler returns: everything is
+ *   copied synchronously;
+ * - a response without an onAborted handler that outlives the handler tick
+ *   aborts the process; a response touched after abort or end throws;
+ * - request body bytes that arrive while no onData handler is registered are
+ *   dropped, and onData's ArrayBuffer is neutered after the callback;
+ * - writes outside the handler tick must be corked or each becomes a syscall.
+ */
+import { STATUS_CODES } from 'node:http';
+import uWS from '@trufflesuite/uws-js-unofficial';
+import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import { GatewayError, restErrorBody } from '../errors.js';
+import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
+
+export function createUwsEngine(): HttpEngine {
+  return new UwsEngine();
+}
+
+/**
+ * True when the package loaded its native addon. The package silently swaps in
+ * a slow pure-JS imitation when the addon does not load (or UWS_USE_FALLBACK is
+ * set); that imitation lacks most of the API this engine relies on.
+ */
+export function isNativeUws(): boolean {
+  return typeof uWS.App === 'function' && Function.prototype.toString.call(uWS.App).includes('[native code]');
+}
+
+/** `app.close()` exists at runtime since v20.x but is missing from the 20.30 typings. */
+interface ClosableApp extends TemplatedApp {
+  close?: () => void;
+}
+
+/** uWS wants a full status line; built once, read-only afterwards. */
+const STATUS_LINES: ReadonlyMap<number, string> = new Map(Object.entries(STATUS_CODES).map(([code, text]) => [Number(code), `${code} ${text ?? ''}`]));
+
+function statusLine(status: number): string {
+  return STATUS_LINES.get(status) ?? `${status} Unknown`;
+}
+
+/** Headers uWS writes itself: passing them on would duplicate them on the wire. */
+function isEngineOwnedHeader(lowerName: string): boolean {
+  return lowerName === 'content-length' || lowerName === 'transfer-encoding' || lowerName === 'date';
+}
+
+class UwsEngine implements HttpEngine {
+  readonly name = 'uws' as const;
+  #app: ClosableApp | undefined;
+  #listenSocket: us_listen_socket | undefined;
+  /** Only when the running build has no app.close(): the in-flight exchanges to force-close. */
+  #inFlight: Set<UwsExchange> | undefined;
+
+  listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
+    if (this.#app) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this uws engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
+    const app: ClosableApp = uWS.App();
+    this.#app = app;
+    if (typeof app.close !== 'function') this.#inFlight = new Set();
+    const inFlight = this.#inFlight;
+    app.any('/*', (res, req) => {
+      const exchange = new UwsExchange(res, req, inFlight);
+      exchange.run(handler);
+    });
+    return new Promise((resolve, reject) => {
+      app.listen(options.host, options.port, (listenSocket) => {
+        if (listenSocket === false) {
+          this.#app = undefined;
+          reject(new GatewayError('MCPGW_ERR_LISTEN', `cannot listen on ${options.host}:${options.port}: the port is in use or the address is not available (uWebSockets.js gives no further reason)`));
+          return;
+        }
+        this.#listenSocket = listenSocket;
+        resolve(uWS.us_socket_local_port(listenSocket));
+      });
+    });
+  }
+
+  async stopAccepting(): Promise<void> {
+    const listenSocket = this.#listenSocket;
+    this.#listenSocket = undefined;
+    if (listenSocket !== undefined) uWS.us_listen_socket_close(listenSocket);
+  }
+
+  async close(): Promise<void> {
+    await this.stopAccepting();
+    const app = this.#app;
+    if (app === undefined) return;
+    if (typeof app.close === 'function') {
+      app.close();
+      return;
+    }
+    // Without app.close() idle keep-alive sockets linger until uWS's own idle timeout (about 10 s).
+    for (const exchange of [...(this.#inFlight ?? [])]) exchange.forceClose();
+  }
+}
+
+type BodyWaiter = { resolve: (body: Buffer) => void; reject: (error: GatewayError) => void };
+
+/**
+ * One request and its response. The request half is a plain copy; the response
+ * half guards every native call with `#closed`, since uWS throws on any touch
+ * of a finished or aborted response.
+ */
+class UwsExchange implements HttpRequest, HttpResponse {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly remoteAddress: string;
+
+  readonly #res: UwsResponse;
+  readonly #inFlight: Set<UwsExchange> | undefined;
+  /** Writes during the handler's own tick are already corked by uWS. */
+  #inHandlerTick = true;
+  #closed = false;
+  #aborted = false;
+  #streaming = false;
+  #abortListeners: (() => void)[] | undefined;
+
+  readonly #declaredLength: number;
+  #bodyChunks: Buffer[] = [];
+  #bodyBytes = 0;
+  #bodyComplete: boolean;
+  #bodyLimit = -1;
+  #bodyRead = false;
+  #bodyWaiter: BodyWaiter | undefined;
+  #paused = false;
+  /** Set once the body was refused: the answer then closes the connection so the rest is never read. */
+  #closeAfterResponse = false;
+
+  constructor(res: UwsResponse, req: UwsRequest, inFlight: Set<UwsExchange> | undefined) {
+    this.#res = res;
+    this.#inFlight = inFlight;
+    this.method = req.getMethod().toUpperCase();
+    this.path = req.getUrl();
+    this.query = req.getQuery() ?? '';
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+    req.forEach((name, value) => {
+      const previous = headers[name];
+      headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+    });
+    this.headers = headers;
+    this.remoteAddress = canonicalAddress(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
+
+    const length = headers['content-length'];
+    this.#declaredLength = length === undefined ? -1 : Number(length);
+    // No Content-Length and no chunked encoding means no body at all, so uWS need not call us back for it.
+    this.#bodyComplete = headers['transfer-encoding'] === undefined && this.#declaredLength <= 0;
+
+    res.onAborted(() => this.#onAborted());
+    // Registered now, not in readBody: bytes arriving before a handler exists are lost for good.
+    if (!this.#bodyComplete) res.onData((chunk, isLast) => this.#onData(chunk, isLast));
+    inFlight?.add(this);
+  }
+
+  run(handler: RequestHandler): void {
+    try {
+      const result: unknown = handler(this, this);
+      if (isThenable(result)) result.then(undefined, (error: unknown) => this.#failHandler(error));
+    } catch (error) {
+      this.#failHandler(error);
+    } finally {
+      this.#inHandlerTick = false;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- request body ------------------------------------------------------
+
+  readBody(limitBytes: number): Promise<Buffer> {
+    if (this.#bodyRead) return Promise.reject(new GatewayError('MCPGW_ERR_INTERNAL', 'readBody called twice for one request'));
+    this.#bodyRead = true;
+    this.#bodyLimit = limitBytes;
+    if (this.#declaredLength > limitBytes) return Promise.reject(this.#refuseBody());
+    if (this.#bodyBytes > limitBytes) return Promise.reject(this.#refuseBody());
+    if (this.#bodyComplete) return Promise.resolve(this.#takeBody());
+    if (this.#aborted) return Promise.reject(clientGone());
+    return new Promise((resolve, reject) => {
+      this.#bodyWaiter = { resolve, reject };
+      if (this.#paused) {
+        this.#paused = false;
+        this.#res.resume();
+      }
+    });
+  }
+
+  #onData(chunk: ArrayBuffer, isLast: boolean): void {
+    if (this.#closeAfterResponse) return;
+    const size = chunk.byteLength;
+    if (this.#bodyLimit >= 0 && this.#bodyBytes + size > this.#bodyLimit) {
+      this.#bodyWaiter?.reject(this.#refuseBody());
+      this.#bodyWaiter = undefined;
+      return;
+    }
+    // uWS neuters the ArrayBuffer when we return: keep a copy, never a view.
+    if (size > 0) this.#bodyChunks.push(Buffer.from(new Uint8Array(chunk)));
+    this.#bodyBytes += size;
+    if (isLast) {
+      this.#bodyComplete = true;
+      const waiter = this.#bodyWaiter;
+      this.#bodyWaiter = undefined;
+      waiter?.resolve(this.#takeBody());
+    } else if (!this.#bodyRead && !this.#paused && !this.#closed) {
+      // Nobody asked for the body yet (the handler is awaiting something else): stop reading
+      // from the socket rather than buffer a body whose limit we do not know.
+      this.#paused = true;
+      this.#res.pause();
+    }
+  }
+
+  #takeBody(): Buffer {
+    const chunks = this.#bodyChunks;
+    this.#bodyChunks = [];
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#bodyBytes);
+  }
+
+  #refuseBody(): GatewayError {
+    this.#closeAfterResponse = true;
+    this.#bodyChunks = [];
+    return new GatewayError('MCPGW_ERR_BODY_TOO_LARGE', `the request body exceeds the limit of ${this.#bodyLimit} bytes`, { limitBytes: this.#bodyLimit });
+  }
+
+  // ---- response ------------------------------------------------------------
+
+  onAbort(listener: () => void): void {
+    if (this.#aborted) {
+      queueMicrotask(listener);
+      return;
+    }
+    if (this.#closed) return;
+    (this.#abortListeners ??= []).push(listener);
+  }
+
+  send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
+    if (this.#closed || this.#streaming) return;
+    this.#corked(() => {
+      const closeConnection = this.#writeHead(status, headers);
+      this.#finish();
+      // end() copies whatever the socket cannot take now into uWS's own buffer and drains it itself.
+      this.#res.end(body, closeConnection);
+    });
+  }
+
+  startStream(status: number, headers: Readonly<Record<string, string>>): void {
+    if (this.#closed || this.#streaming) return;
+    this.#streaming = true;
+    this.#corked(() => {
+      if (this.#writeHead(status, headers)) this.#closeAfterResponse = true;
+    });
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.#closed || !this.#streaming) return false;
+    if (chunk.length === 0) return true;
+    let ok = true;
+    // uWS keeps any part the socket refuses and drains it on its own; false only means "slow down".
+    // We deliberately do not register onWritable here: in uWS 20.30 doing so stops that automatic
+    // drain, and with nothing queued to write the stream would stall.
+    this.#corked(() => {
+      ok = this.#res.write(chunk);
+    });
+    return ok;
+  }
+
+  end(): void {
+    if (this.#closed || !this.#streaming) return;
+    this.#corked(() => {
+      this.#finish();
+      this.#res.end(undefined, this.#closeAfterResponse);
+    });
+  }
+
+  /** Returns whether the connection must close after this response. */
+  #writeHead(status: number, headers: Readonly<Record<string, string>>): boolean {
+    const res = this.#res;
+    let closeConnection = this.#closeAfterResponse;
+    res.writeStatus(statusLine(status));
+    for (const name in headers) {
+      const value = headers[name]!;
+      const lower = name.toLowerCase();
+      if (isEngineOwnedHeader(lower)) continue;
+      if (lower === 'connection') {
+        if (value.toLowerCase() === 'close') closeConnection = true;
+        continue;
+      }
+      res.writeHeader(name, value);
+    }
+    if (closeConnection) res.writeHeader('connection', 'close');
+    return closeConnection;
+  }
+
+  #corked(write: () => void): void {
+    if (this.#inHandlerTick) write();
+    else this.#res.cork(write);
+  }
+
+  #finish(): void {
+    this.#closed = true;
+    this.#abortListeners = undefined;
+    this.#inFlight?.delete(this);
+  }
+
+  #onAborted(): void {
+    this.#aborted = true;
+    const wasClosed = this.#closed;
+    const listeners = this.#abortListeners;
+    this.#finish();
+    this.#bodyChunks = [];
+    this.#bodyWaiter?.reject(clientGone());
+    this.#bodyWaiter = undefined;
+    if (wasClosed || listeners === undefined) return;
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        // One faulty listener must neither stop the others nor take the gateway down.
+        process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  #failHandler(error: unknown): void {
+    if (this.#closed) return;
+    if (this.#streaming) {
+      this.forceClose();
+      return;
+    }
+    this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
+    // A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show.
+    process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** Drops the connection (engine close, or a handler that failed mid-stream). */
+  forceClose(): void {
+    if (this.#closed) return;
+    // close() runs onAborted synchronously, which fires the abort listeners.
+    this.#res.close();
+  }
+}
+
+function clientGone(): GatewayError {
+  return new GatewayError('MCPGW_ERR_CANCELLED', 'the client disconnected before the request body was read');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * uWS prints IPv6 in full (`0000:…:ffff:7f00:0001`); node:http prints the
+ * short form and keeps IPv4 in dotted form. Both engines report the latter.
+ */
+function canonicalAddress(text: string): string {
+  if (!text.includes(':')) return text;
+  const groups = text.split(':');
+  if (groups.length !== 8) return stripMappedPrefix(text);
+  const words = groups.map((group) => parseInt(group, 16));
+  if (words.some((word) => Number.isNaN(word))) return text;
+  if (words.slice(0, 5).every((word) => word === 0) && words[5] === 0xffff) {
+    return `${words[6]! >> 8}.${words[6]! & 0xff}.${words[7]! >> 8}.${words[7]! & 0xff}`;
+  }
+  // Compress the longest run of two or more zero groups, as RFC 5952 asks.
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let start = 0; start < 8; ) {
+    if (words[start] !== 0) {
+      start++;
+      continue;
+    }
+    let end = start;
+    while (end < 8 && words[end] === 0) end++;
+    if (end - start > bestLength) {
+      bestStart = start;
+      bestLength = end - start;
+    }
+    start = end;
+  }
+  const hex = words.map((word) => word.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+function stripMappedPrefix(text: string): string {
+  return text.toLowerCase().startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text;
+}

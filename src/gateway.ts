@@ -1,0 +1,116 @@
+/**
+ * The Gateway facade: wiring only. config → supervisor (workers) → front door.
+ * Everything is created here and passed down; nothing is global, so several
+ * gateways can live in one process (tests do exactly that).
+ */
+import type { GatewayConfig } from './config/types.js';
+import { GatewayError } from './errors.js';
+import type { HttpEngine } from './front-door/engine.js';
+import { selectEngine } from './front-door/engines.js';
+import { withCors } from './front-door/cors.js';
+import { createRestApi } from './front-door/rest-api.js';
+import type { GatewayOptions, StartReport } from './gateway-types.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { RequestLog } from './observability/request-log.js';
+import { Supervisor } from './supervisor/supervisor.js';
+import { VERSION } from './version.js';
+
+export type { GatewayOptions, StartReport, StartReportEntry, ServerState, ProtocolEra } from './gateway-types.js';
+
+export class Gateway {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly supervisor: Supervisor;
+  readonly metrics: GatewayMetrics;
+  readonly requestLog: RequestLog;
+  readonly #options: GatewayOptions;
+  #engine: HttpEngine | undefined;
+  #port = 0;
+  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  #stopPromise: Promise<void> | undefined;
+  readonly #startedAt = Date.now();
+
+  constructor(config: GatewayConfig, options: GatewayOptions = {}) {
+    this.config = config;
+    this.#options = options;
+    this.logger = createLogger(options.logLevel ?? config.logLevel, options.logDestination);
+    const logger = this.logger;
+    this.supervisor = new Supervisor(config, {
+      workers: options.workers ?? 1,
+      observer: {
+        log: (serverId, level, msg, fields) => logger[level]({ server: serverId, ...fields }, msg),
+        catalogChanged: () => undefined,
+        stateChanged: (serverId, state) => logger.debug({ server: serverId, state }, 'server state changed'),
+        restarted: (serverId) => this.metrics.recordRestart(serverId),
+      },
+    });
+    const supervisor = this.supervisor;
+    this.metrics = new GatewayMetrics({
+      *serverGauges() {
+        for (const group of supervisor.groups()) yield { id: group.config.id, inFlight: group.inFlight, tools: group.catalog.tools.length, up: group.state === 'ready' };
+      },
+    });
+    this.requestLog = new RequestLog(config.monitor);
+  }
+
+  /** The bound port (after start). */
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.#port}`;
+  }
+
+  async start(): Promise<StartReport> {
+    if (this.#state !== 'new') throw new GatewayError('MCPGW_ERR_INTERNAL', `gateway already ${this.#state}`);
+    this.#state = 'starting';
+    const engine = await selectEngine(this.#options.httpEngine ?? this.config.httpEngine);
+    this.#engine = engine;
+    const api = createRestApi({
+      config: this.config,
+      supervisor: this.supervisor,
+      metrics: this.metrics,
+      requestLog: this.requestLog,
+      logger: this.logger,
+      version: VERSION,
+      startedAt: this.#startedAt,
+      httpEngine: () => engine.name,
+      stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
+    });
+    const servers = await this.supervisor.start();
+    try {
+      this.#port = await engine.listen({ host: this.config.host, port: this.config.port }, withCors(this.config.corsOrigins, api));
+    } catch (error) {
+      await this.supervisor.stop(0);
+      this.#state = 'stopped';
+      throw error;
+    }
+    this.#state = 'running';
+    this.logger.info({ url: this.url, httpEngine: engine.name, servers: servers.length }, 'mcp-gateway listening');
+    return { url: this.url, port: this.#port, httpEngine: engine.name, servers };
+  }
+
+  /**
+   * Graceful stop: refuse new calls, let calls in flight finish (up to
+   * `shutdownGraceSeconds`), stop every worker and upstream, close the port.
+   */
+  stop(): Promise<void> {
+    this.#stopPromise ??= this.#stop();
+    return this.#stopPromise;
+  }
+
+  async #stop(): Promise<void> {
+    const wasRunning = this.#state === 'running' || this.#state === 'starting';
+    this.#state = 'stopping';
+    this.logger.info('stopping: finishing calls in flight');
+    await this.#engine?.stopAccepting();
+    await this.supervisor.stop(this.config.shutdownGraceSeconds * 1000);
+    await this.#engine?.close();
+    this.#state = 'stopped';
+    if (wasRunning) this.logger.info('stopped');
+    this.logger.flush?.();
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The main thread's handle on one worker thread (one replica of one server):
+ * posts calls, matches answers by call id, and guarantees every call settles
+ * exactly once — answered, failed by the worker, or failed here when the worker
+ * dies or stops answering. Reaps the upstream's process group if the worker
+ * could not.
+ */
+import { Worker } from 'node:worker_threads';
+import { GatewayError } from '../errors.js';
+import type { Catalog, ForwardedMethod, FromWorker, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
+import { killProcessGroup } from '../../workers/process-group.js';
+
+export type CallOutcome =
+  | { readonly ok: true; readonly result: string; readonly inputRequired: boolean; readonly toolError: boolean; readonly upstreamMs: number; readonly queuedMs: number }
+  | { readonly ok: false; readonly error: GatewayError; readonly upstreamMs: number; readonly queuedMs: number };
+
+export interface CallRequest {
+  readonly method: ForwardedMethod;
+  readonly params: string;
+  readonly deadline: number;
+  readonly onProgress?: (progressJson: string) => void;
+}
+
+export interface ReplicaEvents {
+  ready(replica: Replica, identity: UpstreamIdentity, catalog: Catalog, connectMs: number): void;
+  catalog(replica: Replica, catalog: Catalog): void;
+  health(replica: Replica, healthy: boolean, detail: string, latencyMs?: number): void;
+  log(replica: Replica, level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Readonly<Record<string, unknown>>): void;
+  /** The worker thread is gone; `reason` says why. Called exactly once. */
+  exit(replica: Replica, reason: string, duringStartup: boolean, requested: boolean): void;
+}
+
+interface Pending {
+  readonly settle: (outcome: CallOutcome) => void;
+  readonly onProgress?: (progressJson: string) => void;
+  readonly guard: NodeJS.Timeout;
+}
+
+/** Extra time the worker gets past a call's deadline before the main thread stops waiting for it. */
+const DEADLINE_SLACK_MS = 2000;
+
+export const WORKER_ENTRY = new URL('../../workers/upstream-worker.js', import.meta.url);
+
+export class Replica {
+  readonly serverId: string;
+  readonly index: number;
+  #worker: Worker;
+  #nextCallId = 1;
+  readonly #pending = new Map<number, Pending>();
+  readonly #children = new Set<number>();
+  readonly #events: ReplicaEvents;
+  #ready = false;
+  #healthy = true;
+  #stopRequested = false;
+  #downReason: string | undefined;
+  #downDuringStartup = false;
+  #readyOnce = false;
+  #exited = false;
+  readonly #exitPromise: Promise<void>;
+
+  constructor(init: WorkerInit, events: ReplicaEvents) {
+    this.serverId = init.server.id;
+    this.index = init.replica;
+    this.#events = events;
+    this.#worker = new Worker(WORKER_ENTRY, { workerData: init, name: `upstream:${init.server.id}#${init.replica}` });
+    this.#worker.on('message', (message: FromWorker) => this.#onMessage(message));
+    this.#worker.on('error', (error) => {
+      this.#downReason ??= `worker thread crashed: ${error.message}`;
+    });
+    this.#exitPromise = new Promise((resolve) => {
+      this.#worker.once('exit', (code) => {
+        this.#onExit(code);
+        resolve();
+      });
+    });
+  }
+
+  get ready(): boolean {
+    return this.#ready && !this.#exited && !this.#stopRequested;
+  }
+
+  get healthy(): boolean {
+    return this.#healthy;
+  }
+
+  /** Calls posted and not yet settled: the least-loaded dispatch key. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  get threadId(): number {
+    return this.#worker.threadId;
+  }
+
+  call(request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
+    const callId = this.#nextCallId++;
+    const outcome = new Promise<CallOutcome>((settle) => {
+      const guard = setTimeout(() => {
+        this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
+        this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
+      }, Math.max(0, request.deadline - Date.now()) + DEADLINE_SLACK_MS);
+      this.#pending.set(callId, { settle, guard, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
+    });
+    if (this.#exited) {
+      this.#settle(callId, this.#unavailable());
+    } else {
+      this.#post({ type: 'call', callId, method: request.method, params: request.params, deadline: request.deadline, wantsProgress: request.onProgress !== undefined });
+    }
+    return {
+      outcome,
+      cancel: (reason) => {
+        if (this.#pending.has(callId)) this.#post({ type: 'cancel', callId, reason });
+      },
+    };
+  }
+
+  /** Asks the worker to finish its calls (up to `graceMs`) and exit; terminates it if it does not. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.#exited) return;
+    this.#stopRequested = true;
+    this.#post({ type: 'shutdown', graceMs });
+    const timer = setTimeout(() => void this.#worker.terminate(), graceMs + 5000);
+    await this.#exitPromise;
+    clearTimeout(timer);
+  }
+
+  /** Ends the worker at once (used by tests and by the supervisor for an unresponsive worker). */
+  async kill(): Promise<void> {
+    await this.#worker.terminate();
+    await this.#exitPromise;
+  }
+
+  #post(message: ToWorker): void {
+    if (!this.#exited) this.#worker.postMessage(message);
+  }
+
+  #onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'result':
+        this.#settle(message.callId, { ok: true, result: message.result, inputRequired: message.inputRequired, toolError: message.toolError, upstreamMs: message.upstreamMs, queuedMs: message.queuedMs });
+        return;
+      case 'call-error':
+        this.#settle(message.callId, { ok: false, error: GatewayError.fromWire(message.error), upstreamMs: message.upstreamMs, queuedMs: message.queuedMs });
+        return;
+      case 'progress':
+        this.#pending.get(message.callId)?.onProgress?.(message.progress);
+        return;
+      case 'ready':
+        this.#ready = true;
+        this.#readyOnce = true;
+        this.#events.ready(this, message.identity, message.catalog, message.connectMs);
+        return;
+      case 'catalog':
+        this.#events.catalog(this, message.catalog);
+        return;
+      case 'health':
+        this.#healthy = message.healthy;
+        this.#events.health(this, message.healthy, message.detail, message.latencyMs);
+        return;
+      case 'child':
+        if (message.alive) this.#children.add(message.pid);
+        else this.#children.delete(message.pid);
+        return;
+      case 'log':
+        this.#events.log(this, message.level, message.msg, message.fields);
+        return;
+      case 'down':
+        this.#downReason = message.reason;
+        this.#downDuringStartup = message.duringStartup;
+        this.#ready = false;
+        return;
+      case 'stopped':
+        return;
+    }
+  }
+
+  #settle(callId: number, outcome: CallOutcome): void {
+    const pending = this.#pending.get(callId);
+    if (!pending) return;
+    this.#pending.delete(callId);
+    clearTimeout(pending.guard);
+    pending.settle(outcome);
+  }
+
+  #unavailable(): CallOutcome {
+    const reason = this.#downReason ?? 'the worker stopped';
+    return { ok: false, error: new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `server "${this.serverId}" went down during the call: ${reason}`), upstreamMs: 0, queuedMs: 0 };
+  }
+
+  #onExit(code: number): void {
+    this.#exited = true;
+    this.#ready = false;
+    // The worker cannot always reap its child (terminate(), a crash): do it here, whole group.
+    for (const pid of this.#children) killProcessGroup(pid);
+    this.#children.clear();
+    const reason = this.#downReason ?? (this.#stopRequested ? 'stopped' : `worker thread exited with code ${code}`);
+    this.#downReason = reason;
+    for (const callId of [...this.#pending.keys()]) this.#settle(callId, this.#unavailable());
+    this.#events.exit(this, reason, this.#downDuringStartup || !this.#readyOnce, this.#stopRequested);
+  }
+}
+

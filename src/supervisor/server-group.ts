@@ -1,0 +1,250 @@
+/**
+ * One configured server: its replicas (worker threads), their restart
+ * policies, and what the rest of the gateway sees of it — state, era, catalog,
+ * restarts. Calls go to the least-loaded ready replica.
+ */
+import type { ServerConfig } from '../config/types.js';
+import { GatewayError } from '../errors.js';
+import type { ServerState } from '../gateway-types.js';
+import type { Catalog, UpstreamIdentity } from '../threads/messages.js';
+import { Replica, type CallOutcome, type CallRequest, type ReplicaEvents } from './replica.js';
+import { RestartPolicy } from './restart-policy.js';
+
+export interface GroupObserver {
+  log(serverId: string, level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Readonly<Record<string, unknown>>): void;
+  catalogChanged(serverId: string): void;
+  stateChanged(serverId: string, state: ServerState): void;
+  restarted(serverId: string, replica: number, delayMs: number, reason: string): void;
+}
+
+export interface FirstOutcome {
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
+interface Slot {
+  replica: Replica | undefined;
+  readonly policy: RestartPolicy;
+  restartTimer?: NodeJS.Timeout;
+  failedReason?: string;
+  lastError?: string;
+  unhealthy: boolean;
+}
+
+const EMPTY_CATALOG: Catalog = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
+
+export class ServerGroup {
+  readonly config: ServerConfig;
+  readonly #observer: GroupObserver;
+  readonly #slots: Slot[];
+  #identity: UpstreamIdentity | undefined;
+  #catalog: Catalog = EMPTY_CATALOG;
+  #restarts = 0;
+  #stopping = false;
+  #stopped = false;
+  #lastState: ServerState | undefined;
+  #readySince: number | undefined;
+  #firstOutcome: Promise<FirstOutcome>;
+  #resolveFirst!: (outcome: FirstOutcome) => void;
+  #lastHealth: { healthy: boolean; detail: string; at: number; latencyMs?: number } | undefined;
+
+  constructor(config: ServerConfig, replicas: number, observer: GroupObserver) {
+    this.config = config;
+    this.#observer = observer;
+    this.#slots = Array.from({ length: replicas }, () => ({ replica: undefined, policy: new RestartPolicy(config.restart), unhealthy: false }));
+    this.#firstOutcome = new Promise((resolve) => {
+      this.#resolveFirst = resolve;
+    });
+  }
+
+  /** Starts every replica; resolves when the first is ready or the first start fails. */
+  start(): Promise<FirstOutcome> {
+    if (!this.config.enabled) {
+      this.#resolveFirst({ ok: false, reason: 'disabled in the config' });
+      this.#noteState();
+      return this.#firstOutcome;
+    }
+    this.#slots.forEach((_, index) => this.#spawn(index));
+    this.#noteState();
+    return this.#firstOutcome;
+  }
+
+  get state(): ServerState {
+    if (!this.config.enabled) return 'disabled';
+    if (this.#stopped) return 'stopped';
+    if (this.#stopping) return 'stopping';
+    const ready = this.#slots.filter((slot) => slot.replica?.ready);
+    if (ready.some((slot) => !slot.unhealthy)) return 'ready';
+    if (ready.length > 0) return 'unhealthy';
+    if (this.#slots.every((slot) => slot.failedReason !== undefined)) return 'failed';
+    if (this.#slots.some((slot) => slot.restartTimer !== undefined)) return 'restarting';
+    return 'starting';
+  }
+
+  get identity(): UpstreamIdentity | undefined {
+    return this.#identity;
+  }
+
+  get catalog(): Catalog {
+    return this.#catalog;
+  }
+
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  get readySince(): number | undefined {
+    return this.#readySince;
+  }
+
+  get lastHealth(): { healthy: boolean; detail: string; at: number; latencyMs?: number } | undefined {
+    return this.#lastHealth;
+  }
+
+  /** The most recent reason this server is not (fully) working, if any. */
+  get lastError(): string | undefined {
+    const failed = this.#slots.find((slot) => slot.failedReason !== undefined);
+    return failed?.failedReason ?? this.#slots.find((slot) => slot.lastError !== undefined)?.lastError;
+  }
+
+  get inFlight(): number {
+    return this.#slots.reduce((sum, slot) => sum + (slot.replica?.inFlight ?? 0), 0);
+  }
+
+  replicaSummaries(): { index: number; ready: boolean; healthy: boolean; inFlight: number; threadId?: number; lastError?: string }[] {
+    return this.#slots.map((slot, index) => ({
+      index,
+      ready: slot.replica?.ready ?? false,
+      healthy: !slot.unhealthy,
+      inFlight: slot.replica?.inFlight ?? 0,
+      ...(slot.replica ? { threadId: slot.replica.threadId } : {}),
+      ...(slot.failedReason ?? slot.lastError ? { lastError: slot.failedReason ?? slot.lastError } : {}),
+    }));
+  }
+
+  call(request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
+    const replica = this.#pick();
+    if (!replica) {
+      const error = this.#unavailableError();
+      return { outcome: Promise.resolve({ ok: false, error, upstreamMs: 0, queuedMs: 0 }), cancel: () => undefined };
+    }
+    return replica.call(request);
+  }
+
+  /** Test and admin hook: ends a replica's worker thread abruptly. */
+  async killReplica(index: number): Promise<void> {
+    await this.#slots[index]?.replica?.kill();
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    this.#noteState();
+    for (const slot of this.#slots) if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    await Promise.all(this.#slots.map((slot) => slot.replica?.stop(graceMs)));
+    this.#stopped = true;
+    this.#resolveFirst({ ok: false, reason: 'stopped' });
+    this.#noteState();
+  }
+
+  #pick(): Replica | undefined {
+    let best: Replica | undefined;
+    let bestHealthy = false;
+    for (const slot of this.#slots) {
+      const replica = slot.replica;
+      if (!replica?.ready) continue;
+      const healthy = !slot.unhealthy;
+      if (!best || (healthy && !bestHealthy) || (healthy === bestHealthy && replica.inFlight < best.inFlight)) {
+        best = replica;
+        bestHealthy = healthy;
+      }
+    }
+    return best;
+  }
+
+  #unavailableError(): GatewayError {
+    const state = this.state;
+    if (state === 'stopping' || state === 'stopped') return new GatewayError('MCPGW_ERR_SHUTTING_DOWN', `server "${this.config.id}" is ${state}`);
+    const why = this.lastError ? `: ${this.lastError}` : '';
+    return new GatewayError('MCPGW_ERR_SERVER_UNAVAILABLE', `server "${this.config.id}" is ${state}${why}`, { state });
+  }
+
+  #spawn(index: number): void {
+    const slot = this.#slots[index]!;
+    slot.restartTimer = undefined;
+    slot.unhealthy = false;
+    const priorEra = this.#identity?.era;
+    slot.replica = new Replica({ server: this.config, replica: index, ...(priorEra ? { priorEra } : {}) }, this.#events);
+  }
+
+  readonly #events: ReplicaEvents = {
+    ready: (replica, identity, catalog, connectMs) => {
+      const slot = this.#slots[replica.index]!;
+      slot.lastError = undefined;
+      slot.failedReason = undefined;
+      this.#identity = identity;
+      this.#readySince ??= Date.now();
+      this.#setCatalog(catalog);
+      this.#observer.log(this.config.id, 'info', `replica ${replica.index} ready: MCP ${identity.protocolVersion} (${identity.era}), ${catalog.tools.length} tools, connected in ${connectMs} ms`);
+      this.#resolveFirst({ ok: true });
+      this.#noteState();
+    },
+    catalog: (_replica, catalog) => this.#setCatalog(catalog),
+    health: (replica, healthy, detail, latencyMs) => {
+      const slot = this.#slots[replica.index]!;
+      this.#lastHealth = { healthy, detail, at: Date.now(), ...(latencyMs === undefined ? {} : { latencyMs }) };
+      if (!healthy && !slot.unhealthy) {
+        slot.unhealthy = true;
+        slot.lastError = detail;
+        this.#observer.log(this.config.id, 'warn', `replica ${replica.index} unhealthy (${detail}); restarting it`);
+        this.#noteState();
+        // A replica that stopped answering is replaced, through the same backoff as a crash.
+        void replica.kill();
+      } else if (healthy && slot.unhealthy) {
+        slot.unhealthy = false;
+        this.#noteState();
+      }
+    },
+    log: (replica, level, msg, fields) => this.#observer.log(this.config.id, level, msg, { replica: replica.index, ...fields }),
+    exit: (replica, reason, duringStartup, requested) => {
+      const slot = this.#slots[replica.index]!;
+      if (slot.replica !== replica) return;
+      slot.replica = undefined;
+      if (requested || this.#stopping) {
+        this.#noteState();
+        return;
+      }
+      slot.lastError = reason;
+      if (duringStartup) this.#resolveFirst({ ok: false, reason });
+      const decision = slot.policy.decide();
+      if (!decision.restart) {
+        slot.failedReason = `${reason}; ${decision.reason}`;
+        this.#observer.log(this.config.id, 'error', `replica ${replica.index} failed: ${slot.failedReason}`);
+        this.#noteState();
+        return;
+      }
+      this.#restarts++;
+      this.#observer.restarted(this.config.id, replica.index, decision.delayMs, reason);
+      this.#observer.log(this.config.id, 'warn', `replica ${replica.index} down (${reason}); restarting in ${decision.delayMs} ms`);
+      slot.restartTimer = setTimeout(() => {
+        if (this.#stopping) return;
+        this.#spawn(replica.index);
+        this.#noteState();
+      }, decision.delayMs);
+      this.#noteState();
+    },
+  };
+
+  #setCatalog(catalog: Catalog): void {
+    this.#catalog = catalog;
+    this.#observer.catalogChanged(this.config.id);
+  }
+
+  #noteState(): void {
+    const state = this.state;
+    if (state === this.#lastState) return;
+    this.#lastState = state;
+    // Routability changed: the routing table must be rebuilt too.
+    this.#observer.catalogChanged(this.config.id);
+    this.#observer.stateChanged(this.config.id, state);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Every message that crosses between the main thread and an upstream worker.
+ * Nothing else defines message shapes. One discriminated union per direction,
+ * keyed by `type`; call-scoped messages carry a `callId` unique per worker.
+ *
+ * Request parameters and results travel as JSON strings: the front door
+ * already has the text, the REST answer is the upstream's text, and a string
+ * is the cheapest thing to post between threads.
+ */
+import type { ServerConfig } from '../config/types.js';
+import type { WireError } from '../errors.js';
+import type { ProtocolEra } from '../gateway-types.js';
+
+/** What a worker is started with (its `workerData`). */
+export interface WorkerInit {
+  readonly server: ServerConfig;
+  /** 0-based replica index, for log tags and process names. */
+  readonly replica: number;
+  /** Era settled by an earlier run of this server, so a restart skips the probe. */
+  readonly priorEra?: ProtocolEra;
+}
+
+/** Methods a worker forwards; anything else is refused before it is posted. */
+export type ForwardedMethod =
+  | 'tools/call'
+  | 'resources/read'
+  | 'prompts/get'
+  | 'completion/complete';
+
+// ---------------------------------------------------------------- main → worker
+
+export interface CallMessage {
+  readonly type: 'call';
+  readonly callId: number;
+  readonly method: ForwardedMethod;
+  /** JSON text of the request params (without `_meta`; the worker builds the envelope its era needs). */
+  readonly params: string;
+  /** Absolute deadline (epoch ms); queue time counts against it. */
+  readonly deadline: number;
+  /** Ask the upstream for progress notifications. */
+  readonly wantsProgress: boolean;
+}
+
+export interface CancelMessage {
+  readonly type: 'cancel';
+  readonly callId: number;
+  readonly reason: string;
+}
+
+/** Finish calls in flight (up to `graceMs`), close the upstream, then exit. */
+export interface ShutdownMessage {
+  readonly type: 'shutdown';
+  readonly graceMs: number;
+}
+
+export type ToWorker = CallMessage | CancelMessage | ShutdownMessage;
+
+// ---------------------------------------------------------------- worker → main
+
+export interface UpstreamIdentity {
+  readonly era: ProtocolEra;
+  readonly protocolVersion: string;
+  readonly serverInfo?: { readonly name: string; readonly version: string; readonly title?: string };
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly instructions?: string;
+}
+
+/** Catalog entries are passed as the upstream sent them (tools as MCP Tool objects, etc.). */
+export interface Catalog {
+  readonly tools: readonly Record<string, unknown>[];
+  readonly resources: readonly Record<string, unknown>[];
+  readonly resourceTemplates: readonly Record<string, unknown>[];
+  readonly prompts: readonly Record<string, unknown>[];
+}
+
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly identity: UpstreamIdentity;
+  readonly catalog: Catalog;
+  readonly connectMs: number;
+}
+
+export interface CatalogMessage {
+  readonly type: 'catalog';
+  readonly catalog: Catalog;
+}
+
+export interface ResultMessage {
+  readonly type: 'result';
+  readonly callId: number;
+  /** JSON text of the upstream's result. */
+  readonly result: string;
+  /** The upstream asked for client input (modern `input_required`). */
+  readonly inputRequired: boolean;
+  /** A tool result with `isError: true`: the tool's own failure, passed through as an answer. */
+  readonly toolError: boolean;
+  readonly upstreamMs: number;
+  readonly queuedMs: number;
+}
+
+export interface CallErrorMessage {
+  readonly type: 'call-error';
+  readonly callId: number;
+  readonly error: WireError;
+  readonly upstreamMs: number;
+  readonly queuedMs: number;
+}
+
+export interface ProgressMessage {
+  readonly type: 'progress';
+  readonly callId: number;
+  /** JSON text of the progress notification's params. */
+  readonly progress: string;
+}
+
+export interface HealthMessage {
+  readonly type: 'health';
+  readonly healthy: boolean;
+  readonly detail: string;
+  readonly latencyMs?: number;
+}
+
+/** A process group the supervisor must reap if this worker dies without doing it. */
+export interface ChildMessage {
+  readonly type: 'child';
+  readonly pid: number;
+  readonly alive: boolean;
+}
+
+export interface LogMessage {
+  readonly type: 'log';
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly msg: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** The upstream is gone or could not be reached; the worker exits after sending this. */
+export interface DownMessage {
+  readonly type: 'down';
+  readonly reason: string;
+  /** True when the upstream never became ready in this run. */
+  readonly duringStartup: boolean;
+}
+
+export interface StoppedMessage {
+  readonly type: 'stopped';
+}
+
+export type FromWorker =
+  | ReadyMessage
+  | CatalogMessage
+  | ResultMessage
+  | CallErrorMessage
+  | ProgressMessage
+  | HealthMessage
+  | ChildMessage
+  | LogMessage
+  | DownMessage
+  | StoppedMessage;

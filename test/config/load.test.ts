@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULTS, SERVER_DEFAULTS } from '../../src/config/defaults.js';
+import { assertSupported, loadConfig, locateConfig, normalizeConfig, parseConfig, unsupportedFeatures } from '../../src/config/load.js';
+import { GatewayError } from '../../src/errors.js';
+import { oneServer } from './helpers.js';
+
+test('defaults are filled in everywhere', () => {
+  const config = parseConfig(oneServer(), { env: {} });
+  const { servers, ...top } = config;
+  assert.deepEqual(top, DEFAULTS);
+  assert.deepEqual(servers, [{ id: 's', name: 's', transport: 'stdio', command: 'node', ...SERVER_DEFAULTS }]);
+  assert.equal(DEFAULTS.maxBodyBytes, 4 * 1024 * 1024);
+});
+
+test('partial nested objects keep the defaults they do not set', () => {
+  const config = parseConfig(oneServer('    healthCheck: { intervalSeconds: 5 }\n') + 'rateLimit: { limit: 7 }\n', { env: {} });
+  assert.deepEqual(config.servers[0]?.healthCheck, { ...SERVER_DEFAULTS.healthCheck, intervalSeconds: 5 });
+  assert.deepEqual(config.rateLimit, { ...DEFAULTS.rateLimit, limit: 7 });
+});
+
+test('transport aliases are folded: http → streamable-http, ws → websocket', () => {
+  const config = parseConfig(
+    'servers:\n  - { id: a, transport: http, url: "http://h/mcp" }\n  - { id: b, transport: ws, url: "wss://h/ws" }\n  - { id: c, transport: sse, url: "https://h/sse", name: Legacy }\n',
+    { env: {} },
+  );
+  assert.deepEqual(
+    config.servers.map((s) => [s.transport, s.name]),
+    [
+      ['streamable-http', 'a'],
+      ['websocket', 'b'],
+      ['sse', 'Legacy'],
+    ],
+  );
+});
+
+test('the result is deep-frozen', () => {
+  const config = parseConfig(oneServer('    args: [a]\n    env: { A: b }\n'), { env: {} });
+  for (const value of [config, config.servers, config.servers[0], config.servers[0]?.args, config.servers[0]?.env, config.servers[0]?.healthCheck, config.auth.apiKeys]) {
+    assert.ok(Object.isFrozen(value));
+  }
+  assert.throws(() => {
+    (config as { port: number }).port = 1;
+  }, TypeError);
+});
+
+test('JSON is accepted as well as YAML', () => {
+  const json = JSON.stringify({ port: 4200, servers: [{ id: 'j', transport: 'streamable-http', url: 'http://127.0.0.1:9/mcp', headers: { 'X-Key': 'v' } }] });
+  const config = parseConfig(json, { env: {} });
+  assert.equal(config.port, 4200);
+  assert.deepEqual(config.servers[0]?.headers, { 'X-Key': 'v' });
+});
+
+test('normalizeConfig does not modify its input', () => {
+  const raw = { servers: [{ id: 'x', transport: 'ws', url: 'ws://h' }] };
+  const snapshot = structuredClone(raw);
+  normalizeConfig(raw, { env: {} });
+  assert.deepEqual(raw, snapshot);
+});
+
+test('api keys may be strings or {key, name}', () => {
+  const config = parseConfig('auth:\n  apiKeys: [k1, { key: k2, name: ci }]\nservers: []\n', { env: {} });
+  assert.deepEqual(config.auth.apiKeys, ['k1', { key: 'k2', name: 'ci' }]);
+});
+
+test('auth and rate limiting are valid config but refused by assertSupported', () => {
+  const open = parseConfig('servers: []\n', { env: {} });
+  assert.doesNotThrow(() => assertSupported(open));
+  assert.deepEqual(unsupportedFeatures(open), []);
+
+  const config = parseConfig('auth: { strategy: api-key, apiKeys: [k] }\nrateLimit: { enabled: true }\nservers: []\n', { env: {} });
+  assert.equal(unsupportedFeatures(config).length, 2);
+  assert.throws(
+    () => assertSupported(config),
+    (error: unknown) => {
+      assert.ok(GatewayError.is(error));
+      assert.equal(error.code, 'MCPGW_ERR_UNSUPPORTED_FEATURE');
+      assert.match(error.message, /^auth\.strategy "api-key" is accepted in the config but not enforced by this version; refusing to start rather than run open$/m);
+      assert.match(error.message, /^rateLimit\.enabled: true is accepted in the config but not enforced by this version; /m);
+      return true;
+    },
+  );
+});
+
+test('loadConfig reads a file, and reports a missing one as MCPGW_ERR_CONFIG_NOT_FOUND', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpgw-config-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'gw.yml'), oneServer());
+  const config = await loadConfig('gw.yml', { cwd: dir, env: {} });
+  assert.equal(config.servers[0]?.id, 's');
+
+  await assert.rejects(loadConfig('nope.yml', { cwd: dir, env: {} }), (error: unknown) => GatewayError.is(error) && error.code === 'MCPGW_ERR_CONFIG_NOT_FOUND' && error.message.includes('nope.yml'));
+  await writeFile(join(dir, 'bad.yml'), 'port: x\n');
+  await assert.rejects(loadConfig(join(dir, 'bad.yml'), { env: {} }), (error: unknown) => GatewayError.is(error) && error.code === 'MCPGW_ERR_CONFIG' && error.message.includes(`Invalid configuration in ${join(dir, 'bad.yml')}`));
+});
+
+test('without a path: $MCP_GATEWAY_CONFIG, else ./mcp-gateway.yml, else not found', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpgw-config-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  assert.equal(await locateConfig(undefined, { cwd: dir, env: {} }), undefined);
+  await assert.rejects(loadConfig(undefined, { cwd: dir, env: {} }), (error: unknown) => GatewayError.is(error) && error.code === 'MCPGW_ERR_CONFIG_NOT_FOUND');
+
+  await writeFile(join(dir, 'mcp-gateway.yml'), oneServer());
+  await writeFile(join(dir, 'other.json'), JSON.stringify({ servers: [] }));
+  assert.deepEqual(await locateConfig(undefined, { cwd: dir, env: {} }), { path: join(dir, 'mcp-gateway.yml'), origin: 'cwd' });
+  assert.equal((await loadConfig(undefined, { cwd: dir, env: {} })).servers.length, 1);
+  assert.deepEqual(await locateConfig(undefined, { cwd: dir, env: { MCP_GATEWAY_CONFIG: 'other.json' } }), { path: join(dir, 'other.json'), origin: 'env' });
+  assert.equal((await loadConfig(undefined, { cwd: dir, env: { MCP_GATEWAY_CONFIG: 'other.json' } })).servers.length, 0);
+});

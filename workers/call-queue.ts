@@ -1,0 +1,137 @@
+/**
+ * A worker's concurrency gate: at most `maxConcurrency` calls run upstream, at
+ * most `maxQueue` wait; anything beyond is refused at once (never buffered
+ * without bound). Waiting calls still honour their deadline and cancellation.
+ */
+import { GatewayError } from '../src/errors.js';
+
+export interface QueuedCall {
+  readonly callId: number;
+  readonly deadline: number;
+  /** Runs the call; the signal aborts on cancel or deadline. */
+  run(signal: AbortSignal, queuedMs: number): Promise<void>;
+  /** Reports a failure before the call started running. */
+  reject(error: GatewayError, queuedMs: number): void;
+}
+
+interface Entry {
+  readonly call: QueuedCall;
+  readonly enqueuedAt: number;
+  readonly controller: AbortController;
+  timer?: NodeJS.Timeout;
+  running: boolean;
+}
+
+export class CallQueue {
+  readonly #maxConcurrency: number;
+  readonly #maxQueue: number;
+  readonly #entries = new Map<number, Entry>();
+  readonly #waiting: Entry[] = [];
+  #running = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(maxConcurrency: number, maxQueue: number) {
+    this.#maxConcurrency = maxConcurrency;
+    this.#maxQueue = maxQueue;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  submit(call: QueuedCall): void {
+    const entry: Entry = { call, enqueuedAt: Date.now(), controller: new AbortController(), running: false };
+    if (this.#running < this.#maxConcurrency) {
+      this.#entries.set(call.callId, entry);
+      this.#start(entry);
+      return;
+    }
+    if (this.#waiting.length >= this.#maxQueue) {
+      call.reject(new GatewayError('MCPGW_ERR_QUEUE_FULL', `server is at maxConcurrency (${this.#maxConcurrency}) with ${this.#waiting.length} calls queued (maxQueue ${this.#maxQueue})`), 0);
+      return;
+    }
+    this.#entries.set(call.callId, entry);
+    this.#waiting.push(entry);
+    // A call must not outlive its deadline in the queue either.
+    entry.timer = setTimeout(() => this.#expireWaiting(entry), Math.max(0, call.deadline - Date.now()));
+  }
+
+  /** Aborts a running call or drops a waiting one. */
+  cancel(callId: number, error: GatewayError): void {
+    const entry = this.#entries.get(callId);
+    if (!entry) return;
+    if (entry.running) {
+      entry.controller.abort(error);
+      return;
+    }
+    this.#removeWaiting(entry);
+    entry.call.reject(error, Date.now() - entry.enqueuedAt);
+  }
+
+  /** Fails everything, running and waiting (the upstream is gone). Running calls are aborted. */
+  failAll(error: GatewayError): void {
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.running) entry.controller.abort(error);
+      else {
+        this.#removeWaiting(entry);
+        entry.call.reject(error, Date.now() - entry.enqueuedAt);
+      }
+    }
+  }
+
+  /** Resolves when nothing runs or waits, or after `timeoutMs`; true if idle. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.#entries.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  #start(entry: Entry): void {
+    entry.running = true;
+    if (entry.timer) clearTimeout(entry.timer);
+    this.#running++;
+    const queuedMs = Date.now() - entry.enqueuedAt;
+    entry.call.run(entry.controller.signal, queuedMs).finally(() => this.#finish(entry));
+  }
+
+  #finish(entry: Entry): void {
+    this.#running--;
+    this.#entries.delete(entry.call.callId);
+    const next = this.#waiting.shift();
+    if (next) this.#start(next);
+    if (this.#entries.size === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  #expireWaiting(entry: Entry): void {
+    if (entry.running || !this.#removeWaiting(entry)) return;
+    const queuedMs = Date.now() - entry.enqueuedAt;
+    entry.call.reject(new GatewayError('MCPGW_ERR_TIMEOUT', `call timed out after waiting ${queuedMs} ms in the queue (server at maxConcurrency ${this.#maxConcurrency})`), queuedMs);
+  }
+
+  #removeWaiting(entry: Entry): boolean {
+    const index = this.#waiting.indexOf(entry);
+    if (entry.timer) clearTimeout(entry.timer);
+    this.#entries.delete(entry.call.callId);
+    if (index === -1) return false;
+    this.#waiting.splice(index, 1);
+    if (this.#entries.size === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    return true;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * stdio upstream transport: the SDK's Transport contract, but the child runs in
+ * its own process group so that stopping it ends the whole group. The SDK's
+ * StdioClientTransport signals only the direct child, which is how peers leak
+ * the grandchildren of `npx …` and shell wrappers.
+ *
+ * It exposes `pid` and `stderr` so the SDK classifies it as stdio-shaped
+ * (a probe timeout then means "legacy"), and it probes in place: one spawn per
+ * connect instead of the SDK's disposable sibling.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
+import { killProcessGroup } from '../process-group.js';
+import { LineDecoder, parseJsonRpcLine } from './framing.js';
+
+export interface StdioTransportOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** A single line (message) longer than this closes the connection with an error. */
+  readonly maxMessageBytes: number;
+  /** How long to wait after SIGTERM before SIGKILL of the group. */
+  readonly killGraceMs: number;
+  readonly onStderrLine?: (line: string) => void;
+  /** A line on stdout that is not a JSON-RPC message (servers that log to stdout). */
+  readonly onNoise?: (line: string) => void;
+  readonly onSpawn?: (pid: number) => void;
+  readonly onExit?: (pid: number, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+/** Environment a child inherits when the config gives none of these (the SDK's safe list). */
+const INHERITED_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'TMPDIR', 'NODE_OPTIONS'];
+
+export function childEnvironment(extra: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED_ENV) {
+    const value = process.env[key];
+    // Exported bash functions start with "()": never pass them on.
+    if (value !== undefined && !value.startsWith('()')) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export class ProcessGroupStdioTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+
+  readonly #options: StdioTransportOptions;
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> | undefined;
+  #closed = false;
+  #exitDetail = '';
+
+  constructor(options: StdioTransportOptions) {
+    this.#options = options;
+  }
+
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
+  get stderr(): Readable | null {
+    return this.#child?.stderr ?? null;
+  }
+
+  /** Why the child ended, once it has (e.g. `exited with code 1`). */
+  get exitDetail(): string {
+    return this.#exitDetail;
+  }
+
+  start(): Promise<void> {
+    if (this.#child) throw new Error('stdio transport already started');
+    const options = this.#options;
+    return new Promise((resolve, reject) => {
+      const child = spawn(options.command, [...options.args], {
+        env: childEnvironment(options.env),
+        cwd: options.cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // A new process group, so the whole tree can be signalled at once.
+        detached: true,
+        shell: false,
+      });
+      this.#child = child;
+      this.#exited = new Promise((done) => child.once('close', () => done()));
+
+      child.once('error', (error) => {
+        this.#exitDetail = `could not start "${options.command}": ${error.message}`;
+        reject(new Error(this.#exitDetail));
+        this.#finish();
+      });
+      child.once('spawn', () => {
+        if (child.pid !== undefined) options.onSpawn?.(child.pid);
+        resolve();
+      });
+      child.once('exit', (code, signal) => {
+        this.#exitDetail = signal ? `exited on signal ${signal}` : `exited with code ${code}`;
+        if (child.pid !== undefined) options.onExit?.(child.pid, code, signal);
+      });
+      child.once('close', () => this.#finish());
+
+      child.stdin?.on('error', (error) => this.onerror?.(error));
+      const lines = new LineDecoder(options.maxMessageBytes);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        let batch: string[];
+        try {
+          batch = lines.push(chunk);
+        } catch (error) {
+          this.onerror?.(error as Error);
+          void this.close();
+          return;
+        }
+        for (const line of batch) this.#deliver(line);
+      });
+      const stderrLines = new LineDecoder(64 * 1024, true);
+      child.stderr?.on('data', (chunk: Buffer) => {
+        for (const line of stderrLines.push(chunk)) if (line.trim()) options.onStderrLine?.(line);
+      });
+    });
+  }
+
+  #deliver(line: string): void {
+    const parsed = parseJsonRpcLine(line);
+    if (parsed === undefined) {
+      if (line.trim()) this.#options.onNoise?.(line);
+      return;
+    }
+    this.onmessage?.(parsed);
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.#child?.stdin;
+    if (!stdin || this.#closed || !stdin.writable) return Promise.reject(new Error('stdio upstream is not running'));
+    const text = JSON.stringify(message) + '\n';
+    // Resolve without waiting for drain: the worker's concurrency queue bounds what is in flight.
+    stdin.write(text);
+    return Promise.resolve();
+  }
+
+  /** Ends stdin, then SIGTERM to the group, then SIGKILL to the group after the grace period. */
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (!child || this.#closed) return;
+    try {
+      child.stdin?.end();
+    } catch {
+      // Already gone.
+    }
+    signalGroup(child, 'SIGTERM');
+    const exited = this.#exited ?? Promise.resolve();
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.#options.killGraceMs).unref());
+    if ((await Promise.race([exited, timer])) === 'timeout') signalGroup(child, 'SIGKILL');
+    // Also kill stragglers in the group whose leader already exited (a wrapper's background jobs).
+    signalGroup(child, 'SIGKILL');
+    await exited;
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Leftover group members (grandchildren) must not outlive their leader.
+    if (this.#child) signalGroup(this.#child, 'SIGKILL');
+    this.onclose?.();
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined) killProcessGroup(child.pid, signal);
+}

@@ -1,0 +1,188 @@
+/**
+ * One live connection to one upstream MCP server, of either era. The SDK does
+ * the spawning, negotiation, framing, HTTP/SSE and sessions; calls are
+ * forwarded with a pass-through result schema so the upstream's answer is not
+ * re-validated on the hot path.
+ */
+import { Client, SdkError, SdkErrorCode, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { ClientOptions, ConnectOptions, RequestOptions, StandardSchemaV1, Transport } from '@modelcontextprotocol/client';
+import type { ServerConfig } from '../src/config/types.js';
+import type { ProtocolEra } from '../src/gateway-types.js';
+import type { UpstreamIdentity } from '../src/threads/messages.js';
+import { ProcessGroupStdioTransport } from './transports/stdio.js';
+import { WebSocketClientTransport } from './transports/websocket.js';
+
+export const GATEWAY_CLIENT_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
+export const MODERN_VERSION = '2026-07-28';
+
+/** Accepts any result as it is: the gateway forwards answers, it does not re-check them. */
+export const passthrough: StandardSchemaV1<unknown, unknown> = {
+  '~standard': { version: 1, vendor: 'mcp-gateway', validate: (value: unknown) => ({ value }) },
+};
+
+/** A single upstream message (one stdio line, one WS frame) may not exceed this. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** How long a stdio/WS `server/discover` probe may stay unanswered before the server counts as legacy. */
+const PROBE_TIMEOUT_CAP_MS = 5000;
+
+export interface ConnectionHooks {
+  onStderrLine(line: string): void;
+  onNoise(line: string): void;
+  onChildSpawn(pid: number): void;
+  onChildExit(pid: number): void;
+  /** The connection ended without `close()` being called. */
+  onUnexpectedClose(reason: string): void;
+  onListChanged(kind: 'tools' | 'resources' | 'prompts'): void;
+}
+
+export class UpstreamConnection {
+  readonly client: Client;
+  readonly identity: UpstreamIdentity;
+  readonly #transport: Transport;
+  #closing = false;
+
+  private constructor(client: Client, transport: Transport, identity: UpstreamIdentity) {
+    this.client = client;
+    this.#transport = transport;
+    this.identity = identity;
+  }
+
+  /**
+   * Connects, settling the era: `legacy`/`2026-07-28` skip the probe; `auto`
+   * probes (in place on stdio and WebSocket, by the SDK on HTTP) and falls back
+   * to a legacy handshake on a fresh connection when an in-place probe killed
+   * or stalled the upstream.
+   */
+  static async open(server: ServerConfig, hooks: ConnectionHooks, priorEra?: ProtocolEra): Promise<UpstreamConnection> {
+    const preference = priorEra === 'legacy' ? 'legacy' : priorEra === 'modern' ? MODERN_VERSION : server.protocol;
+    // HTTP+SSE is a 2024-11-05 transport: no modern server speaks it.
+    if (preference === 'legacy' || server.transport === 'sse') return UpstreamConnection.#attempt(server, hooks, 'legacy');
+    if (preference === MODERN_VERSION) return UpstreamConnection.#attempt(server, hooks, 'pin');
+    try {
+      return await UpstreamConnection.#attempt(server, hooks, 'auto');
+    } catch (error) {
+      if (server.transport === 'streamable-http' || !isProbeFailure(error)) throw error;
+      return UpstreamConnection.#attempt(server, hooks, 'legacy');
+    }
+  }
+
+  static async #attempt(server: ServerConfig, hooks: ConnectionHooks, mode: 'legacy' | 'auto' | 'pin'): Promise<UpstreamConnection> {
+    const options: ClientOptions = { capabilities: {} };
+    if (mode !== 'legacy') {
+      options.versionNegotiation = {
+        mode: mode === 'pin' ? { pin: MODERN_VERSION } : 'auto',
+        probe: { timeoutMs: Math.min(PROBE_TIMEOUT_CAP_MS, Math.max(500, Math.floor(server.startupTimeoutMs / 3))) },
+      };
+    }
+    const client = new Client(GATEWAY_CLIENT_INFO, options);
+    const transport = createTransport(server, hooks);
+    const connectOptions: ConnectOptions = { timeout: server.startupTimeoutMs };
+    if (mode === 'legacy') connectOptions.prior = { kind: 'legacy' };
+
+    let connection: UpstreamConnection | undefined;
+    client.onclose = () => {
+      if (connection && !connection.#closing) hooks.onUnexpectedClose(describeClose(transport));
+    };
+    try {
+      await client.connect(transport, connectOptions);
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      await transport.close().catch(() => undefined);
+      throw enrichStartupError(error, transport);
+    }
+    const era: ProtocolEra = client.getProtocolEra() === 'modern' ? 'modern' : 'legacy';
+    const serverInfo = client.getServerVersion();
+    const identity: UpstreamIdentity = {
+      era,
+      protocolVersion: client.getNegotiatedProtocolVersion() ?? 'unknown',
+      capabilities: (client.getServerCapabilities() ?? {}) as Record<string, unknown>,
+      ...(serverInfo ? { serverInfo: { name: serverInfo.name, version: serverInfo.version, ...(serverInfo.title ? { title: serverInfo.title } : {}) } } : {}),
+      ...(client.getInstructions() ? { instructions: client.getInstructions()! } : {}),
+    };
+    connection = new UpstreamConnection(client, transport, identity);
+    connection.#watchListChanges(hooks);
+    return connection;
+  }
+
+  /** Legacy servers push `list_changed`; modern ones only through `subscriptions/listen`. */
+  #watchListChanges(hooks: ConnectionHooks): void {
+    const capabilities = this.identity.capabilities as { tools?: { listChanged?: boolean }; resources?: { listChanged?: boolean }; prompts?: { listChanged?: boolean } };
+    this.client.setNotificationHandler('notifications/tools/list_changed', () => hooks.onListChanged('tools'));
+    this.client.setNotificationHandler('notifications/resources/list_changed', () => hooks.onListChanged('resources'));
+    this.client.setNotificationHandler('notifications/prompts/list_changed', () => hooks.onListChanged('prompts'));
+    if (this.identity.era !== 'modern') return;
+    const filter = {
+      toolsListChanged: capabilities.tools?.listChanged === true,
+      resourcesListChanged: capabilities.resources?.listChanged === true,
+      promptsListChanged: capabilities.prompts?.listChanged === true,
+    };
+    if (!filter.toolsListChanged && !filter.resourcesListChanged && !filter.promptsListChanged) return;
+    this.client.listen(filter, { timeout: 0x7fffffff }).catch((error: unknown) => {
+      if (!this.#closing) hooks.onStderrLine(`subscriptions/listen failed: ${(error as Error).message}`);
+    });
+  }
+
+  request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<unknown> {
+    return this.client.request(params === undefined ? { method } : { method, params }, passthrough, options);
+  }
+
+  /** The era's liveness check: `ping` (legacy) or `server/discover` (modern, where ping was removed). */
+  async check(timeoutMs: number): Promise<void> {
+    if (this.identity.era === 'modern') await this.client.discover({ timeout: timeoutMs });
+    else await this.client.ping({ timeout: timeoutMs });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    await this.client.close().catch(() => undefined);
+    await this.#transport.close().catch(() => undefined);
+  }
+}
+
+function createTransport(server: ServerConfig, hooks: ConnectionHooks): Transport {
+  const headers = { ...server.headers };
+  switch (server.transport) {
+    case 'stdio':
+      return new ProcessGroupStdioTransport({
+        command: server.command!,
+        args: server.args,
+        env: server.env,
+        ...(server.cwd ? { cwd: server.cwd } : {}),
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+        killGraceMs: 2000,
+        onStderrLine: hooks.onStderrLine,
+        onNoise: hooks.onNoise,
+        onSpawn: hooks.onChildSpawn,
+        onExit: hooks.onChildExit,
+      });
+    case 'streamable-http':
+      return new StreamableHTTPClientTransport(new URL(server.url!), { requestInit: { headers } });
+    case 'sse':
+      return new SSEClientTransport(new URL(server.url!), {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      });
+    case 'websocket':
+      return new WebSocketClientTransport({ url: server.url!, headers, maxMessageBytes: MAX_MESSAGE_BYTES });
+  }
+}
+
+/** The probe closed the connection or went unanswered: a legacy server, worth one more try with `initialize`. */
+function isProbeFailure(error: unknown): boolean {
+  if (!(error instanceof SdkError)) return false;
+  return error.code === SdkErrorCode.EraNegotiationFailed || error.code === SdkErrorCode.RequestTimeout || error.code === SdkErrorCode.ConnectionClosed;
+}
+
+function describeClose(transport: Transport): string {
+  if (transport instanceof ProcessGroupStdioTransport) return `upstream process ${transport.exitDetail || 'closed its pipes'}`;
+  return 'upstream connection closed';
+}
+
+function enrichStartupError(error: unknown, transport: Transport): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (transport instanceof ProcessGroupStdioTransport && transport.exitDetail) {
+    return new Error(`${message} (process ${transport.exitDetail})`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(message);
+}

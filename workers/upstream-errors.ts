@@ -1,0 +1,41 @@
+/** Turns what the SDK throws for a forwarded call into the gateway's coded errors. */
+import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import { GatewayError } from '../src/errors.js';
+
+/** JSON-RPC codes with which an upstream says the request itself was wrong (the caller's fault, not the upstream's). */
+const CALLER_FAULT_CODES = new Set([-32600, -32602]);
+
+export function mapUpstreamError(error: unknown, context: { serverId: string; method: string; timeoutMs: number }): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const where = `${context.method} on server "${context.serverId}"`;
+  if (error instanceof SdkError) {
+    switch (error.code) {
+      case SdkErrorCode.RequestTimeout:
+        return new GatewayError('MCPGW_ERR_TIMEOUT', `${where} timed out after ${context.timeoutMs} ms; the call was cancelled upstream`);
+      case SdkErrorCode.ConnectionClosed:
+      case SdkErrorCode.NotConnected:
+      case SdkErrorCode.SendFailed:
+        return new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${where} failed: the upstream connection closed (${error.message})`);
+      case SdkErrorCode.InvalidResult:
+      case SdkErrorCode.UnsupportedResultType:
+        return new GatewayError('MCPGW_ERR_UPSTREAM_BAD_RESPONSE', `${where}: the upstream sent an invalid answer (${error.message})`);
+      default:
+        return new GatewayError('MCPGW_ERR_UPSTREAM', `${where} failed: ${error.message}`, { sdkCode: error.code });
+    }
+  }
+  const rpc = error as { code?: unknown; message?: unknown; data?: unknown };
+  if (typeof rpc?.code === 'number') {
+    const data = { upstreamCode: rpc.code, upstreamMessage: String(rpc.message ?? ''), ...(rpc.data === undefined ? {} : { upstreamData: rpc.data }) };
+    if (CALLER_FAULT_CODES.has(rpc.code)) return new GatewayError('MCPGW_ERR_UPSTREAM_REJECTED', `${where} was rejected by the upstream: ${String(rpc.message ?? '')}`, data);
+    return new GatewayError('MCPGW_ERR_UPSTREAM', `${where} failed upstream: ${String(rpc.message ?? '')}`, data);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new GatewayError('MCPGW_ERR_UPSTREAM', `${where} failed: ${message}`);
+}
+
+/** A legacy Streamable HTTP session the server no longer knows (HTTP 404): re-initialise and retry. */
+export function isExpiredSession(error: unknown): boolean {
+  if (!(error instanceof SdkError)) return false;
+  const status = (error as { data?: { status?: unknown } }).data?.status;
+  return status === 404;
+}

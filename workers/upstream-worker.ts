@@ -1,0 +1,193 @@
+/**
+ * Worker thread entry: owns ONE upstream connection (one replica of one
+ * server). It settles the era, publishes the catalog, runs calls through its
+ * own concurrency queue, watches health, and exits when the upstream is gone —
+ * restarting is the supervisor's job, so the restart policy lives in one place.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { GatewayError, toGatewayError } from '../src/errors.js';
+import type { CallMessage, FromWorker, ToWorker, WorkerInit } from '../src/threads/messages.js';
+import { CallQueue } from './call-queue.js';
+import { fetchCatalog } from './catalog.js';
+import { HealthLoop } from './health-loop.js';
+import { UpstreamConnection, type ConnectionHooks } from './upstream-connection.js';
+import { isExpiredSession, mapUpstreamError } from './upstream-errors.js';
+
+const init = workerData as WorkerInit;
+const server = init.server;
+const port = parentPort!;
+const post = (message: FromWorker): void => port.postMessage(message);
+const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void =>
+  post({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
+
+const queue = new CallQueue(server.maxConcurrency, server.maxQueue);
+let connection: UpstreamConnection | undefined;
+let reconnecting: Promise<UpstreamConnection> | undefined;
+let health: HealthLoop | undefined;
+let stopping = false;
+let catalogRefresh: NodeJS.Timeout | undefined;
+
+const hooks: ConnectionHooks = {
+  onStderrLine: (line) => log('info', line, { stream: 'stderr' }),
+  onNoise: (line) => log('warn', 'upstream wrote a line on stdout that is not JSON-RPC; ignored', { line: line.slice(0, 500) }),
+  onChildSpawn: (pid) => post({ type: 'child', pid, alive: true }),
+  onChildExit: (pid) => post({ type: 'child', pid, alive: false }),
+  onUnexpectedClose: (reason) => goDown(reason, false),
+  onListChanged: () => scheduleCatalogRefresh(),
+};
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'call':
+      return submit(message);
+    case 'cancel':
+      return queue.cancel(message.callId, new GatewayError('MCPGW_ERR_CANCELLED', message.reason));
+    case 'shutdown':
+      return void shutdown(message.graceMs);
+  }
+});
+
+void start();
+
+async function start(): Promise<void> {
+  const startedAt = Date.now();
+  const startup = (async () => {
+    const opened = await UpstreamConnection.open(server, hooks, init.priorEra);
+    connection = opened;
+    const catalog = await fetchCatalog(opened, server.startupTimeoutMs);
+    return { opened, catalog };
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not become ready within ${server.startupTimeoutMs} ms`)), server.startupTimeoutMs);
+  });
+  try {
+    const { opened, catalog } = await Promise.race([startup, timeout]);
+    clearTimeout(timer);
+    if (stopping) return;
+    post({ type: 'ready', identity: opened.identity, catalog, connectMs: Date.now() - startedAt });
+    if (server.healthCheck.enabled) {
+      health = new HealthLoop(server.healthCheck, () => current().check(server.healthCheck.timeoutSeconds * 1000), (healthy, detail, latencyMs) =>
+        post({ type: 'health', healthy, detail, ...(latencyMs === undefined ? {} : { latencyMs }) }),
+      );
+      health.start();
+    }
+  } catch (error) {
+    clearTimeout(timer);
+    startup.catch(() => undefined);
+    goDown((error as Error).message, true);
+  }
+}
+
+function current(): UpstreamConnection {
+  if (!connection) throw new GatewayError('MCPGW_ERR_SERVER_UNAVAILABLE', `server "${server.id}" is not connected`);
+  return connection;
+}
+
+function submit(call: CallMessage): void {
+  if (stopping || !connection) {
+    const error = new GatewayError(stopping ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE', stopping ? `server "${server.id}" is stopping` : `server "${server.id}" is not ready`);
+    post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs: 0 });
+    return;
+  }
+  queue.submit({
+    callId: call.callId,
+    deadline: call.deadline,
+    reject: (error, queuedMs) => post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs }),
+    run: (signal, queuedMs) => execute(call, signal, queuedMs),
+  });
+}
+
+async function execute(call: CallMessage, signal: AbortSignal, queuedMs: number): Promise<void> {
+  const startedAt = Date.now();
+  const timeoutMs = call.deadline - startedAt;
+  const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout };
+  try {
+    if (timeoutMs <= 0) throw new GatewayError('MCPGW_ERR_TIMEOUT', `${call.method} on server "${server.id}" timed out after ${server.timeout} ms in the queue`);
+    const params = JSON.parse(call.params) as Record<string, unknown>;
+    const options = {
+      signal,
+      timeout: timeoutMs,
+      allowInputRequired: true,
+      ...(call.wantsProgress ? { onprogress: (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) } : {}),
+    };
+    let result: unknown;
+    try {
+      result = await current().request(call.method, params, options);
+    } catch (error) {
+      if (!isExpiredSession(error) || signal.aborted) throw error;
+      log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
+      result = await (await reconnect()).request(call.method, params, { ...options, timeout: Math.max(1, call.deadline - Date.now()) });
+    }
+    const shape = result as { resultType?: unknown; isError?: unknown } | null;
+    post({
+      type: 'result',
+      callId: call.callId,
+      result: JSON.stringify(result),
+      inputRequired: shape?.resultType === 'input_required',
+      toolError: shape?.isError === true,
+      upstreamMs: Date.now() - startedAt,
+      queuedMs,
+    });
+  } catch (error) {
+    // An abort carries the reason we gave it (cancel, crash, shutdown); the SDK rewraps it as a timeout.
+    const mapped = signal.aborted && GatewayError.is(signal.reason) ? signal.reason : mapUpstreamError(error, context);
+    post({ type: 'call-error', callId: call.callId, error: mapped.toWire(), upstreamMs: Date.now() - startedAt, queuedMs });
+  }
+}
+
+/** One re-initialisation at a time; concurrent callers share it. */
+function reconnect(): Promise<UpstreamConnection> {
+  reconnecting ??= (async () => {
+    const stale = connection;
+    connection = undefined;
+    await stale?.close();
+    const fresh = await UpstreamConnection.open(server, hooks, 'legacy');
+    connection = fresh;
+    return fresh;
+  })().finally(() => {
+    reconnecting = undefined;
+  });
+  return reconnecting;
+}
+
+function scheduleCatalogRefresh(): void {
+  // Coalesce bursts of list_changed into one re-listing.
+  if (catalogRefresh || stopping) return;
+  catalogRefresh = setTimeout(() => {
+    catalogRefresh = undefined;
+    if (!connection || stopping) return;
+    fetchCatalog(connection, server.startupTimeoutMs).then(
+      (catalog) => post({ type: 'catalog', catalog }),
+      (error: unknown) => log('warn', `re-listing the catalog failed: ${(error as Error).message}`),
+    );
+  }, 50);
+}
+
+function goDown(reason: string, duringStartup: boolean): void {
+  if (stopping) return;
+  stopping = true;
+  health?.stop();
+  queue.failAll(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `server "${server.id}" went down: ${reason}`));
+  post({ type: 'down', reason, duringStartup });
+  void (async () => {
+    await connection?.close().catch(() => undefined);
+    process.exit(1);
+  })();
+}
+
+async function shutdown(graceMs: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  health?.stop();
+  if (catalogRefresh) clearTimeout(catalogRefresh);
+  const drained = await queue.drain(graceMs);
+  if (!drained) queue.failAll(new GatewayError('MCPGW_ERR_SHUTTING_DOWN', `server "${server.id}" stopped before the call finished (grace period ${graceMs} ms)`));
+  try {
+    await connection?.close();
+  } catch (error) {
+    log('warn', `closing the upstream failed: ${toGatewayError(error).message}`);
+  }
+  post({ type: 'stopped' });
+  process.exit(0);
+}
