@@ -157,7 +157,6 @@ export const configSchema = {
   },
 } as const;
 
-export const SERVER_KEYS: readonly string[] = Object.keys(serverSchema.properties);
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module
 // object, whose `default` is the plugin.

@@ -67,10 +67,10 @@ rateLimit:
 
 # What the gateway remembers about calls.
 monitor:
-  requestLog: ${DEFAULTS.monitor.requestLog}        # keep recent calls for the monitoring API
-  prometheus: ${DEFAULTS.monitor.prometheus}        # expose Prometheus metrics
-  retentionHours: ${DEFAULTS.monitor.retentionHours}       # forget calls older than this
-  maxEntries: ${DEFAULTS.monitor.maxEntries}        # ...or beyond this many
+${c(`  requestLog: ${DEFAULTS.monitor.requestLog}`, 'keep recent calls for the monitoring API')}
+${c(`  prometheus: ${DEFAULTS.monitor.prometheus}`, 'expose Prometheus metrics')}
+${c(`  retentionHours: ${DEFAULTS.monitor.retentionHours}`, 'forget calls older than this')}
+${c(`  maxEntries: ${DEFAULTS.monitor.maxEntries}`, '...or beyond this many')}
 
 # Browser origins allowed to call the gateway (CORS), e.g. ["http://localhost:5173"].
 corsOrigins: []
@@ -80,29 +80,29 @@ corsOrigins: []
 servers:
   # The bundled demo server, over stdio.
   - id: demo
-    name: Demo server                # defaults to the id
-    transport: stdio                 # stdio | streamable-http (or http) | sse | websocket (or ws)
+${c(`    name: Demo server`, 'defaults to the id')}
+${c(`    transport: stdio`, 'stdio | streamable-http (or http) | sse | websocket (or ws)')}
     command: node
     args: [${demo}]
-    env: {}                          # extra environment for the process
+${c(`    env: {}`, 'extra environment for the process')}
     tags: [demo]
     enabled: ${s.enabled}
-    timeout: ${s.timeout}                   # per call, in ms, time in the queue included
-    maxConcurrency: ${s.maxConcurrency}               # calls in flight per replica
-    maxQueue: ${s.maxQueue}                    # calls waiting per replica; beyond it, 503
-    replicas: ${s.replicas}                      # processes (or connections) serving this server
-    protocol: ${s.protocol}                   # auto (probe) | 2026-07-28 | legacy (2025 revisions)
-    startupTimeoutMs: ${s.startupTimeoutMs}          # spawn + handshake + first tool listing
+${c(`    timeout: ${s.timeout}`, 'per call, in ms, time in the queue included')}
+${c(`    maxConcurrency: ${s.maxConcurrency}`, 'calls in flight per replica')}
+${c(`    maxQueue: ${s.maxQueue}`, 'calls waiting per replica; beyond it, 503')}
+${c(`    replicas: ${s.replicas}`, 'processes (or connections) serving this server')}
+${c(`    protocol: ${s.protocol}`, 'auto (probe) | 2026-07-28 | legacy (2025 revisions)')}
+${c(`    startupTimeoutMs: ${s.startupTimeoutMs}`, 'spawn + handshake + first tool listing')}
     healthCheck:
       enabled: ${s.healthCheck.enabled}
       intervalSeconds: ${s.healthCheck.intervalSeconds}
       timeoutSeconds: ${s.healthCheck.timeoutSeconds}
-      unhealthyThreshold: ${s.healthCheck.unhealthyThreshold}          # missed checks before a restart
+${c(`      unhealthyThreshold: ${s.healthCheck.unhealthyThreshold}`, 'missed checks before a restart')}
     restart:
-      maxRestarts: ${s.restart.maxRestarts}                 # more than this within windowSeconds: failed
+${c(`      maxRestarts: ${s.restart.maxRestarts}`, 'more than this within windowSeconds: failed')}
       windowSeconds: ${s.restart.windowSeconds}
-      initialDelayMs: ${s.restart.initialDelayMs}            # backoff starts here, doubles...
-      maxDelayMs: ${s.restart.maxDelayMs}             # ...up to here
+${c(`      initialDelayMs: ${s.restart.initialDelayMs}`, 'backoff starts here, doubles...')}
+${c(`      maxDelayMs: ${s.restart.maxDelayMs}`, '...up to here')}
 
   # A server from npm, over stdio (downloaded on first start):
   #> - id: everything
@@ -133,3 +133,10 @@ servers:
 `;
   return text.replace(/^(\s*)#> ?/gm, options.activateExamples === true ? '$1' : '$1# ');
 }
+
+/** A YAML line with its comment in the common column. */
+function c(line: string, comment: string): string {
+  return `${line.padEnd(COMMENT_COLUMN)}# ${comment}`;
+}
+
+const COMMENT_COLUMN = 37;

@@ -22,7 +22,9 @@ export interface HttpRequest {
   /**
    * Reads the whole body. Rejects with GatewayError MCPGW_ERR_BODY_TOO_LARGE as
    * soon as more than `limitBytes` arrive (or Content-Length says so), without
-   * buffering the rest. Call at most once.
+   * buffering the rest; the answer the handler then sends closes the connection.
+   * Rejects with MCPGW_ERR_CANCELLED if the client leaves first. May be called
+   * after other awaits (the engine holds bytes that arrive early). Call at most once.
    */
   readBody(limitBytes: number): Promise<Buffer>;
 }
@@ -30,13 +32,24 @@ export interface HttpRequest {
 export interface HttpResponse {
   /** True once the response ended or the client disconnected. */
   readonly closed: boolean;
-  /** Called once if the client disconnects before the response ends (not after a normal end). */
+  /**
+   * Called once if the client disconnects before the response ends (not after a
+   * normal end). Registered after the client already left: called on the next microtask.
+   */
   onAbort(listener: () => void): void;
-  /** Writes a complete response. */
+  /** Writes a complete response. The engine sets Content-Length and Date itself. */
   send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void;
-  /** Starts a streamed response (SSE); follow with `write` and `end`. */
+  /**
+   * Starts a streamed response (SSE); follow with `write` and `end`. The status
+   * and headers leave with the first chunk (uWS cannot send them earlier): to
+   * open a stream before there is anything to say, write e.g. an SSE comment.
+   */
   startStream(status: number, headers: Readonly<Record<string, string>>): void;
-  /** Writes a chunk of a streamed response; returns false if the client is gone. */
+  /**
+   * Writes a chunk of a streamed response. Returns false if the client is gone
+   * (`closed` is then true; the chunk is dropped) or if the output is backed up
+   * (the chunk is kept and will be sent; slow down or drop a slow client).
+   */
   write(chunk: string | Uint8Array): boolean;
   end(): void;
 }

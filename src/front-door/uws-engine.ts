@@ -119,6 +119,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
   #closed = false;
   #aborted = false;
   #streaming = false;
+  #watchingWritable = false;
   #abortListeners: (() => void)[] | undefined;
 
   readonly #declaredLength: number;
@@ -260,13 +261,27 @@ class UwsExchange implements HttpRequest, HttpResponse {
     if (this.#closed || !this.#streaming) return false;
     if (chunk.length === 0) return true;
     let ok = true;
-    // uWS keeps any part the socket refuses and drains it on its own; false only means "slow down".
-    // We deliberately do not register onWritable here: in uWS 20.30 doing so stops that automatic
-    // drain, and with nothing queued to write the stream would stall.
+    // uWS keeps whatever part the socket refuses (nothing is lost); false only means "slow down".
     this.#corked(() => {
       ok = this.#res.write(chunk);
     });
+    if (!ok && !this.#watchingWritable && !this.#closed) this.#watchWritable();
     return ok;
+  }
+
+  /**
+   * Once a write was refused, uWS 20.30 arms a 10 s socket timeout that later
+   * successful writes never disarm: an SSE stream that was backed up once would
+   * be cut 10 s after it drained, however busy. Writable events disarm it, but
+   * registering onWritable also stops uWS from draining its buffer by itself,
+   * so the handler drains it: an empty cork flushes the buffer on uncork.
+   */
+  #watchWritable(): void {
+    this.#watchingWritable = true;
+    this.#res.onWritable(() => {
+      if (!this.#closed) this.#res.cork(noop);
+      return true;
+    });
   }
 
   end(): void {
@@ -344,6 +359,8 @@ class UwsExchange implements HttpRequest, HttpResponse {
     this.#res.close();
   }
 }
+
+function noop(): void {}
 
 function clientGone(): GatewayError {
   return new GatewayError('MCPGW_ERR_CANCELLED', 'the client disconnected before the request body was read');
