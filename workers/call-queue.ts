@@ -14,6 +14,9 @@ export interface QueuedCall {
   reject(error: GatewayError, queuedMs: number): void;
 }
 
+/** setTimeout's ceiling (about 24.8 days); a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Entry {
   readonly call: QueuedCall;
   readonly enqueuedAt: number;
@@ -57,7 +60,7 @@ export class CallQueue {
     this.#entries.set(call.callId, entry);
     this.#waiting.push(entry);
     // A call must not outlive its deadline in the queue either.
-    entry.timer = setTimeout(() => this.#expireWaiting(entry), Math.max(0, call.deadline - Date.now()));
+    entry.timer = setTimeout(() => this.#expireWaiting(entry), Math.min(MAX_TIMER_MS, Math.max(0, call.deadline - Date.now())));
   }
 
   /** Aborts a running call or drops a waiting one. */
@@ -100,7 +103,14 @@ export class CallQueue {
     if (entry.timer) clearTimeout(entry.timer);
     this.#running++;
     const queuedMs = Date.now() - entry.enqueuedAt;
-    entry.call.run(entry.controller.signal, queuedMs).finally(() => this.#finish(entry));
+    let running: Promise<void>;
+    try {
+      running = entry.call.run(entry.controller.signal, queuedMs);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    // A run that fails reports its own error; the queue only needs its slot back.
+    running.catch(() => undefined).finally(() => this.#finish(entry));
   }
 
   #finish(entry: Entry): void {
@@ -116,6 +126,11 @@ export class CallQueue {
   }
 
   #expireWaiting(entry: Entry): void {
+    const left = entry.call.deadline - Date.now();
+    if (!entry.running && left > 0) {
+      entry.timer = setTimeout(() => this.#expireWaiting(entry), Math.min(MAX_TIMER_MS, left));
+      return;
+    }
     if (entry.running || !this.#removeWaiting(entry)) return;
     const queuedMs = Date.now() - entry.enqueuedAt;
     entry.call.reject(new GatewayError('MCPGW_ERR_TIMEOUT', `call timed out after waiting ${queuedMs} ms in the queue (server at maxConcurrency ${this.#maxConcurrency})`), queuedMs);

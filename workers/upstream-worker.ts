@@ -26,9 +26,15 @@ let reconnecting: Promise<UpstreamConnection> | undefined;
 let health: HealthLoop | undefined;
 let stopping = false;
 let catalogRefresh: NodeJS.Timeout | undefined;
+/** The last stderr lines, so a server that dies at start says why in the health output, not only in the log. */
+const recentStderr: string[] = [];
 
 const hooks: ConnectionHooks = {
-  onStderrLine: (line) => log('info', line, { stream: 'stderr' }),
+  onStderrLine: (line) => {
+    recentStderr.push(line.length > 300 ? line.slice(0, 300) + '…' : line);
+    if (recentStderr.length > 3) recentStderr.shift();
+    log('info', line, { stream: 'stderr' });
+  },
   onNoise: (line) => log('warn', 'upstream wrote a line on stdout that is not JSON-RPC; ignored', { line: line.slice(0, 500) }),
   onChildSpawn: (pid) => post({ type: 'child', pid, alive: true }),
   onChildExit: (pid) => post({ type: 'child', pid, alive: false }),
@@ -75,7 +81,8 @@ async function start(): Promise<void> {
   } catch (error) {
     clearTimeout(timer);
     startup.catch(() => undefined);
-    goDown((error as Error).message, true);
+    const stderr = recentStderr.length > 0 ? ` — stderr: ${recentStderr.join(' | ')}` : '';
+    goDown(`${(error as Error).message}${stderr}`, true);
   }
 }
 

@@ -118,11 +118,27 @@ export function normalizeConfig(raw: unknown, options: NormalizeOptions = {}): G
 }
 
 /** The document once ajv has passed it and filled in the defaults. */
-type ValidServer = Omit<ServerConfig, 'name' | 'transport'> & { name?: string; transport: UpstreamTransport | keyof typeof TRANSPORT_ALIASES };
+type ValidServer = Omit<ServerConfig, 'name' | 'transport'> & { name?: string; transport?: UpstreamTransport | keyof typeof TRANSPORT_ALIASES };
 type ValidDocument = Omit<GatewayConfig, 'servers'> & { servers: ValidServer[] };
 
 function canonicalTransport(transport: string): UpstreamTransport {
   return Object.hasOwn(TRANSPORT_ALIASES, transport) ? TRANSPORT_ALIASES[transport as keyof typeof TRANSPORT_ALIASES] : (transport as UpstreamTransport);
+}
+
+/**
+ * The transport a server without `transport` means. `command` only makes sense
+ * over stdio and a URL's scheme names its protocol, so also requiring
+ * `transport` would make the user say the same thing twice. `sse` is never inferred: an http(s) URL is
+ * far more often Streamable HTTP, so the legacy servers are the ones that must
+ * say so. Undefined when neither field settles it.
+ */
+export function inferTransport(server: { readonly command?: unknown; readonly url?: unknown }): UpstreamTransport | undefined {
+  if (server.command !== undefined) return 'stdio';
+  if (typeof server.url !== 'string') return undefined;
+  const scheme = parseScheme(server.url);
+  if (scheme === 'ws:' || scheme === 'wss:') return 'websocket';
+  if (scheme === 'http:' || scheme === 'https:') return 'streamable-http';
+  return undefined;
 }
 
 interface NetworkTransportRules {
@@ -164,7 +180,14 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
       else firstIndex.set(server.id, i);
     }
 
-    const transport = typeof server.transport === 'string' ? canonicalTransport(server.transport) : undefined;
+    const transport = typeof server.transport === 'string' ? canonicalTransport(server.transport) : server.transport === undefined ? inferTransport(server) : undefined;
+    if (server.transport === undefined && transport === undefined) {
+      if (server.url === undefined) at(['servers', i], 'needs "command" (stdio) or "url" (network transport)');
+      // A url that fails the schema's format check is reported there; isNew then drops this second complaint.
+      else if (typeof server.url === 'string') {
+        at(['servers', i, 'url'], `must be an http://, https://, ws:// or wss:// URL when "transport" is not set (got ${show(server.url)})`);
+      }
+    }
     if (transport === 'stdio') {
       if (server.command === undefined) at(['servers', i, 'command'], 'is required for a stdio server');
       if (server.url !== undefined) at(['servers', i, 'url'], 'is not allowed for a stdio server (it runs "command"; url is for network transports)');
@@ -201,8 +224,16 @@ function parseScheme(url: string): string | undefined {
 function normalise(doc: ValidDocument): GatewayConfig {
   return {
     ...doc,
-    servers: doc.servers.map((server) => ({ ...server, name: server.name ?? server.id, transport: canonicalTransport(server.transport) })),
+    servers: doc.servers.map((server) => ({ ...server, name: server.name ?? server.id, transport: transportOf(server) })),
   };
+}
+
+function transportOf(server: ValidServer): UpstreamTransport {
+  if (server.transport !== undefined) return canonicalTransport(server.transport);
+  const inferred = inferTransport(server);
+  // semanticIssues rejects every server it cannot infer, so only a bug gets here.
+  if (inferred === undefined) throw new GatewayError('MCPGW_ERR_INTERNAL', `server "${server.id}" passed validation without a transport`);
+  return inferred;
 }
 
 function deepFreeze<T>(value: T): T {

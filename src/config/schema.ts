@@ -62,7 +62,8 @@ const restartSchema = {
 const serverSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'transport'],
+  // `transport` is optional: load.ts infers it from `command`/`url`, and reports a server that has neither.
+  required: ['id'],
   properties: {
     id: {
       type: 'string',
@@ -74,7 +75,12 @@ const serverSchema = {
       },
     },
     name: nonEmptyString,
-    transport: { type: 'string', enum: [...TRANSPORTS, ...Object.keys(TRANSPORT_ALIASES)], 'x-aliases': TRANSPORT_ALIASES },
+    transport: {
+      type: 'string',
+      enum: [...TRANSPORTS, ...Object.keys(TRANSPORT_ALIASES)],
+      'x-aliases': TRANSPORT_ALIASES,
+      description: 'When omitted: stdio with "command", websocket with a ws:// or wss:// "url", streamable-http with an http:// or https:// "url".',
+    },
     command: nonEmptyString,
     args: { ...stringList, default: SERVER_DEFAULTS.args },
     env: { ...stringMap, default: SERVER_DEFAULTS.env },

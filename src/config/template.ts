@@ -77,11 +77,14 @@ corsOrigins: []
 
 # The MCP servers behind the gateway. Their tools are offered as <id>__<tool>;
 # an id is 1-64 letters, digits, "_" or "-" and must not contain "__".
+# "transport" may be left out: a server with "command" runs over stdio, one
+# with a ws:// or wss:// "url" over WebSocket, one with an http:// or https://
+# "url" over Streamable HTTP. Legacy HTTP+SSE servers must say "transport: sse".
 servers:
   # The bundled demo server, over stdio.
   - id: demo
 ${c(`    name: Demo server`, 'defaults to the id')}
-${c(`    transport: stdio`, 'stdio | streamable-http (or http) | sse | websocket (or ws)')}
+${c(`    transport: stdio`, 'stdio | streamable-http (or http) | sse | websocket (or ws); inferred when left out')}
     command: node
     args: [${demo}]
 ${c(`    env: {}`, 'extra environment for the process')}
@@ -104,9 +107,9 @@ ${c(`      maxRestarts: ${s.restart.maxRestarts}`, 'more than this within window
 ${c(`      initialDelayMs: ${s.restart.initialDelayMs}`, 'backoff starts here, doubles...')}
 ${c(`      maxDelayMs: ${s.restart.maxDelayMs}`, '...up to here')}
 
-  # A server from npm, over stdio (downloaded on first start):
+  # A server from npm, over stdio (downloaded on first start; "command"
+  # implies transport: stdio):
   #> - id: everything
-  #>   transport: stdio
   #>   command: npx
   #>   args: ["-y", "@modelcontextprotocol/server-everything"]
   #>   tags: [example]

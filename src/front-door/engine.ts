@@ -37,7 +37,11 @@ export interface HttpResponse {
    * normal end). Registered after the client already left: called on the next microtask.
    */
   onAbort(listener: () => void): void;
-  /** Writes a complete response. The engine sets Content-Length and Date itself. */
+  /**
+   * Writes a complete response. The engine sets Content-Length and Date itself.
+   * Throws TypeError, before writing anything, on a header name or value node:http
+   * would refuse (CR/LF in a value); so does startStream.
+   */
   send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void;
   /**
    * Starts a streamed response (SSE); follow with `write` and `end`. The status
@@ -49,11 +53,17 @@ export interface HttpResponse {
    * Writes a chunk of a streamed response. Returns false if the client is gone
    * (`closed` is then true; the chunk is dropped) or if the output is backed up
    * (the chunk is kept and will be sent; slow down or drop a slow client).
+   * The engine may hold on to a Uint8Array until it is sent: do not reuse it.
    */
   write(chunk: string | Uint8Array): boolean;
   end(): void;
 }
 
+/**
+ * A handler that throws, or returns a promise that rejects, gets a 500
+ * MCPGW_ERR_INTERNAL answer (a stream is cut) and a process warning: a last line
+ * of defence, not a way to report errors.
+ */
 export type RequestHandler = (request: HttpRequest, response: HttpResponse) => void;
 
 export interface ListenOptions {

@@ -130,8 +130,8 @@ class NodeExchange implements HttpRequest, HttpResponse {
     this.#bodyRead = true;
     const declared = this.headers['content-length'];
     if (declared !== undefined && Number(declared) > limitBytes) return Promise.reject(this.#refuseBody(limitBytes));
-    if (this.#aborted) return Promise.reject(clientGone());
     const req = this.#req;
+    if (this.#aborted || req.destroyed) return Promise.reject(clientGone());
     return new Promise((resolve, reject) => {
       const waiter: BodyWaiter = { resolve, reject };
       const chunks: Buffer[] = [];
@@ -185,18 +185,19 @@ class NodeExchange implements HttpRequest, HttpResponse {
 
   send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
     if (this.closed || this.#streaming) return;
-    this.#ended = true;
     const flat = this.#headerList(headers);
     flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    // Throws on invalid header names or values, before anything is sent: the caller may still answer.
     this.#res.writeHead(status, flat);
+    this.#ended = true;
     this.#res.end(body);
   }
 
   startStream(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.closed || this.#streaming) return;
-    this.#streaming = true;
     // Headers leave with the first write, as on uWS, which cannot send them any earlier.
     this.#res.writeHead(status, this.#headerList(headers));
+    this.#streaming = true;
   }
 
   write(chunk: string | Uint8Array): boolean {
@@ -242,15 +243,13 @@ class NodeExchange implements HttpRequest, HttpResponse {
     }
   }
 
+  /** A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show. */
   #failHandler(error: unknown): void {
-    if (this.closed) return;
-    if (this.#streaming) {
-      this.#res.destroy();
-      return;
-    }
-    this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
-    // A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show.
     process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+    if (this.closed) return;
+    // Half a stream cannot turn into an error answer: cut it so the client sees it fail.
+    if (this.#streaming) this.#res.destroy();
+    else this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
   }
 }
 

@@ -55,6 +55,7 @@ class UwsEngine implements HttpEngine {
   #listenSocket: us_listen_socket | undefined;
   /** Only when the running build has no app.close(): the in-flight exchanges to force-close. */
   #inFlight: Set<UwsExchange> | undefined;
+  #closedApp = false;
 
   listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
     if (this.#app) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this uws engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
@@ -88,7 +89,9 @@ class UwsEngine implements HttpEngine {
   async close(): Promise<void> {
     await this.stopAccepting();
     const app = this.#app;
-    if (app === undefined) return;
+    if (app === undefined || this.#closedApp) return;
+    // A second app.close() on the native side is not known to be safe.
+    this.#closedApp = true;
     if (typeof app.close === 'function') {
       app.close();
       return;
@@ -185,15 +188,13 @@ class UwsExchange implements HttpRequest, HttpResponse {
     if (this.#aborted) return Promise.reject(clientGone());
     return new Promise((resolve, reject) => {
       this.#bodyWaiter = { resolve, reject };
-      if (this.#paused) {
-        this.#paused = false;
-        this.#res.resume();
-      }
+      this.#unpause();
     });
   }
 
   #onData(chunk: ArrayBuffer, isLast: boolean): void {
-    if (this.#closeAfterResponse) return;
+    // A refused body, or one nobody asked for before the answer went out: uWS still hands it over.
+    if (this.#closeAfterResponse || (this.#closed && !this.#bodyRead)) return;
     const size = chunk.byteLength;
     if (this.#bodyLimit >= 0 && this.#bodyBytes + size > this.#bodyLimit) {
       this.#bodyWaiter?.reject(this.#refuseBody());
@@ -208,11 +209,10 @@ class UwsExchange implements HttpRequest, HttpResponse {
       const waiter = this.#bodyWaiter;
       this.#bodyWaiter = undefined;
       waiter?.resolve(this.#takeBody());
-    } else if (!this.#bodyRead && !this.#paused && !this.#closed) {
+    } else if (!this.#bodyRead) {
       // Nobody asked for the body yet (the handler is awaiting something else): stop reading
       // from the socket rather than buffer a body whose limit we do not know.
-      this.#paused = true;
-      this.#res.pause();
+      this.#pause();
     }
   }
 
@@ -225,6 +225,8 @@ class UwsExchange implements HttpRequest, HttpResponse {
   #refuseBody(): GatewayError {
     this.#closeAfterResponse = true;
     this.#bodyChunks = [];
+    // Stop reading the refused body now; the answer resumes the socket only to send and close.
+    this.#pause();
     return new GatewayError('MCPGW_ERR_BODY_TOO_LARGE', `the request body exceeds the limit of ${this.#bodyLimit} bytes`, { limitBytes: this.#bodyLimit });
   }
 
@@ -241,25 +243,34 @@ class UwsExchange implements HttpRequest, HttpResponse {
 
   send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
     if (this.#closed || this.#streaming) return;
+    assertHeaders(headers);
     this.#corked(() => {
+      // uWS writes `Connection: close` itself when asked to close.
       const closeConnection = this.#writeHead(status, headers);
       this.#finish();
+      // uWS would send a body even to HEAD, desynchronising the keep-alive connection. Not endWithoutBody(length):
+      // in 20.30 it leaves the response pending, and the next request on the connection kills it.
+      if (this.method === 'HEAD') this.#res.end(undefined, closeConnection);
       // end() copies whatever the socket cannot take now into uWS's own buffer and drains it itself.
-      this.#res.end(body, closeConnection);
+      else this.#res.end(body, closeConnection);
     });
   }
 
   startStream(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.#closed || this.#streaming) return;
+    assertHeaders(headers);
     this.#streaming = true;
+    this.#unpause();
     this.#corked(() => {
-      if (this.#writeHead(status, headers)) this.#closeAfterResponse = true;
+      // Asking end() to close would make uWS write its header into the chunked body, so a
+      // stream can only announce the close and leave the hanging up to the client.
+      if (this.#writeHead(status, headers)) this.#res.writeHeader('connection', 'close');
     });
   }
 
   write(chunk: string | Uint8Array): boolean {
     if (this.#closed || !this.#streaming) return false;
-    if (chunk.length === 0) return true;
+    if (chunk.length === 0 || this.method === 'HEAD') return true;
     let ok = true;
     // uWS keeps whatever part the socket refuses (nothing is lost); false only means "slow down".
     this.#corked(() => {
@@ -288,11 +299,11 @@ class UwsExchange implements HttpRequest, HttpResponse {
     if (this.#closed || !this.#streaming) return;
     this.#corked(() => {
       this.#finish();
-      this.#res.end(undefined, this.#closeAfterResponse);
+      this.#res.end();
     });
   }
 
-  /** Returns whether the connection must close after this response. */
+  /** Writes status and headers except `connection: close`; returns whether the connection must close. */
   #writeHead(status: number, headers: Readonly<Record<string, string>>): boolean {
     const res = this.#res;
     let closeConnection = this.#closeAfterResponse;
@@ -301,13 +312,12 @@ class UwsExchange implements HttpRequest, HttpResponse {
       const value = headers[name]!;
       const lower = name.toLowerCase();
       if (isEngineOwnedHeader(lower)) continue;
-      if (lower === 'connection') {
-        if (value.toLowerCase() === 'close') closeConnection = true;
+      if (lower === 'connection' && value.toLowerCase() === 'close') {
+        closeConnection = true;
         continue;
       }
       res.writeHeader(name, value);
     }
-    if (closeConnection) res.writeHeader('connection', 'close');
     return closeConnection;
   }
 
@@ -316,7 +326,21 @@ class UwsExchange implements HttpRequest, HttpResponse {
     else this.#res.cork(write);
   }
 
+  #pause(): void {
+    if (this.#paused || this.#closed) return;
+    this.#paused = true;
+    this.#res.pause();
+  }
+
+  /** Once an answer starts, a paused socket would never read the next request on this connection. */
+  #unpause(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (!this.#aborted) this.#res.resume();
+  }
+
   #finish(): void {
+    this.#unpause();
     this.#closed = true;
     this.#abortListeners = undefined;
     this.#inFlight?.delete(this);
@@ -341,15 +365,13 @@ class UwsExchange implements HttpRequest, HttpResponse {
     }
   }
 
+  /** A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show. */
   #failHandler(error: unknown): void {
-    if (this.#closed) return;
-    if (this.#streaming) {
-      this.forceClose();
-      return;
-    }
-    this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
-    // A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show.
     process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+    if (this.#closed) return;
+    // Half a stream cannot turn into an error answer: cut it so the client sees it fail.
+    if (this.#streaming) this.forceClose();
+    else this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
   }
 
   /** Drops the connection (engine close, or a handler that failed mid-stream). */
@@ -361,6 +383,22 @@ class UwsExchange implements HttpRequest, HttpResponse {
 }
 
 function noop(): void {}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+
+/**
+ * uWS copies header bytes verbatim, so a value holding CR/LF could end the header
+ * block early (response splitting). node:http throws on these; so do we, before
+ * anything is written, so that the caller can still answer.
+ */
+function assertHeaders(headers: Readonly<Record<string, string>>): void {
+  for (const name in headers) {
+    const value: unknown = headers[name];
+    if (!HEADER_NAME.test(name)) throw new TypeError(`invalid HTTP header name ${JSON.stringify(name)}`);
+    if (typeof value !== 'string' || HEADER_VALUE_FORBIDDEN.test(value)) throw new TypeError(`invalid value for HTTP header "${name}"`);
+  }
+}
 
 function clientGone(): GatewayError {
   return new GatewayError('MCPGW_ERR_CANCELLED', 'the client disconnected before the request body was read');

@@ -98,7 +98,7 @@ export class Replica {
       const guard = setTimeout(() => {
         this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
         this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
-      }, Math.max(0, request.deadline - Date.now()) + DEADLINE_SLACK_MS);
+      }, Math.min(2 ** 31 - 1, Math.max(0, request.deadline - Date.now()) + DEADLINE_SLACK_MS));
       this.#pending.set(callId, { settle, guard, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
     });
     if (this.#exited) {

@@ -42,10 +42,18 @@ export class RoutingTable {
     if (serverId !== undefined) {
       const tools = this.#toolsByServer.get(serverId);
       if (!tools) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${serverId}" is registered and ready`);
-      if (tools.has(name)) return { serverId, tool: name };
       const prefix = serverId + QUALIFIED_SEPARATOR;
       if (name.startsWith(prefix) && tools.has(name.slice(prefix.length))) return { serverId, tool: name.slice(prefix.length) };
+      if (tools.has(name)) return { serverId, tool: name };
       throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `server "${serverId}" has no tool "${name}"`);
+    }
+    // Qualified names first: they are what the tool listing advertises, so they must always mean that tool.
+    // Server ids never contain the separator, so the first one splits server from tool.
+    const separator = name.indexOf(QUALIFIED_SEPARATOR);
+    if (separator > 0) {
+      const owner = name.slice(0, separator);
+      const tool = name.slice(separator + QUALIFIED_SEPARATOR.length);
+      if (this.#toolsByServer.get(owner)?.has(tool)) return { serverId: owner, tool };
     }
     const servers = this.#byTool.get(name);
     if (servers?.length === 1) return { serverId: servers[0]!, tool: name };
@@ -54,12 +62,6 @@ export class RoutingTable {
         servers: [...servers],
         qualifiedNames: servers.map((id) => RoutingTable.qualify(id, name)),
       });
-    }
-    const separator = name.indexOf(QUALIFIED_SEPARATOR);
-    if (separator > 0) {
-      const owner = name.slice(0, separator);
-      const tool = name.slice(separator + QUALIFIED_SEPARATOR.length);
-      if (this.#toolsByServer.get(owner)?.has(tool)) return { serverId: owner, tool };
     }
     throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers a tool named "${name}"`);
   }

@@ -44,29 +44,31 @@ export class ServerGroup {
   #stopped = false;
   #lastState: ServerState | undefined;
   #readySince: number | undefined;
-  #firstOutcome: Promise<FirstOutcome>;
-  #resolveFirst!: (outcome: FirstOutcome) => void;
+  /** Per replica: settled once its first start succeeded or failed. */
+  readonly #firstOutcomes: { promise: Promise<FirstOutcome>; resolve: (outcome: FirstOutcome) => void }[];
   #lastHealth: { healthy: boolean; detail: string; at: number; latencyMs?: number } | undefined;
 
   constructor(config: ServerConfig, replicas: number, observer: GroupObserver) {
     this.config = config;
     this.#observer = observer;
     this.#slots = Array.from({ length: replicas }, () => ({ replica: undefined, policy: new RestartPolicy(config.restart), unhealthy: false }));
-    this.#firstOutcome = new Promise((resolve) => {
-      this.#resolveFirst = resolve;
+    this.#firstOutcomes = this.#slots.map(() => {
+      let resolve!: (outcome: FirstOutcome) => void;
+      const promise = new Promise<FirstOutcome>((done) => (resolve = done));
+      return { promise, resolve };
     });
   }
 
-  /** Starts every replica; resolves when the first is ready or the first start fails. */
-  start(): Promise<FirstOutcome> {
+  /** Starts every replica; resolves once each has started or failed its first start (ok if any is ready). */
+  async start(): Promise<FirstOutcome> {
     if (!this.config.enabled) {
-      this.#resolveFirst({ ok: false, reason: 'disabled in the config' });
       this.#noteState();
-      return this.#firstOutcome;
+      return { ok: false, reason: 'disabled in the config' };
     }
     this.#slots.forEach((_, index) => this.#spawn(index));
     this.#noteState();
-    return this.#firstOutcome;
+    const outcomes = await Promise.all(this.#firstOutcomes.map((first) => first.promise));
+    return outcomes.find((outcome) => outcome.ok) ?? outcomes[0]!;
   }
 
   get state(): ServerState {
@@ -142,7 +144,7 @@ export class ServerGroup {
     for (const slot of this.#slots) if (slot.restartTimer) clearTimeout(slot.restartTimer);
     await Promise.all(this.#slots.map((slot) => slot.replica?.stop(graceMs)));
     this.#stopped = true;
-    this.#resolveFirst({ ok: false, reason: 'stopped' });
+    for (const first of this.#firstOutcomes) first.resolve({ ok: false, reason: 'stopped' });
     this.#noteState();
   }
 
@@ -185,7 +187,7 @@ export class ServerGroup {
       this.#readySince ??= Date.now();
       this.#setCatalog(catalog);
       this.#observer.log(this.config.id, 'info', `replica ${replica.index} ready: MCP ${identity.protocolVersion} (${identity.era}), ${catalog.tools.length} tools, connected in ${connectMs} ms`);
-      this.#resolveFirst({ ok: true });
+      this.#firstOutcomes[replica.index]!.resolve({ ok: true });
       this.#noteState();
     },
     catalog: (_replica, catalog) => this.#setCatalog(catalog),
@@ -214,7 +216,7 @@ export class ServerGroup {
         return;
       }
       slot.lastError = reason;
-      if (duringStartup) this.#resolveFirst({ ok: false, reason });
+      if (duringStartup) this.#firstOutcomes[replica.index]!.resolve({ ok: false, reason });
       const decision = slot.policy.decide();
       if (!decision.restart) {
         slot.failedReason = `${reason}; ${decision.reason}`;

@@ -46,7 +46,8 @@ test('out of range', () => {
 
 test('missing required keys and empty strings', () => {
   assert.deepEqual(configErrors('servers:\n  - transport: stdio\n    command: x\n'), ['servers[0].id: is required']);
-  assert.deepEqual(configErrors('servers:\n  - id: s\n    command: x\n'), ['servers[0].transport: is required']);
+  // `transport` may be omitted (it is inferred, see transport-inference.test.ts); what cannot be missing is both command and url.
+  assert.deepEqual(configErrors('servers:\n  - id: s\n'), ['servers[0]: needs "command" (stdio) or "url" (network transport)']);
   assert.deepEqual(configErrors(oneServer('    name: ""\n')), ['servers[0].name: must not be empty']);
   assert.deepEqual(configErrors('auth: { apiKeys: [{ name: ci }] }\nservers: []\n'), ['auth.apiKeys[0].key: is required']);
   assert.deepEqual(configErrors('auth: { apiKeys: [[k]] }\nservers: []\n'), ['auth.apiKeys[0]: must be a string or an object (got ["k"])']);

@@ -5,50 +5,54 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 
-/** Splits a byte stream into lines, bounding how long one line may grow. */
+/**
+ * Splits a byte stream into lines, bounding how long one line may grow. An
+ * overlong line is either truncated (stderr: keep reading) or dropped whole,
+ * up to its newline, and reported through `onOverlong` — so its tail is never
+ * mistaken for a message and the lines around it are kept.
+ */
 export class LineDecoder {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  #discarding = false;
   readonly #maxLineBytes: number;
-  /** Truncate an overlong line instead of failing (stderr: keep reading). */
-  readonly #truncate: boolean;
+  readonly #onOverlong: ((maxLineBytes: number) => void) | 'truncate';
 
-  constructor(maxLineBytes: number, truncate = false) {
+  constructor(maxLineBytes: number, onOverlong: ((maxLineBytes: number) => void) | 'truncate') {
     this.#maxLineBytes = maxLineBytes;
-    this.#truncate = truncate;
+    this.#onOverlong = onOverlong;
   }
 
-  /** Returns the complete lines in `chunk` (without `\n`, `\r` stripped). Throws on an overlong line unless truncating. */
+  /** Returns the complete lines in `chunk` (without `\n`, `\r` stripped). */
   push(chunk: Buffer): string[] {
     const lines: string[] = [];
     let start = 0;
-    let newline = chunk.indexOf(0x0a, start);
-    while (newline !== -1) {
-      this.#append(chunk.subarray(start, newline));
-      lines.push(this.#take());
+    for (;;) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (!this.#discarding) this.#append(chunk.subarray(start, end));
+      if (newline === -1) return lines;
+      if (this.#discarding) this.#discarding = false;
+      else lines.push(this.#take());
       start = newline + 1;
-      newline = chunk.indexOf(0x0a, start);
     }
-    if (start < chunk.length) this.#append(chunk.subarray(start));
-    return lines;
   }
 
   #append(part: Buffer): void {
-    if (this.#pendingBytes + part.length > this.#maxLineBytes) {
-      if (this.#truncate) {
-        const room = this.#maxLineBytes - this.#pendingBytes;
-        if (room > 0) this.#keep(part.subarray(0, room));
-        return;
-      }
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      throw new Error(`upstream message exceeds ${this.#maxLineBytes} bytes`);
+    if (part.length === 0) return;
+    if (this.#pendingBytes + part.length <= this.#maxLineBytes) return this.#keep(part);
+    if (this.#onOverlong === 'truncate') {
+      const room = this.#maxLineBytes - this.#pendingBytes;
+      if (room > 0) this.#keep(part.subarray(0, room));
+      return;
     }
-    this.#keep(part);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#discarding = true;
+    this.#onOverlong(this.#maxLineBytes);
   }
 
   #keep(part: Buffer): void {
-    if (part.length === 0) return;
     // Copy: the stream may reuse the chunk's memory.
     this.#pending.push(Buffer.from(part));
     this.#pendingBytes += part.length;

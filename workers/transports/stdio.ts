@@ -102,19 +102,15 @@ export class ProcessGroupStdioTransport implements Transport {
       child.once('close', () => this.#finish());
 
       child.stdin?.on('error', (error) => this.onerror?.(error));
-      const lines = new LineDecoder(options.maxMessageBytes);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        let batch: string[];
-        try {
-          batch = lines.push(chunk);
-        } catch (error) {
-          this.onerror?.(error as Error);
-          void this.close();
-          return;
-        }
-        for (const line of batch) this.#deliver(line);
+      const lines = new LineDecoder(options.maxMessageBytes, (limit) => {
+        // The answer it belonged to is lost and the stream position is uncertain: fail loudly and restart.
+        this.onerror?.(new Error(`upstream sent a message over ${limit} bytes; closing the connection`));
+        void this.close();
       });
-      const stderrLines = new LineDecoder(64 * 1024, true);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        for (const line of lines.push(chunk)) this.#deliver(line);
+      });
+      const stderrLines = new LineDecoder(64 * 1024, 'truncate');
       child.stderr?.on('data', (chunk: Buffer) => {
         for (const line of stderrLines.push(chunk)) if (line.trim()) options.onStderrLine?.(line);
       });

@@ -127,8 +127,8 @@ export class WebSocketClientTransport implements Transport {
       this.onerror?.(new Error(`Malformed WebSocket frame (not JSON): ${preview(text)}`, { cause: error }));
       return;
     }
-    // Full schema validation is left to the SDK's Protocol on the hot path;
-    // here only what every JSON-RPC message has.
+    // No schema parse per frame (this is the hot path): only what every
+    // JSON-RPC message has is checked here.
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || (parsed as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
       this.onerror?.(new Error(`Malformed WebSocket frame (not a JSON-RPC 2.0 message): ${preview(text)}`));
       return;

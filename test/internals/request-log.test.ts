@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MonitorConfig } from '../../src/config/types.js';
+import { RequestLog, type RequestLogEntry } from '../../src/observability/request-log.js';
+
+const HOUR = 3_600_000;
+const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+
+function log(overrides: Partial<MonitorConfig> = {}): RequestLog {
+  return new RequestLog({ requestLog: true, prometheus: false, retentionHours: 24, maxEntries: 1000, ...overrides });
+}
+
+function entry(fields: Partial<Omit<RequestLogEntry, 'id'>> = {}): Omit<RequestLogEntry, 'id'> {
+  return {
+    time: new Date(NOW - 1000).toISOString(),
+    via: 'rest',
+    server: 'docs',
+    tool: 'search',
+    status: 'ok',
+    httpStatus: 200,
+    durationMs: 5,
+    upstreamMs: 4,
+    queuedMs: 0,
+    requestBytes: 10,
+    responseBytes: 20,
+    ...fields,
+  };
+}
+
+const tools = (entries: readonly RequestLogEntry[]) => entries.map((e) => e.tool);
+
+test('newest first, with increasing ids', () => {
+  const requests = log();
+  for (const tool of ['a', 'b', 'c']) requests.add(entry({ tool }));
+  const found = requests.query({}, NOW);
+  assert.deepEqual(tools(found), ['c', 'b', 'a']);
+  assert.deepEqual(
+    found.map((e) => e.id),
+    [3, 2, 1],
+  );
+  assert.equal(requests.size, 3);
+});
+
+test('limit keeps the newest; it defaults to 100 and is capped at 1000', () => {
+  const requests = log({ maxEntries: 5000 });
+  for (let i = 0; i < 1500; i++) requests.add(entry({ tool: `t${i}` }));
+  assert.deepEqual(tools(requests.query({ limit: 2 }, NOW)), ['t1499', 't1498']);
+  assert.equal(requests.query({}, NOW).length, 100);
+  assert.equal(requests.query({ limit: 5000 }, NOW).length, 1000);
+});
+
+test('filters by server and by tool; null-server entries (unroutable calls) match no server', () => {
+  const requests = log();
+  requests.add(entry({ server: 'docs', tool: 'search' }));
+  requests.add(entry({ server: 'web', tool: 'search' }));
+  requests.add(entry({ server: 'web', tool: 'fetch' }));
+  requests.add(entry({ server: null, tool: 'nope', status: 'error', httpStatus: 404, errorCode: 'MCPGW_ERR_UNKNOWN_TOOL' }));
+  assert.deepEqual(
+    requests.query({ server: 'web' }, NOW).map((e) => [e.server, e.tool]),
+    [
+      ['web', 'fetch'],
+      ['web', 'search'],
+    ],
+  );
+  assert.deepEqual(
+    requests.query({ tool: 'search' }, NOW).map((e) => e.server),
+    ['web', 'docs'],
+  );
+  assert.deepEqual(
+    requests.query({ server: 'web', tool: 'search' }, NOW).map((e) => e.id),
+    [2],
+  );
+  assert.deepEqual(requests.query({ server: 'ghost' }, NOW), []);
+  assert.deepEqual(tools(requests.query({ tool: 'nope' }, NOW)), ['nope']);
+});
+
+test('filters by status, as a word or as an HTTP code', () => {
+  const requests = log();
+  requests.add(entry({ tool: 'fine' }));
+  requests.add(entry({ tool: 'tool-failed', status: 'tool_error' }));
+  requests.add(entry({ tool: 'slow', status: 'error', httpStatus: 504, errorCode: 'MCPGW_ERR_TIMEOUT' }));
+  requests.add(entry({ tool: 'busy', status: 'error', httpStatus: 503, errorCode: 'MCPGW_ERR_QUEUE_FULL' }));
+  assert.deepEqual(tools(requests.query({ status: 'error' }, NOW)), ['busy', 'slow']);
+  assert.deepEqual(tools(requests.query({ status: 'tool_error' }, NOW)), ['tool-failed']);
+  assert.deepEqual(tools(requests.query({ status: 'ok' }, NOW)), ['fine']);
+  assert.deepEqual(tools(requests.query({ status: '504' }, NOW)), ['slow']);
+  // A tool error is still HTTP 200.
+  assert.deepEqual(tools(requests.query({ status: '200' }, NOW)), ['tool-failed', 'fine']);
+  assert.deepEqual(requests.query({ status: 'weird' }, NOW), []);
+});
+
+test('the limit applies to matching entries, not to the entries scanned', () => {
+  const requests = log();
+  requests.add(entry({ server: 'web', tool: 'old-web' }));
+  for (let i = 0; i < 10; i++) requests.add(entry({ server: 'docs' }));
+  assert.deepEqual(tools(requests.query({ server: 'web', limit: 1 }, NOW)), ['old-web']);
+});
+
+test('at most maxEntries are kept: the oldest go first', () => {
+  const requests = log({ maxEntries: 5 });
+  for (let i = 1; i <= 12; i++) requests.add(entry({ tool: `t${i}` }));
+  assert.deepEqual(tools(requests.query({ limit: 1000 }, NOW)), ['t12', 't11', 't10', 't9', 't8']);
+  assert.equal(requests.size, 5);
+  // Still exactly maxEntries long after many more (the log trims in bulk).
+  for (let i = 13; i <= 200; i++) requests.add(entry({ tool: `t${i}` }));
+  assert.deepEqual(tools(requests.query({ limit: 1000 }, NOW)), ['t200', 't199', 't198', 't197', 't196']);
+  assert.equal(requests.size, 5);
+  // Filters do not reach past the bound either.
+  assert.deepEqual(requests.query({ tool: 't195' }, NOW), []);
+});
+
+test('entries older than retentionHours are forgotten', () => {
+  const requests = log({ retentionHours: 1 });
+  requests.add(entry({ tool: 'two-hours-ago', time: new Date(NOW - 2 * HOUR).toISOString() }));
+  requests.add(entry({ tool: 'just-expired', time: new Date(NOW - HOUR - 1).toISOString() }));
+  requests.add(entry({ tool: 'half-an-hour-ago', time: new Date(NOW - HOUR / 2).toISOString() }));
+  requests.add(entry({ tool: 'now', time: new Date(NOW).toISOString() }));
+  assert.deepEqual(tools(requests.query({}, NOW)), ['now', 'half-an-hour-ago']);
+  assert.equal(requests.size, 2);
+  // An hour later the rest has aged out too.
+  assert.deepEqual(tools(requests.query({}, NOW + HOUR + 1)), []);
+  assert.equal(requests.size, 0);
+});
+
+test('retention accepts fractions of an hour', () => {
+  const requests = log({ retentionHours: 0.5 });
+  requests.add(entry({ tool: 'forty-minutes-ago', time: new Date(NOW - 40 * 60_000).toISOString() }));
+  requests.add(entry({ tool: 'ten-minutes-ago', time: new Date(NOW - 10 * 60_000).toISOString() }));
+  assert.deepEqual(tools(requests.query({}, NOW)), ['ten-minutes-ago']);
+});
+
+test('a disabled log records nothing', () => {
+  const requests = log({ requestLog: false });
+  assert.equal(requests.enabled, false);
+  requests.add(entry());
+  requests.add(entry());
+  assert.deepEqual(requests.query({}, NOW), []);
+  assert.equal(requests.size, 0);
+  assert.equal(log().enabled, true);
+});
