@@ -1,0 +1,116 @@
+/**
+ * `mcp-gateway start` as users run it: the compiled CLI as a child process on
+ * the embedded default config, answering over real HTTP, stopped by SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** PIDs of processes whose parent is `pid`. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) found.push(Number(entry));
+    } catch {
+      // Gone.
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startCli(args: string[], cwd: string) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MCP_GATEWAY_')));
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...args], { cwd, env: { ...env, MCP_GATEWAY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { child, url, exited, output: () => ({ stdout, stderr }) };
+}
+
+test('start with no config runs the embedded demo server, serves REST, and stops cleanly on SIGTERM', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpgw-start-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const gateway = await startCli([], dir);
+  const { stdout, stderr } = gateway.output();
+  assert.match(stdout, /✓ demo — \d+ tools available \(MCP 2026-07-28\)/);
+  assert.match(stderr, /using the built-in config/);
+  const health = await (await fetch(`${gateway.url}/api/v1/health`)).json();
+  assert.equal(health.status, 'ok');
+  const call = await fetch(`${gateway.url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool: 'echo', arguments: { message: 'from the CLI' } }) });
+  assert.equal(call.status, 200);
+  assert.equal((await call.json()).content[0].text, 'from the CLI');
+  const upstreams = await childrenOf(gateway.child.pid!);
+  assert.ok(upstreams.length >= 1, 'the demo server runs as a child');
+  gateway.child.kill('SIGTERM');
+  assert.equal(await gateway.exited, 0);
+  for (const pid of upstreams) assert.equal(alive(pid), false, `upstream ${pid} outlived the gateway`);
+});
+
+test('start -c FILE reports each server, failures included, with --workers and --http-engine', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpgw-start-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const demo = fileURLToPath(new URL('../../src/demo/server.js', import.meta.url));
+  await writeFile(
+    join(dir, 'gw.yml'),
+    [
+      'servers:',
+      '  - id: good',
+      '    name: Good server',
+      `    command: ${JSON.stringify(process.execPath)}`,
+      `    args: [${JSON.stringify(demo)}]`,
+      '  - id: bad',
+      '    command: /nonexistent/binary',
+      '    restart: { maxRestarts: 0 }',
+      '',
+    ].join('\n'),
+  );
+  const gateway = await startCli(['-c', 'gw.yml', '--workers', '2', '--http-engine', 'node'], dir);
+  const { stdout } = gateway.output();
+  assert.match(stdout, /✓ Good server — \d+ tools available/);
+  assert.match(stdout, /✗ bad — .*nonexistent/);
+  assert.match(stdout, /\(node\)/);
+  const server = await (await fetch(`${gateway.url}/api/v1/servers/good`)).json();
+  assert.equal(server.replicas.length, 2);
+  gateway.child.kill('SIGINT');
+  assert.equal(await gateway.exited, 0);
+});
+
+test('start refuses an auth strategy it cannot enforce yet, rather than running open', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpgw-start-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'mcp-gateway.yml'), 'auth:\n  strategy: api-key\n  apiKeys: [secret]\nservers: []\n');
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(stderr, /auth\.strategy "api-key".*not enforced/);
+});
