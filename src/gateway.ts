@@ -5,7 +5,10 @@
  */
 import type { GatewayConfig } from './config/types.js';
 import { GatewayError } from './errors.js';
-import type { HttpEngine } from './front-door/engine.js';
+import type { HttpEngine, RequestHandler } from './front-door/engine.js';
+import { createMcpEndpoint, MCP_PATH } from './front-door/mcp-endpoint.js';
+import { LegacySessions } from './protocol/legacy.js';
+import { McpService } from './protocol/mcp-service.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
@@ -13,10 +16,27 @@ import type { GatewayOptions, StartReport } from './gateway-types.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
+import { CallRecorder } from './observability/call-recorder.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
 
 export type { GatewayOptions, StartReport, StartReportEntry, ServerState, ProtocolEra } from './gateway-types.js';
+
+/** A 2025 session without requests or an open stream for this long is dropped. */
+const LEGACY_SESSION_IDLE_MS = 30 * 60 * 1000;
+
+/** Runs `fn` once per burst of calls (a restart changes catalog and state in quick succession). */
+function coalesce(fn: () => void, delayMs = 50): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      fn();
+    }, delayMs);
+    timer.unref();
+  };
+}
 
 export class Gateway {
   readonly config: GatewayConfig;
@@ -24,11 +44,14 @@ export class Gateway {
   readonly supervisor: Supervisor;
   readonly metrics: GatewayMetrics;
   readonly requestLog: RequestLog;
+  readonly recorder: CallRecorder;
   readonly #options: GatewayOptions;
   #engine: HttpEngine | undefined;
   #port = 0;
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopPromise: Promise<void> | undefined;
+  #sessions: LegacySessions | undefined;
+  #unwatchCatalog: (() => void) | undefined;
   readonly #startedAt = Date.now();
 
   constructor(config: GatewayConfig, options: GatewayOptions = {}) {
@@ -52,6 +75,7 @@ export class Gateway {
       },
     });
     this.requestLog = new RequestLog(config.monitor);
+    this.recorder = new CallRecorder(this.metrics, this.requestLog);
   }
 
   /** The bound port (after start). */
@@ -74,15 +98,25 @@ export class Gateway {
       supervisor: this.supervisor,
       metrics: this.metrics,
       requestLog: this.requestLog,
+      recorder: this.recorder,
       logger: this.logger,
       version: VERSION,
       startedAt: this.#startedAt,
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
     });
+    const service = new McpService(this.supervisor, this.recorder);
+    const serverInfo = { name: 'mcp-gateway', version: VERSION };
+    this.#sessions = new LegacySessions({ service, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
+    const sessions = this.#sessions;
+    const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo }, legacy: sessions, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
+    this.#unwatchCatalog = this.supervisor.onCatalogChange(coalesce(() => {
+      for (const kind of ['tools', 'resources', 'prompts']) sessions.broadcast(`notifications/${kind}/list_changed`);
+    }));
+    const handler: RequestHandler = (request, response) => (request.path === MCP_PATH ? mcp(request, response) : api(request, response));
     const servers = await this.supervisor.start();
     try {
-      this.#port = await engine.listen({ host: this.config.host, port: this.config.port }, withCors(this.config.corsOrigins, api));
+      this.#port = await engine.listen({ host: this.config.host, port: this.config.port }, withCors(this.config.corsOrigins, handler));
     } catch (error) {
       await this.supervisor.stop(0);
       this.#state = 'stopped';
@@ -108,6 +142,9 @@ export class Gateway {
     this.logger.info('stopping: finishing calls in flight');
     await this.#engine?.stopAccepting();
     await this.supervisor.stop(this.config.shutdownGraceSeconds * 1000);
+    this.#unwatchCatalog?.();
+    // Open session streams would otherwise hold their connections until the engine closes them.
+    this.#sessions?.closeAll();
     await this.#engine?.close();
     this.#state = 'stopped';
     if (wasRunning) this.logger.info('stopped');

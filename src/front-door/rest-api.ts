@@ -8,6 +8,7 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallOutcomeLabel, GatewayMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestLog } from '../observability/request-log.js';
+import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
 import { RoutingTable } from '../supervisor/routing-table.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -19,6 +20,7 @@ export interface RestApiContext {
   readonly supervisor: Supervisor;
   readonly metrics: GatewayMetrics;
   readonly requestLog: RequestLog;
+  readonly recorder: CallRecorder;
   readonly logger: Logger;
   readonly version: string;
   readonly startedAt: number;
@@ -153,26 +155,19 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
   let requestBytes = 0;
   let body: CallBody | undefined;
   let route: { serverId: string; tool: string } | undefined;
-  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError): void => {
-    const durationMs = Date.now() - receivedAt;
-    const server = route?.serverId ?? null;
-    const tool = route?.tool ?? body?.tool ?? '';
-    context.metrics.recordCall(server, tool, outcome, durationMs, timings.upstreamMs);
-    context.requestLog.add({
-      time: new Date(receivedAt).toISOString(),
+  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError): void =>
+    context.recorder.record({
       via: 'rest',
-      server,
-      tool,
-      status: outcome === 'ok' ? 'ok' : outcome === 'tool_error' ? 'tool_error' : 'error',
+      receivedAt,
+      server: route?.serverId ?? null,
+      tool: route?.tool ?? body?.tool ?? '',
+      outcome,
       httpStatus,
-      durationMs,
-      upstreamMs: timings.upstreamMs,
-      queuedMs: timings.queuedMs,
       requestBytes,
       responseBytes,
-      ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
+      ...timings,
+      ...(error ? { error } : {}),
     });
-  };
   const failWith = (error: GatewayError, timings = { upstreamMs: 0, queuedMs: 0 }): void => {
     const bytes = response.closed ? 0 : sendError(response, error);
     finish(error.status, outcomeOf(error), bytes, timings, error);
@@ -203,28 +198,6 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     finish(200, outcome.toolError ? 'tool_error' : 'ok', bytes, timings);
   } catch (error) {
     failWith(toGatewayError(error));
-  }
-}
-
-function outcomeOf(error: GatewayError): CallOutcomeLabel {
-  switch (error.code) {
-    case 'MCPGW_ERR_TIMEOUT':
-      return 'timeout';
-    case 'MCPGW_ERR_CANCELLED':
-      return 'cancelled';
-    case 'MCPGW_ERR_QUEUE_FULL':
-    case 'MCPGW_ERR_SERVER_UNAVAILABLE':
-    case 'MCPGW_ERR_SHUTTING_DOWN':
-      return 'unavailable';
-    case 'MCPGW_ERR_UPSTREAM':
-    case 'MCPGW_ERR_UPSTREAM_CRASHED':
-    case 'MCPGW_ERR_UPSTREAM_BAD_RESPONSE':
-    case 'MCPGW_ERR_INTERNAL':
-      return 'upstream_error';
-    case 'MCPGW_ERR_UPSTREAM_REJECTED':
-      return 'rejected';
-    default:
-      return 'client_error';
   }
 }
 

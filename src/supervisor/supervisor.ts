@@ -9,6 +9,7 @@ import { GatewayError } from '../errors.js';
 import type { ServerState, StartReportEntry } from '../gateway-types.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { CallOutcome } from './replica.js';
+import { MergedCatalog } from './catalog.js';
 import { RoutingTable, type Route } from './routing-table.js';
 import { ServerGroup, type GroupObserver } from './server-group.js';
 
@@ -16,6 +17,12 @@ export interface SupervisorOptions {
   /** Default replicas per server (`--workers N`); a server's own `replicas` wins when set above 1. */
   readonly workers: number;
   readonly observer: GroupObserver;
+}
+
+export interface ForwardOptions {
+  /** The call's absolute deadline, given the server's `timeout`. */
+  readonly deadlineFor: (timeoutMs: number) => number;
+  readonly onProgress?: (progressJson: string) => void;
 }
 
 export interface RoutedCall {
@@ -28,6 +35,8 @@ export class Supervisor {
   readonly #groups = new Map<string, ServerGroup>();
   readonly #order: ServerGroup[] = [];
   #routing: RoutingTable | undefined;
+  #catalog: MergedCatalog | undefined;
+  #catalogListeners = new Set<() => void>();
   readonly #observer: GroupObserver;
 
   constructor(config: GatewayConfig, options: SupervisorOptions) {
@@ -35,7 +44,9 @@ export class Supervisor {
       ...options.observer,
       catalogChanged: (serverId) => {
         this.#routing = undefined;
+        this.#catalog = undefined;
         options.observer.catalogChanged(serverId);
+        for (const listener of this.#catalogListeners) listener();
       },
     };
     for (const server of config.servers) {
@@ -70,6 +81,18 @@ export class Supervisor {
     return this.#groups.get(id);
   }
 
+  /** What MCP clients see: every routable server's catalog, merged. */
+  catalog(): MergedCatalog {
+    this.#catalog ??= new MergedCatalog(this.#order.filter((group) => group.state === 'ready' || group.state === 'unhealthy'));
+    return this.#catalog;
+  }
+
+  /** Called (synchronously, possibly in bursts) whenever a catalog or a server's routability changes. */
+  onCatalogChange(listener: () => void): () => void {
+    this.#catalogListeners.add(listener);
+    return () => this.#catalogListeners.delete(listener);
+  }
+
   routing(): RoutingTable {
     if (!this.#routing) {
       const toolsByServer = new Map<string, Set<string>>();
@@ -83,27 +106,32 @@ export class Supervisor {
   }
 
   /** Routes a tool call and dispatches it; throws routing errors synchronously. */
-  callTool(name: string, args: unknown, options: { server?: string; deadlineFor: (timeoutMs: number) => number; onProgress?: (json: string) => void }): RoutedCall {
-    if (options.server !== undefined && !this.#groups.has(options.server)) {
-      throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${options.server}" is configured`);
-    }
-    if (options.server !== undefined) {
-      const group = this.#groups.get(options.server)!;
-      if (group.state !== 'ready' && group.state !== 'unhealthy') {
-        const why = group.lastError ? `: ${group.lastError}` : '';
-        throw new GatewayError(group.state === 'stopping' || group.state === 'stopped' ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE', `server "${group.config.id}" is ${group.state}${why}`, { state: group.state });
-      }
-    }
+  callTool(name: string, args: unknown, options: ForwardOptions & { server?: string; extraParams?: Readonly<Record<string, unknown>> }): RoutedCall {
+    if (options.server !== undefined) this.#routable(options.server);
     const route = this.routing().resolve(name, options.server);
-    const group = this.#groups.get(route.serverId)!;
-    const params = JSON.stringify(args === undefined ? { name: route.tool } : { name: route.tool, arguments: args });
-    const call = group.call({
-      method: 'tools/call' satisfies ForwardedMethod,
+    const params = { ...options.extraParams, name: route.tool, ...(args === undefined ? {} : { arguments: args }) };
+    return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options) };
+  }
+
+  /** Sends one request to a server (its least-loaded ready replica); routing is the caller's job. */
+  forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
+    const group = this.#routable(serverId);
+    return group.call({
+      method,
       params,
       deadline: options.deadlineFor(group.config.timeout),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    return { route, ...call };
+  }
+
+  /** The group, if it can take calls now; otherwise the error that says why not. */
+  #routable(serverId: string): ServerGroup {
+    const group = this.#groups.get(serverId);
+    if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${serverId}" is configured`);
+    if (group.state === 'ready' || group.state === 'unhealthy') return group;
+    const why = group.lastError ? `: ${group.lastError}` : '';
+    const code = group.state === 'stopping' || group.state === 'stopped' ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE';
+    throw new GatewayError(code, `server "${group.config.id}" is ${group.state}${why}`, { state: group.state });
   }
 
   states(): Record<string, ServerState> {

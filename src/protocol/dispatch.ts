@@ -1,0 +1,80 @@
+/**
+ * The methods both eras share, dispatched to the McpService. Each era wraps
+ * this with its own envelope rules and result stamping.
+ */
+import { GatewayError } from '../errors.js';
+import type { Answer, ListMethod, McpService } from './mcp-service.js';
+import { notificationFrame, type RpcRequest } from './jsonrpc.js';
+import type { Exchange } from './exchange.js';
+
+export const SHARED_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'tools/call', 'resources/read', 'prompts/get', 'completion/complete']);
+
+export interface Dispatched {
+  readonly resultJson: string;
+  readonly isList: boolean;
+}
+
+export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<Dispatched> {
+  const { method, params } = request;
+  if (method.endsWith('/list')) return { resultJson: JSON.stringify(service.list(method as ListMethod, params)), isList: true };
+  const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
+  const wantsProgress = typeof progressToken === 'string' || typeof progressToken === 'number';
+  let cancel: ((reason: string) => void) | undefined;
+  exchange.onAbort(() => cancel?.('the client closed the request'));
+  const context = {
+    receivedAt,
+    requestBytes,
+    onCancel: (fn: (reason: string) => void) => {
+      cancel = fn;
+      if (exchange.closed) fn('the client closed the request');
+    },
+    ...(wantsProgress
+      ? {
+          onProgress: (progressJson: string) => {
+            const progress = JSON.parse(progressJson) as Record<string, unknown>;
+            exchange.notify(notificationFrame('notifications/progress', { ...progress, progressToken }));
+          },
+        }
+      : {}),
+  };
+  let answer: Answer;
+  switch (method) {
+    case 'tools/call':
+      answer = await service.callTool(params, context);
+      break;
+    case 'resources/read':
+      answer = await service.readResource(params, context);
+      break;
+    case 'prompts/get':
+      answer = await service.getPrompt(params, context);
+      break;
+    case 'completion/complete':
+      answer = await service.complete(params, context);
+      break;
+    default:
+      throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${method}" is not supported`);
+  }
+  return { resultJson: answer.resultJson, isList: false };
+}
+
+/** Requests in flight on one legacy session, so `notifications/cancelled` can reach them. */
+export class InFlight {
+  readonly #exchanges = new Map<string, Exchange>();
+
+  add(id: string | number, exchange: Exchange): void {
+    this.#exchanges.set(String(id), exchange);
+  }
+
+  delete(id: string | number): void {
+    this.#exchanges.delete(String(id));
+  }
+
+  cancel(id: unknown): void {
+    if (typeof id === 'string' || typeof id === 'number') this.#exchanges.get(String(id))?.cancel();
+  }
+
+  cancelAll(): void {
+    for (const exchange of this.#exchanges.values()) exchange.cancel();
+    this.#exchanges.clear();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * JSON-RPC 2.0 framing for the MCP endpoint: parse one message once, and build
+ * answers by string concatenation so an upstream's result text is never
+ * parsed and re-serialised on its way out.
+ */
+import { GatewayError, jsonRpcError, type WireError } from '../errors.js';
+
+export type RequestId = string | number;
+
+export interface RpcRequest {
+  readonly id: RequestId;
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+}
+
+export interface RpcNotification {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+}
+
+export type Inbound = { readonly kind: 'request'; readonly message: RpcRequest } | { readonly kind: 'notification'; readonly message: RpcNotification } | { readonly kind: 'response' };
+
+/** Parses one JSON-RPC message; batches and malformed frames are GatewayErrors (400). */
+export function parseInbound(body: Buffer): Inbound {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new GatewayError('MCPGW_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per request');
+  if (typeof value !== 'object' || value === null) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC message must be a JSON object');
+  const message = value as Record<string, unknown>;
+  if (message.jsonrpc !== '2.0') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'not a JSON-RPC 2.0 message ("jsonrpc" must be "2.0")');
+  if (message.params !== undefined && (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))) {
+    throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', '"params" must be an object');
+  }
+  const params = (message.params ?? {}) as Record<string, unknown>;
+  if (typeof message.method !== 'string') {
+    if ('result' in message || 'error' in message) return { kind: 'response' };
+    throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request needs a string "method"');
+  }
+  if (!('id' in message)) return { kind: 'notification', message: { method: message.method, params } };
+  if (typeof message.id !== 'string' && typeof message.id !== 'number') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request id must be a string or a number');
+  return { kind: 'request', message: { id: message.id, method: message.method, params } };
+}
+
+/** `{"jsonrpc":"2.0","id":…,"result":<resultJson>}` without touching the result text. */
+export function resultFrame(id: RequestId, resultJson: string): string {
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
+}
+
+export function errorFrame(id: RequestId | null, error: GatewayError | WireError): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error: jsonRpcError(error) });
+}
+
+export function notificationFrame(method: string, params: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', method, params });
+}
+
+/**
+ * Adds fields to the front of a JSON object's text (`{"a":1}` → `{"x":…,"a":1}`)
+ * so a result can be stamped (`resultType`) without a parse. Keys already in
+ * the object win for readers that keep the last duplicate, so callers only
+ * stamp keys the upstream cannot have sent (the SDK client strips `resultType`).
+ */
+export function stampObject(json: string, fields: Readonly<Record<string, unknown>>): string {
+  const prefix = JSON.stringify(fields).slice(1, -1);
+  if (prefix === '') return json;
+  const open = json.indexOf('{');
+  if (open === -1) return json;
+  const rest = json.slice(open + 1).trimStart();
+  return `{${prefix}${rest.startsWith('}') ? '' : ','}${rest}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * What the gateway does for an MCP request, whatever era it came in: list the
+ * merged catalog, route a call to the upstream that owns it, and count it
+ * exactly as the REST path does. The era handlers (modern.ts, legacy.ts) only
+ * add their wire rules around these operations.
+ */
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { CallRecorder } from '../observability/call-recorder.js';
+import { outcomeOf } from '../observability/call-recorder.js';
+import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
+import type { ForwardedMethod } from '../threads/messages.js';
+
+/** Merged lists are served in pages of this many entries. */
+export const PAGE_SIZE = 500;
+
+export type ListMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
+
+export interface CallContext {
+  readonly receivedAt: number;
+  readonly requestBytes: number;
+  /** Progress from the upstream (the notification's params, without the token) as JSON text. */
+  readonly onProgress?: (progressJson: string) => void;
+  /** Registers what to do when the client goes away or cancels. */
+  readonly onCancel: (cancel: (reason: string) => void) => void;
+}
+
+export interface Answer {
+  /** The result object as JSON text. */
+  readonly resultJson: string;
+  /** The upstream asked for client input (a modern `input_required` result). */
+  readonly inputRequired: boolean;
+}
+
+const LIST_KEYS: Record<ListMethod, 'tools' | 'prompts' | 'resources' | 'resourceTemplates'> = {
+  'tools/list': 'tools',
+  'prompts/list': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resourceTemplates',
+};
+
+export class McpService {
+  readonly #supervisor: Supervisor;
+  readonly #recorder: CallRecorder;
+
+  constructor(supervisor: Supervisor, recorder: CallRecorder) {
+    this.#supervisor = supervisor;
+    this.#recorder = recorder;
+  }
+
+  list(method: ListMethod, params: Record<string, unknown>): Record<string, unknown> {
+    const key = LIST_KEYS[method];
+    const all = this.#supervisor.catalog()[key];
+    const offset = decodeCursor(params.cursor);
+    const page = all.slice(offset, offset + PAGE_SIZE);
+    const next = offset + PAGE_SIZE < all.length ? { nextCursor: encodeCursor(offset + PAGE_SIZE) } : {};
+    return { [key]: page, ...next };
+  }
+
+  async callTool(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    const name = params.name;
+    if (typeof name !== 'string' || name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call needs a string "name"');
+    if (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments))) {
+      throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call "arguments" must be an object');
+    }
+    let route: RoutedCall['route'] | undefined;
+    const record = (outcome: Parameters<CallRecorder['record']>[0]['outcome'], timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError) =>
+      this.#recorder.record({
+        via: 'mcp',
+        receivedAt: context.receivedAt,
+        server: route?.serverId ?? null,
+        tool: route?.tool ?? name,
+        outcome,
+        httpStatus: error ? error.status : 200,
+        requestBytes: context.requestBytes,
+        responseBytes,
+        ...timings,
+        ...(error ? { error } : {}),
+      });
+    try {
+      // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
+      const { _meta, name: _name, arguments: _args, ...extraParams } = params;
+      const call = this.#supervisor.callTool(name, params.arguments, {
+        extraParams,
+        deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
+        ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+      });
+      route = call.route;
+      context.onCancel(call.cancel);
+      const outcome = await call.outcome;
+      const timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };
+      if (!outcome.ok) {
+        record(outcomeOf(outcome.error), timings, 0, outcome.error);
+        throw outcome.error;
+      }
+      record(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
+      return { resultJson: outcome.result, inputRequired: outcome.inputRequired };
+    } catch (error) {
+      const gatewayError = toGatewayError(error);
+      if (route === undefined) record(outcomeOf(gatewayError), { upstreamMs: 0, queuedMs: 0 }, 0, gatewayError);
+      throw gatewayError;
+    }
+  }
+
+  readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
+    const serverId = this.#supervisor.catalog().resourceOwner(params.uri);
+    return this.#forward(serverId, 'resources/read', params, context);
+  }
+
+  getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
+    const route = this.#supervisor.catalog().routePrompt(params.name);
+    return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
+  }
+
+  /** Completion follows its reference: a prompt (by name) or a resource template (by URI). */
+  complete(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+    const catalog = this.#supervisor.catalog();
+    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const route = catalog.routePrompt(ref.name);
+      return this.#forward(route.serverId, 'completion/complete', { ...params, ref: { ...ref, name: route.prompt } }, context);
+    }
+    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') return this.#forward(catalog.resourceOwner(ref.uri), 'completion/complete', params, context);
+    throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');
+  }
+
+  async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    const { _meta, ...rest } = params;
+    void _meta;
+    const call = this.#supervisor.forward(serverId, method, JSON.stringify(rest), {
+      deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
+      ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+    });
+    context.onCancel(call.cancel);
+    const outcome = await call.outcome;
+    if (!outcome.ok) throw outcome.error;
+    return { resultJson: outcome.result, inputRequired: outcome.inputRequired };
+  }
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: unknown): number {
+  if (cursor === undefined || cursor === null) return 0;
+  try {
+    const { o } = JSON.parse(Buffer.from(String(cursor), 'base64url').toString('utf8')) as { o?: unknown };
+    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
+  } catch {
+    // Fall through.
+  }
+  throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', `invalid cursor "${String(cursor)}"`);
+}

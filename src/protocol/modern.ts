@@ -1,0 +1,115 @@
+/**
+ * MCP 2026-07-28 on the gateway's front door: stateless POSTs, the `_meta`
+ * envelope, the routing headers checked against the body before anything is
+ * routed, `server/discover`, and `resultType`/cache hints on every result.
+ */
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { HttpRequest } from '../front-door/engine.js';
+import { dispatchShared, SHARED_METHODS } from './dispatch.js';
+import type { Exchange } from './exchange.js';
+import { errorFrame, resultFrame, stampObject, type Inbound } from './jsonrpc.js';
+import type { McpService } from './mcp-service.js';
+import { META_CLIENT_CAPABILITIES, META_SERVER_INFO, MODERN_VERSION, SUPPORTED_VERSIONS } from './versions.js';
+
+/** Methods whose target is named in the `Mcp-Name` header. */
+const NAMED: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+export interface ModernContext {
+  readonly service: McpService;
+  readonly serverInfo: { readonly name: string; readonly version: string };
+  readonly instructions?: string;
+}
+
+export async function handleModern(request: HttpRequest, inbound: Inbound, version: string, exchange: Exchange, context: ModernContext, requestBytes: number, receivedAt: number): Promise<void> {
+  const id = inbound.kind === 'request' ? inbound.message.id : null;
+  try {
+    if (inbound.kind === 'response') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'the gateway sends no requests to 2026-07-28 clients, so it expects no responses');
+    const { method, params } = inbound.message;
+    checkEnvelope(request, version, method, params);
+    if (inbound.kind === 'notification') {
+      // Cancellation is the request's own stream closing; other notifications need no answer either.
+      exchange.empty(202);
+      return;
+    }
+    const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt);
+    exchange.reply(200, resultFrame(inbound.message.id, served));
+  } catch (error) {
+    const gatewayError = toGatewayError(error);
+    exchange.reply(httpStatusOf(gatewayError), errorFrame(id, gatewayError));
+  }
+}
+
+async function serve(context: ModernContext, message: { id: string | number; method: string; params: Record<string, unknown> }, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<string> {
+  const meta = { _meta: { [META_SERVER_INFO]: context.serverInfo } };
+  if (message.method === 'server/discover') {
+    return JSON.stringify({
+      supportedVersions: SUPPORTED_VERSIONS,
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} },
+      ...(context.instructions ? { instructions: context.instructions } : {}),
+      resultType: 'complete',
+      ttlMs: 0,
+      cacheScope: 'public',
+      ...meta,
+    });
+  }
+  if (!SHARED_METHODS.has(message.method)) {
+    throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
+  }
+  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt);
+  // The lists do not depend on who asks yet (no per-caller policy), so they may be shared; ttl 0: always revalidate.
+  return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public' }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
+}
+
+/** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */
+function resultTypeOf(resultJson: string): string {
+  const match = /"resultType"\s*:\s*"([^"]+)"/.exec(resultJson.slice(0, 200));
+  return match?.[1] ?? 'complete';
+}
+
+function checkEnvelope(request: HttpRequest, version: string, method: string, params: Record<string, unknown>): void {
+  if (!SUPPORTED_VERSIONS.includes(version) || version !== MODERN_VERSION) {
+    throw new GatewayError('MCPGW_ERR_UNSUPPORTED_VERSION', `protocol version ${version} is not supported`, { supported: SUPPORTED_VERSIONS, requested: version });
+  }
+  const headers = request.headers;
+  const headerVersion = headers['mcp-protocol-version'];
+  if (headerVersion !== version) {
+    throw new GatewayError('MCPGW_ERR_HEADER_MISMATCH', headerVersion === undefined ? 'missing MCP-Protocol-Version header' : `MCP-Protocol-Version header ${headerVersion} does not match the body's ${version}`);
+  }
+  const headerMethod = headers['mcp-method'];
+  if (headerMethod !== method) {
+    throw new GatewayError('MCPGW_ERR_HEADER_MISMATCH', headerMethod === undefined ? 'missing Mcp-Method header' : `Mcp-Method header "${headerMethod}" does not match the body's "${method}"`);
+  }
+  const nameField = NAMED[method];
+  if (nameField !== undefined) {
+    const headerName = headers['mcp-name'];
+    const bodyName = params[nameField];
+    if (headerName === undefined) throw new GatewayError('MCPGW_ERR_HEADER_MISMATCH', `missing Mcp-Name header (required for ${method})`);
+    if (decodeHeaderValue(headerName) !== bodyName) throw new GatewayError('MCPGW_ERR_HEADER_MISMATCH', `Mcp-Name header does not match the body's ${nameField}`);
+  }
+  const meta = params._meta as Record<string, unknown> | undefined;
+  const capabilities = meta?.[META_CLIENT_CAPABILITIES];
+  if (typeof capabilities !== 'object' || capabilities === null || Array.isArray(capabilities)) {
+    throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', `_meta["${META_CLIENT_CAPABILITIES}"] is required on every ${MODERN_VERSION} request`);
+  }
+}
+
+/** Non-ASCII header values travel as `=?base64?<base64>?=`. */
+function decodeHeaderValue(value: string): string {
+  const match = /^=\?base64\?(.*)\?=$/.exec(value);
+  return match ? Buffer.from(match[1]!, 'base64').toString('utf8') : value;
+}
+
+/** Spec-mandated statuses; every other JSON-RPC error rides on a 200, as SDK servers do. */
+function httpStatusOf(error: GatewayError): number {
+  switch (error.code) {
+    case 'MCPGW_ERR_HEADER_MISMATCH':
+    case 'MCPGW_ERR_UNSUPPORTED_VERSION':
+    case 'MCPGW_ERR_INVALID_PARAMS':
+    case 'MCPGW_ERR_BAD_JSON':
+    case 'MCPGW_ERR_BAD_REQUEST':
+    case 'MCPGW_ERR_METHOD_NOT_FOUND':
+      return error.status;
+    default:
+      return 200;
+  }
+}

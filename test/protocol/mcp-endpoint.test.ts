@@ -1,0 +1,229 @@
+/**
+ * The gateway as an MCP server on /mcp, with real SDK clients of both eras
+ * (v2 pinned to 2026-07-28; v1 over Streamable HTTP) in front of upstreams of
+ * both eras, on both HTTP engines.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { demoServer, fixtures } from '../fixtures/paths.js';
+import { eventually, startGateway, type EngineName, type RunningGateway } from '../helpers/gateway.js';
+
+const MODERN = '2026-07-28';
+
+async function modernClient(url: string): Promise<Client> {
+  const client = new Client({ name: 'modern-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  return client;
+}
+
+async function legacyClient(url: string): Promise<{ client: V1Client; transport: V1Transport }> {
+  const client = new V1Client({ name: 'legacy-test', version: '1.0.0' });
+  const transport = new V1Transport(new URL(`${url}/mcp`));
+  await client.connect(transport);
+  return { client, transport };
+}
+
+/** A raw modern POST with the headers a 2026-07-28 client sends, overridable per test. */
+function modernPost(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
+  const params = (body.params ?? {}) as Record<string, unknown>;
+  const withMeta = {
+    jsonrpc: '2.0',
+    ...body,
+    params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {}, ...(params._meta as object) } },
+  };
+  return fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': String(body.method), ...headers },
+    body: JSON.stringify(withMeta),
+  });
+}
+
+for (const engine of ['uws', 'node'] as EngineName[]) {
+  describe(`/mcp on the ${engine} engine`, () => {
+    let gw: RunningGateway;
+
+    before(async () => {
+      gw = await startGateway(
+        [
+          { id: 'demo', command: process.execPath, args: [demoServer] },
+          { id: 'alpha', command: process.execPath, args: [fixtures.modernStdio], env: { FIXTURE_NAME: 'alpha' } },
+          { id: 'beta', command: process.execPath, args: [fixtures.modernStdio], env: { FIXTURE_NAME: 'beta' }, protocol: 'legacy' },
+        ],
+        { engine },
+      );
+    });
+    after(() => gw.stop());
+
+    test('a 2026-07-28 client discovers the gateway and sees the merged catalog, clashing names namespaced', async () => {
+      const client = await modernClient(gw.url);
+      try {
+        assert.equal(client.getProtocolEra(), 'modern');
+        assert.equal(client.getNegotiatedProtocolVersion(), MODERN);
+        assert.equal(client.getServerVersion()?.name, 'mcp-gateway');
+        const { tools } = await client.listTools();
+        const names = tools.map((tool) => tool.name);
+        for (const name of ['add', 'sleep', 'demo__echo', 'alpha__echo', 'beta__echo', 'alpha__shared', 'beta__shared']) assert.ok(names.includes(name), `missing ${name} in ${names.join(',')}`);
+        assert.ok(!names.includes('echo') && !names.includes('shared'));
+        const add = tools.find((tool) => tool.name === 'add')!;
+        assert.ok(add.outputSchema, 'outputSchema passes through');
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('a 2026-07-28 client calls tools on upstreams of both eras, reads resources, gets prompts', async () => {
+      const client = await modernClient(gw.url);
+      try {
+        const sum = await client.callTool({ name: 'add', arguments: { a: 20, b: 22 } });
+        assert.deepEqual(sum.structuredContent, { sum: 42 });
+        const beta = await client.callTool({ name: 'beta__shared', arguments: {} });
+        assert.equal((beta.content as { text: string }[])[0]!.text, 'beta');
+        const alpha = await client.callTool({ name: 'alpha__echo', arguments: { message: 'via modern' } });
+        assert.equal((alpha.content as { text: string }[])[0]!.text, 'via modern');
+        const failed = await client.callTool({ name: 'fail', arguments: {} });
+        assert.equal(failed.isError, true);
+        const readme = await client.readResource({ uri: 'demo://readme' });
+        assert.equal(readme.contents[0]!.uri, 'demo://readme');
+        const prompt = await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } });
+        assert.match(JSON.stringify(prompt.messages), /Ada/);
+        await assert.rejects(client.callTool({ name: 'no_such_tool', arguments: {} }), /no_such_tool/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('progress reaches a 2026-07-28 client on the request stream, in order', async () => {
+      const client = await modernClient(gw.url);
+      try {
+        const seen: number[] = [];
+        const result = await client.callTool({ name: 'sleep', arguments: { ms: 600, steps: 4 } }, { onprogress: (progress) => void seen.push(progress.progress) });
+        assert.match(JSON.stringify(result.content), /slept|600/i);
+        assert.ok(seen.length >= 2, `progress seen: ${seen.join(',')}`);
+        assert.deepEqual([...seen].sort((a, b) => a - b), seen);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('closing the request stream cancels the call upstream and frees the slot', async () => {
+      const client = await modernClient(gw.url);
+      try {
+        const controller = new AbortController();
+        const inFlight = () => gw.gateway.supervisor.group('alpha')!.inFlight;
+        const slow = client.callTool({ name: 'alpha__slow', arguments: { ms: 20_000 } }, { signal: controller.signal });
+        await eventually(inFlight, (n) => n === 1);
+        controller.abort();
+        await assert.rejects(slow);
+        assert.equal(await eventually(inFlight, (n) => n === 0), 0);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('a 2025 client (SDK v1) initialises a session, lists and calls, and the session ends on DELETE', async () => {
+      const { client, transport } = await legacyClient(gw.url);
+      assert.ok(transport.sessionId);
+      assert.equal(client.getServerVersion()?.name, 'mcp-gateway');
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'demo__echo'));
+      const result = await client.callTool({ name: 'demo__echo', arguments: { message: 'via legacy' } });
+      assert.equal((result.content as { text: string }[])[0]!.text, 'via legacy');
+      const modernUpstream = await client.callTool({ name: 'alpha__shared', arguments: {} });
+      assert.equal((modernUpstream.content as { text: string }[])[0]!.text, 'alpha');
+      const sessionId = transport.sessionId!;
+      await transport.terminateSession();
+      const after = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+      assert.equal(after.status, 404);
+      assert.equal((await after.json()).error.data.code, 'MCPGW_ERR_UNKNOWN_SESSION');
+      await client.close();
+    });
+
+    test('a list change upstream reaches a 2025 session on its GET stream', async () => {
+      const { client } = await legacyClient(gw.url);
+      try {
+        let changed = 0;
+        client.setNotificationHandler(ToolListChangedNotificationSchema, async () => void changed++);
+        // Let the client open its GET stream first.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const added = await client.callTool({ name: 'add_tool', arguments: {} }).catch(() => undefined);
+        // add_tool exists on alpha and beta: namespaced.
+        const result = added ?? (await client.callTool({ name: 'alpha__add_tool', arguments: {} }));
+        assert.ok(result);
+        await eventually(() => changed, (n) => n > 0, 5000);
+        assert.ok(changed > 0, 'no tools/list_changed reached the session');
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('wire rules: header mismatch, unsupported version, removed method, notifications, origin, sessions', async () => {
+      const mismatch = await modernPost(gw.url, { id: 1, method: 'tools/list' }, { 'mcp-method': 'prompts/list' });
+      assert.equal(mismatch.status, 400);
+      assert.equal((await mismatch.json()).error.code, -32020);
+      const missingName = await modernPost(gw.url, { id: 2, method: 'tools/call', params: { name: 'add', arguments: { a: 1, b: 2 } } });
+      assert.equal(missingName.status, 400);
+      assert.match((await missingName.json()).error.message, /Mcp-Name/);
+      const named = await modernPost(gw.url, { id: 3, method: 'tools/call', params: { name: 'add', arguments: { a: 1, b: 2 } } }, { 'mcp-name': 'add' });
+      assert.equal(named.status, 200);
+      const namedBody = await named.json();
+      assert.equal(namedBody.result.resultType, 'complete');
+      const base64Name = await modernPost(gw.url, { id: 4, method: 'tools/call', params: { name: 'add', arguments: { a: 1, b: 2 } } }, { 'mcp-name': `=?base64?${Buffer.from('add').toString('base64')}?=` });
+      assert.equal(base64Name.status, 200);
+      const future = await modernPost(gw.url, { id: 5, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2027-01-01' } } }, { 'mcp-protocol-version': '2027-01-01' });
+      assert.equal(future.status, 400);
+      const futureBody = await future.json();
+      assert.equal(futureBody.error.code, -32022);
+      assert.ok(futureBody.error.data.detail.supported.includes(MODERN));
+      const ping = await modernPost(gw.url, { id: 6, method: 'ping' });
+      assert.equal(ping.status, 404);
+      assert.equal((await ping.json()).error.code, -32601);
+      const noCaps = await fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN } } }),
+      });
+      assert.equal(noCaps.status, 400);
+      assert.equal((await noCaps.json()).error.code, -32602);
+      const list = await modernPost(gw.url, { id: 8, method: 'tools/list' });
+      const listBody = await list.json();
+      assert.equal(listBody.result.resultType, 'complete');
+      assert.equal(listBody.result.ttlMs, 0);
+      assert.equal(listBody.result.cacheScope, 'public');
+      const notification = await modernPost(gw.url, { method: 'notifications/cancelled', params: { requestId: 99 } }, { 'mcp-method': 'notifications/cancelled' });
+      assert.equal(notification.status, 202);
+      const evil = await modernPost(gw.url, { id: 9, method: 'tools/list' }, { origin: 'http://evil.example' });
+      assert.equal(evil.status, 403);
+      const local = await modernPost(gw.url, { id: 10, method: 'tools/list' }, { origin: 'http://localhost:3000' });
+      assert.equal(local.status, 200);
+      const noSession = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 11, method: 'tools/list' }) });
+      assert.equal(noSession.status, 400);
+      assert.equal((await noSession.json()).error.data.code, 'MCPGW_ERR_SESSION_REQUIRED');
+      const unknownSession = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', 'mcp-session-id': 'nope' }, body: JSON.stringify({ jsonrpc: '2.0', id: 12, method: 'tools/list' }) });
+      assert.equal(unknownSession.status, 404);
+      const get = await fetch(`${gw.url}/mcp`);
+      assert.equal(get.status, 405);
+      const badJson = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":' });
+      assert.equal(badJson.status, 400);
+      assert.equal((await badJson.json()).error.code, -32700);
+      const batch = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+      assert.equal(batch.status, 400);
+    });
+
+    test('calls over /mcp are counted like REST calls', async () => {
+      const client = await modernClient(gw.url);
+      try {
+        await client.callTool({ name: 'demo__echo', arguments: { message: 'count' } });
+      } finally {
+        await client.close();
+      }
+      const { body } = await gw.get('/api/v1/requests?server=demo&tool=echo&limit=1');
+      assert.equal(body.requests[0].via, 'mcp');
+      assert.equal(body.requests[0].status, 'ok');
+    });
+  });
+}
