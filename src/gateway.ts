@@ -7,7 +7,9 @@ import type { GatewayConfig } from './config/types.js';
 import { GatewayError } from './errors.js';
 import type { HttpEngine, RequestHandler } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATH } from './front-door/mcp-endpoint.js';
+import { watchCatalog } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
+import { ListenHub } from './protocol/listen.js';
 import { McpService } from './protocol/mcp-service.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
@@ -25,19 +27,6 @@ export type { GatewayOptions, StartReport, StartReportEntry, ServerState, Protoc
 /** A 2025 session without requests or an open stream for this long is dropped. */
 const LEGACY_SESSION_IDLE_MS = 30 * 60 * 1000;
 
-/** Runs `fn` once per burst of calls (a restart changes catalog and state in quick succession). */
-function coalesce(fn: () => void, delayMs = 50): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  return () => {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      fn();
-    }, delayMs);
-    timer.unref();
-  };
-}
-
 export class Gateway {
   readonly config: GatewayConfig;
   readonly logger: Logger;
@@ -51,6 +40,7 @@ export class Gateway {
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopPromise: Promise<void> | undefined;
   #sessions: LegacySessions | undefined;
+  #listen: ListenHub | undefined;
   #unwatchCatalog: (() => void) | undefined;
   readonly #startedAt = Date.now();
 
@@ -109,10 +99,13 @@ export class Gateway {
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
     this.#sessions = new LegacySessions({ service, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
     const sessions = this.#sessions;
-    const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo }, legacy: sessions, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
-    this.#unwatchCatalog = this.supervisor.onCatalogChange(coalesce(() => {
-      for (const kind of ['tools', 'resources', 'prompts']) sessions.broadcast(`notifications/${kind}/list_changed`);
-    }));
+    this.#listen = new ListenHub(serverInfo);
+    const listen = this.#listen;
+    const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
+    this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds) => {
+      listen.publish(kinds);
+      for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
+    });
     const handler: RequestHandler = (request, response) => (request.path === MCP_PATH ? mcp(request, response) : api(request, response));
     const servers = await this.supervisor.start();
     try {
@@ -145,6 +138,7 @@ export class Gateway {
     this.#unwatchCatalog?.();
     // Open session streams would otherwise hold their connections until the engine closes them.
     this.#sessions?.closeAll();
+    this.#listen?.closeAll();
     await this.#engine?.close();
     this.#state = 'stopped';
     if (wasRunning) this.logger.info('stopped');

@@ -48,6 +48,11 @@ export class Exchange {
     this.#response.write(`event: message\ndata: ${frame}\n\n`);
   }
 
+  /** An SSE comment (keep-alive); only on a stream already open. */
+  comment(text: string): void {
+    if (this.#streaming && !this.#done && !this.#response.closed) this.#response.write(`: ${text}\n\n`);
+  }
+
   /** The final answer: a JSON-RPC frame with its HTTP status (used only when not streaming yet). */
   reply(status: number, frame: string, headers: Readonly<Record<string, string>> = {}): number {
     if (this.#done || this.#response.closed) return 0;

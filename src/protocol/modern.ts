@@ -8,6 +8,7 @@ import type { HttpRequest } from '../front-door/engine.js';
 import { dispatchShared, SHARED_METHODS } from './dispatch.js';
 import type { Exchange } from './exchange.js';
 import { errorFrame, resultFrame, stampObject, type Inbound } from './jsonrpc.js';
+import type { ListenHub } from './listen.js';
 import type { McpService } from './mcp-service.js';
 import { META_CLIENT_CAPABILITIES, META_SERVER_INFO, MODERN_VERSION, SUPPORTED_VERSIONS } from './versions.js';
 
@@ -16,6 +17,7 @@ const NAMED: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 
 
 export interface ModernContext {
   readonly service: McpService;
+  readonly listen: ListenHub;
   readonly serverInfo: { readonly name: string; readonly version: string };
   readonly instructions?: string;
 }
@@ -29,6 +31,10 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
     if (inbound.kind === 'notification') {
       // Cancellation is the request's own stream closing; other notifications need no answer either.
       exchange.empty(202);
+      return;
+    }
+    if (inbound.message.method === 'subscriptions/listen') {
+      context.listen.open(inbound.message.id, params, exchange);
       return;
     }
     const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt);

@@ -161,6 +161,32 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       }
     });
 
+    test('list changes after an upstream restart reach a 2026-07-28 listener and a 2025 session', async () => {
+      const modern = await modernClient(gw.url);
+      const { client: legacy } = await legacyClient(gw.url);
+      try {
+        let modernChanges = 0;
+        let legacyChanges = 0;
+        modern.setNotificationHandler('notifications/tools/list_changed', () => void modernChanges++);
+        legacy.setNotificationHandler(ToolListChangedNotificationSchema, async () => void legacyChanges++);
+        const subscription = await modern.listen({ toolsListChanged: true, promptsListChanged: true });
+        assert.equal(subscription.honoredFilter.toolsListChanged, true);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const restartsBefore = gw.gateway.supervisor.group('alpha')!.restarts;
+        await modern.callTool({ name: 'alpha__crash', arguments: {} }).catch(() => undefined);
+        await eventually(() => gw.gateway.supervisor.group('alpha')!, (group) => group.restarts > restartsBefore && group.state === 'ready', 15_000);
+        await eventually(() => modernChanges + legacyChanges, () => modernChanges > 0 && legacyChanges > 0, 5000);
+        assert.ok(modernChanges > 0, 'the 2026-07-28 listener heard nothing');
+        assert.ok(legacyChanges > 0, 'the 2025 session heard nothing');
+        const { tools } = await modern.listTools();
+        assert.ok(tools.some((tool) => tool.name === 'alpha__echo'), 'alpha is back in the catalog');
+        await subscription.close();
+      } finally {
+        await modern.close();
+        await legacy.close();
+      }
+    });
+
     test('wire rules: header mismatch, unsupported version, removed method, notifications, origin, sessions', async () => {
       const mismatch = await modernPost(gw.url, { id: 1, method: 'tools/list' }, { 'mcp-method': 'prompts/list' });
       assert.equal(mismatch.status, 400);

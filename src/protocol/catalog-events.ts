@@ -1,0 +1,38 @@
+/**
+ * Which lists of the merged catalog changed, so clients are told exactly that
+ * (a tools change is not a prompts change). Bursts (a restart changes state
+ * and catalog in quick succession) are coalesced into one comparison.
+ */
+import type { Supervisor } from '../supervisor/supervisor.js';
+
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+export function watchCatalog(supervisor: Supervisor, onChange: (kinds: readonly ListKind[]) => void, delayMs = 50): () => void {
+  let previous = signatures(supervisor);
+  let timer: NodeJS.Timeout | undefined;
+  const unwatch = supervisor.onCatalogChange(() => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      const next = signatures(supervisor);
+      const changed = (Object.keys(next) as ListKind[]).filter((kind) => next[kind] !== previous[kind]);
+      previous = next;
+      if (changed.length > 0) onChange(changed);
+    }, delayMs);
+    timer.unref();
+  });
+  return () => {
+    if (timer) clearTimeout(timer);
+    unwatch();
+  };
+}
+
+/** The whole entry, not just names: a changed description or schema is a change too. */
+function signatures(supervisor: Supervisor): Record<ListKind, string> {
+  const catalog = supervisor.catalog();
+  return {
+    tools: JSON.stringify(catalog.tools),
+    resources: JSON.stringify([catalog.resources, catalog.resourceTemplates]),
+    prompts: JSON.stringify(catalog.prompts),
+  };
+}
