@@ -6,7 +6,7 @@
 import type { GatewayConfig } from './config/types.js';
 import { GatewayError } from './errors.js';
 import type { HttpEngine, RequestHandler } from './front-door/engine.js';
-import { createMcpEndpoint, MCP_PATH } from './front-door/mcp-endpoint.js';
+import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
@@ -106,7 +106,7 @@ export class Gateway {
       listen.publish(kinds);
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
     });
-    const handler: RequestHandler = (request, response) => (request.path === MCP_PATH ? mcp(request, response) : api(request, response));
+    const handler: RequestHandler = (request, response) => (MCP_PATHS.has(request.path) ? mcp(request, response) : api(request, response));
     const servers = await this.supervisor.start();
     try {
       this.#port = await engine.listen({ host: this.config.host, port: this.config.port }, withCors(this.config.corsOrigins, handler));

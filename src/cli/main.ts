@@ -3,6 +3,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command, type CommandSpec } from './args.js';
+import { benchSpec, runBench } from './bench.js';
 import { commandHelp, globalHelp, version } from './help.js';
 import { initSpec, runInit } from './init.js';
 import { runStart, startSpec } from './start.js';
@@ -12,6 +13,7 @@ const COMMANDS: ReadonlyMap<string, { readonly spec: CommandSpec; readonly run: 
   ['init', { spec: initSpec, run: runInit }],
   ['validate', { spec: validateSpec, run: runValidate }],
   ['start', { spec: startSpec, run: runStart }],
+  ['bench', { spec: benchSpec, run: runBench }],
 ]);
 
 const SPECS = [...COMMANDS.values()].map((c) => c.spec);

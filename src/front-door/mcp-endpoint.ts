@@ -11,10 +11,14 @@ import { errorFrame, parseInbound } from '../protocol/jsonrpc.js';
 import type { LegacySessions } from '../protocol/legacy.js';
 import { handleModern, type ModernContext } from '../protocol/modern.js';
 import { classify } from '../protocol/versions.js';
-import { Exchange } from '../protocol/exchange.js';
+import { HttpExchange } from '../protocol/exchange.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from './engine.js';
 
 export const MCP_PATH = '/mcp';
+/** The 2024-11-05 HTTP+SSE transport: a GET stream, and POSTs whose answers travel on it. */
+export const SSE_PATH = '/sse';
+export const MESSAGES_PATH = '/messages';
+export const MCP_PATHS: ReadonlySet<string> = new Set([MCP_PATH, SSE_PATH, MESSAGES_PATH]);
 
 export interface McpEndpointContext {
   readonly config: GatewayConfig;
@@ -33,6 +37,16 @@ export function createMcpEndpoint(context: McpEndpointContext): RequestHandler {
   return (request, response) => {
     if (!originAllowed(request.headers.origin)) {
       return fail(response, new GatewayError('MCPGW_ERR_FORBIDDEN_ORIGIN', `origin ${request.headers.origin} is not allowed (add it to corsOrigins)`));
+    }
+    if (request.path === SSE_PATH) {
+      if (request.method !== 'GET') return fail(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${SSE_PATH}`), { allow: 'GET' });
+      if (context.stopping()) return fail(response, new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping'));
+      return context.legacy.openSseSession(response, MESSAGES_PATH);
+    }
+    if (request.path === MESSAGES_PATH) {
+      if (request.method !== 'POST') return fail(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${MESSAGES_PATH}`), { allow: 'POST' });
+      void postMessage(context, request, response);
+      return;
     }
     switch (request.method) {
       case 'POST':
@@ -60,8 +74,19 @@ async function post(context: McpEndpointContext, request: HttpRequest, response:
     const body = await request.readBody(context.config.maxBodyBytes);
     const inbound = parseInbound(body);
     const era = inbound.kind === 'response' ? { era: 'legacy' as const } : classify(inbound.message.method, inbound.message.params);
-    if (era.era === 'modern') await handleModern(request, inbound, era.version, new Exchange(response), context.modern, body.length, receivedAt);
+    if (era.era === 'modern') await handleModern(request, inbound, era.version, new HttpExchange(response), context.modern, body.length, receivedAt);
     else await context.legacy.post(request, inbound, response, body.length, receivedAt);
+  } catch (error) {
+    fail(response, toGatewayError(error));
+  }
+}
+
+async function postMessage(context: McpEndpointContext, request: HttpRequest, response: HttpResponse): Promise<void> {
+  const receivedAt = Date.now();
+  try {
+    const sessionId = new URLSearchParams(request.query).get('sessionId') ?? undefined;
+    const body = await request.readBody(context.config.maxBodyBytes);
+    await context.legacy.postMessage(sessionId, parseInbound(body), response, body.length, receivedAt);
   } catch (error) {
     fail(response, toGatewayError(error));
   }
@@ -76,5 +101,5 @@ function guard(response: HttpResponse, action: () => void): void {
 }
 
 function fail(response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>> = {}): void {
-  new Exchange(response).reply(error.status, errorFrame(null, error), headers);
+  new HttpExchange(response).reply(error.status, errorFrame(null, error), headers);
 }

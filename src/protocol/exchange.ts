@@ -6,10 +6,25 @@
  */
 import type { HttpResponse } from '../front-door/engine.js';
 
+/** Where one JSON-RPC request's notifications and answer go. */
+export interface Exchange {
+  readonly closed: boolean;
+  onAbort(listener: () => void): void;
+  /** Runs the abort listeners (an in-band cancel). */
+  cancel(): void;
+  /** A notification related to the request (progress, listen events). */
+  notify(frame: string): void;
+  /** An SSE comment (keep-alive), where a stream is open. */
+  comment(text: string): void;
+  /** The final answer, a JSON-RPC frame; the status applies where the answer is an HTTP response of its own. */
+  reply(status: number, frame: string, headers?: Readonly<Record<string, string>>): number;
+  empty(status: number, headers?: Readonly<Record<string, string>>): void;
+}
+
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' } as const;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
-export class Exchange {
+export class HttpExchange implements Exchange {
   readonly #response: HttpResponse;
   readonly #headers: Readonly<Record<string, string>>;
   #streaming = false;
@@ -25,20 +40,18 @@ export class Exchange {
     return this.#response.closed;
   }
 
-  /** The client went away, or cancelled the request in-band (legacy `notifications/cancelled`). */
   onAbort(listener: () => void): void {
     this.#abortListeners.push(listener);
     this.#response.onAbort(listener);
   }
 
-  /** Cancels in-band: runs the abort listeners; the answer that follows is still sent if the client waits. */
   cancel(): void {
     const listeners = this.#abortListeners;
     this.#abortListeners = [];
     for (const listener of listeners) listener();
   }
 
-  /** Sends a notification on the request's own stream (starting it if need be). */
+  /** Starts the request's own SSE stream on the first notification. */
   notify(frame: string): void {
     if (this.#done || this.#response.closed) return;
     if (!this.#streaming) {
@@ -48,12 +61,10 @@ export class Exchange {
     this.#response.write(`event: message\ndata: ${frame}\n\n`);
   }
 
-  /** An SSE comment (keep-alive); only on a stream already open. */
   comment(text: string): void {
     if (this.#streaming && !this.#done && !this.#response.closed) this.#response.write(`: ${text}\n\n`);
   }
 
-  /** The final answer: a JSON-RPC frame with its HTTP status (used only when not streaming yet). */
   reply(status: number, frame: string, headers: Readonly<Record<string, string>> = {}): number {
     if (this.#done || this.#response.closed) return 0;
     this.#done = true;
@@ -66,10 +77,59 @@ export class Exchange {
     return Buffer.byteLength(frame);
   }
 
-  /** A bodyless answer (202 for notifications, 200 for DELETE). */
   empty(status: number, headers: Readonly<Record<string, string>> = {}): void {
     if (this.#done || this.#response.closed) return;
     this.#done = true;
     this.#response.send(status, { ...this.#headers, ...headers }, '');
+  }
+}
+
+/**
+ * An exchange whose messages go to a session's long-lived stream instead of
+ * the request's own response: the legacy HTTP+SSE transport (2024-11-05),
+ * where a POST is only acknowledged (202) and every answer arrives on the GET
+ * stream.
+ */
+export class StreamExchange implements Exchange {
+  readonly #stream: HttpResponse;
+  #abortListeners: (() => void)[] = [];
+  #done = false;
+
+  constructor(stream: HttpResponse) {
+    this.#stream = stream;
+    stream.onAbort(() => this.cancel());
+  }
+
+  get closed(): boolean {
+    return this.#done || this.#stream.closed;
+  }
+
+  onAbort(listener: () => void): void {
+    this.#abortListeners.push(listener);
+  }
+
+  cancel(): void {
+    const listeners = this.#abortListeners;
+    this.#abortListeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  notify(frame: string): void {
+    if (!this.closed) this.#stream.write(`event: message\ndata: ${frame}\n\n`);
+  }
+
+  comment(): void {
+    // The session stream has its own keep-alive.
+  }
+
+  reply(_status: number, frame: string): number {
+    if (this.closed) return 0;
+    this.#done = true;
+    this.#stream.write(`event: message\ndata: ${frame}\n\n`);
+    return Buffer.byteLength(frame);
+  }
+
+  empty(): void {
+    this.#done = true;
   }
 }

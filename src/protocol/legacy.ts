@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../front-door/engine.js';
 import { dispatchShared, InFlight, SHARED_METHODS } from './dispatch.js';
-import { Exchange } from './exchange.js';
+import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
 import { errorFrame, notificationFrame, resultFrame, type Inbound } from './jsonrpc.js';
 import type { McpService } from './mcp-service.js';
 import { negotiateLegacy } from './versions.js';
@@ -23,9 +23,11 @@ export interface LegacyOptions {
 
 interface Session {
   readonly id: string;
-  readonly protocolVersion: string;
-  readonly clientInfo: unknown;
-  readonly capabilities: unknown;
+  /** `streamable`: Streamable HTTP (2025); `sse`: HTTP+SSE (2024-11-05), where every answer goes on the stream. */
+  readonly transport: 'streamable' | 'sse';
+  protocolVersion: string | undefined;
+  clientInfo: unknown;
+  capabilities: unknown;
   readonly inFlight: InFlight;
   lastSeen: number;
   stream: HttpResponse | undefined;
@@ -48,40 +50,70 @@ export class LegacySessions {
     return this.#sessions.size;
   }
 
-  /** POST: one JSON-RPC message of a 2025-era client. */
+  /** POST /mcp: one JSON-RPC message of a 2025-era Streamable HTTP client. */
   async post(request: HttpRequest, inbound: Inbound, response: HttpResponse, requestBytes: number, receivedAt: number): Promise<void> {
-    const exchange = new Exchange(response);
-    const id = inbound.kind === 'request' ? inbound.message.id : null;
+    const exchange = new HttpExchange(response);
     try {
       if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
-        const session = this.#open(inbound.message.params);
+        const session = this.#create('streamable');
+        this.#initialize(session, inbound.message.params);
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))), { 'mcp-session-id': session.id });
         return;
       }
-      const session = this.#session(request);
-      session.lastSeen = receivedAt;
-      if (inbound.kind !== 'request') {
-        if (inbound.kind === 'notification' && inbound.message.method === 'notifications/cancelled') session.inFlight.cancel(inbound.message.params.requestId);
-        exchange.empty(202);
+      await this.#handle(this.#session(request.headers[SESSION_HEADER]), inbound, exchange, requestBytes, receivedAt);
+    } catch (error) {
+      replyError(exchange, inbound, toGatewayError(error));
+    }
+  }
+
+  /** GET /sse: opens a 2024-11-05 HTTP+SSE session; the first event names where to POST. */
+  openSseSession(response: HttpResponse, messagesPath: string): void {
+    const session = this.#create('sse');
+    session.stream = response;
+    response.startStream(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' });
+    response.write(`event: endpoint\ndata: ${messagesPath}?sessionId=${session.id}\n\n`);
+    // The stream is the session: when it goes, so does the session.
+    response.onAbort(() => this.#drop(session));
+  }
+
+  /** POST /messages?sessionId=…: acknowledged at once (202); the answer goes on the session's stream. */
+  async postMessage(sessionId: string | undefined, inbound: Inbound, response: HttpResponse, requestBytes: number, receivedAt: number): Promise<void> {
+    const session = this.#session(sessionId);
+    if (session.transport !== 'sse' || !session.stream) throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'that session has no HTTP+SSE stream; use POST /mcp');
+    response.send(202, {}, 'Accepted');
+    const exchange = new StreamExchange(session.stream);
+    try {
+      if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
+        this.#initialize(session, inbound.message.params);
+        exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))));
         return;
       }
-      const message = inbound.message;
-      session.inFlight.add(message.id, exchange);
-      try {
-        exchange.reply(200, resultFrame(message.id, await this.#serve(message, exchange, requestBytes, receivedAt)));
-      } finally {
-        session.inFlight.delete(message.id);
-      }
+      await this.#handle(session, inbound, exchange, requestBytes, receivedAt);
     } catch (error) {
-      const gatewayError = toGatewayError(error);
-      const transportLevel = gatewayError.code === 'MCPGW_ERR_SESSION_REQUIRED' || gatewayError.code === 'MCPGW_ERR_UNKNOWN_SESSION' || gatewayError.code === 'MCPGW_ERR_BAD_JSON' || gatewayError.code === 'MCPGW_ERR_BAD_REQUEST';
-      exchange.reply(transportLevel ? gatewayError.status : 200, errorFrame(id, gatewayError));
+      replyError(exchange, inbound, toGatewayError(error));
+    }
+  }
+
+  async #handle(session: Session, inbound: Inbound, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<void> {
+    session.lastSeen = receivedAt;
+    if (inbound.kind !== 'request') {
+      if (inbound.kind === 'notification' && inbound.message.method === 'notifications/cancelled') session.inFlight.cancel(inbound.message.params.requestId);
+      exchange.empty(202);
+      return;
+    }
+    const message = inbound.message;
+    session.inFlight.add(message.id, exchange);
+    try {
+      exchange.reply(200, resultFrame(message.id, await this.#serve(message, exchange, requestBytes, receivedAt)));
+    } finally {
+      session.inFlight.delete(message.id);
     }
   }
 
   /** GET: the session's stream for the gateway's own notifications. */
   openStream(request: HttpRequest, response: HttpResponse): void {
-    const session = this.#session(request);
+    const session = this.#session(request.headers[SESSION_HEADER]);
+    if (session.transport !== 'streamable') throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'that session belongs to the HTTP+SSE transport');
     // One stream per session: a new GET replaces the old one.
     session.stream?.end();
     session.stream = response;
@@ -95,7 +127,7 @@ export class LegacySessions {
 
   /** DELETE: ends the session; its calls in flight are cancelled. */
   close(request: HttpRequest): string {
-    const session = this.#session(request);
+    const session = this.#session(request.headers[SESSION_HEADER]);
     this.#drop(session);
     return session.id;
   }
@@ -122,18 +154,16 @@ export class LegacySessions {
     return resultJson;
   }
 
-  #open(params: Record<string, unknown>): Session {
-    const session: Session = {
-      id: randomUUID(),
-      protocolVersion: negotiateLegacy(params.protocolVersion),
-      clientInfo: params.clientInfo,
-      capabilities: params.capabilities,
-      inFlight: new InFlight(),
-      lastSeen: Date.now(),
-      stream: undefined,
-    };
+  #create(transport: Session['transport']): Session {
+    const session: Session = { id: randomUUID(), transport, protocolVersion: undefined, clientInfo: undefined, capabilities: undefined, inFlight: new InFlight(), lastSeen: Date.now(), stream: undefined };
     this.#sessions.set(session.id, session);
     return session;
+  }
+
+  #initialize(session: Session, params: Record<string, unknown>): void {
+    session.protocolVersion = session.transport === 'sse' && params.protocolVersion === '2024-11-05' ? '2024-11-05' : negotiateLegacy(params.protocolVersion);
+    session.clientInfo = params.clientInfo;
+    session.capabilities = params.capabilities;
   }
 
   #initializeResult(session: Session): Record<string, unknown> {
@@ -145,8 +175,7 @@ export class LegacySessions {
     };
   }
 
-  #session(request: HttpRequest): Session {
-    const id = request.headers[SESSION_HEADER];
+  #session(id: string | undefined): Session {
     if (id === undefined) throw new GatewayError('MCPGW_ERR_SESSION_REQUIRED', 'missing Mcp-Session-Id header: send initialize first (or, for MCP 2026-07-28, the _meta envelope)');
     const session = this.#sessions.get(id);
     if (!session) throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'unknown or expired session; initialize again');
@@ -167,4 +196,11 @@ export class LegacySessions {
       if (!streaming && now - session.lastSeen > this.#options.idleTimeoutMs) this.#drop(session);
     }
   }
+}
+
+/** Session problems and malformed messages are HTTP errors; everything else is a JSON-RPC error on a 200. */
+function replyError(exchange: Exchange, inbound: Inbound, error: GatewayError): void {
+  const id = inbound.kind === 'request' ? inbound.message.id : null;
+  const transportLevel = error.code === 'MCPGW_ERR_SESSION_REQUIRED' || error.code === 'MCPGW_ERR_UNKNOWN_SESSION' || error.code === 'MCPGW_ERR_BAD_JSON' || error.code === 'MCPGW_ERR_BAD_REQUEST';
+  exchange.reply(transportLevel ? error.status : 200, errorFrame(id, error));
 }

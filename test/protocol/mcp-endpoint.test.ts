@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport as V1SseTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { demoServer, fixtures } from '../fixtures/paths.js';
 import { eventually, startGateway, type EngineName, type RunningGateway } from '../helpers/gateway.js';
@@ -141,6 +142,24 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal(after.status, 404);
       assert.equal((await after.json()).error.data.code, 'MCPGW_ERR_UNKNOWN_SESSION');
       await client.close();
+    });
+
+    test('a 2024-11-05 client (SDK v1 over HTTP+SSE) lists and calls through /sse and /messages', async () => {
+      const client = new V1Client({ name: 'sse-test', version: '1.0.0' });
+      await client.connect(new V1SseTransport(new URL(`${gw.url}/sse`)));
+      try {
+        const { tools } = await client.listTools();
+        assert.ok(tools.some((tool) => tool.name === 'add'));
+        const sum = await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } });
+        assert.deepEqual(sum.structuredContent, { sum: 3 });
+        const seen: number[] = [];
+        await client.callTool({ name: 'sleep', arguments: { ms: 400, steps: 4 } }, undefined, { onprogress: (p) => void seen.push(p.progress) });
+        assert.ok(seen.length >= 1, 'progress reached the SSE client');
+      } finally {
+        await client.close();
+      }
+      const unknown = await fetch(`${gw.url}/messages?sessionId=nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+      assert.equal(unknown.status, 404);
     });
 
     test('a list change upstream reaches a 2025 session on its GET stream', async () => {
