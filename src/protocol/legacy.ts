@@ -31,7 +31,13 @@ interface Session {
   readonly inFlight: InFlight;
   lastSeen: number;
   stream: HttpResponse | undefined;
+  /** Recent events of the GET stream, for `Last-Event-ID` resumption after a dropped connection. */
+  readonly history: { readonly id: number; readonly data: string }[];
+  nextEventId: number;
 }
+
+/** Events kept per session for resumption; older ones are gone (the client re-lists). */
+const HISTORY_LIMIT = 100;
 
 const SESSION_HEADER = 'mcp-session-id';
 
@@ -120,6 +126,8 @@ export class LegacySessions {
     response.startStream(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'mcp-session-id': session.id });
     // Headers go out with the first chunk; a comment opens the stream at once.
     response.write(': stream open\n\n');
+    const lastEventId = Number(request.headers['last-event-id']);
+    if (Number.isInteger(lastEventId)) for (const event of session.history) if (event.id > lastEventId) response.write(eventText(event.id, event.data));
     response.onAbort(() => {
       if (session.stream === response) session.stream = undefined;
     });
@@ -134,8 +142,18 @@ export class LegacySessions {
 
   /** Tells every session with an open stream, e.g. `notifications/tools/list_changed`. */
   broadcast(method: string, params: Record<string, unknown> = {}): void {
-    const frame = `event: message\ndata: ${notificationFrame(method, params)}\n\n`;
-    for (const session of this.#sessions.values()) if (session.stream && !session.stream.closed) session.stream.write(frame);
+    const data = notificationFrame(method, params);
+    for (const session of this.#sessions.values()) {
+      if (session.transport === 'sse') {
+        if (session.stream && !session.stream.closed) session.stream.write(`event: message\ndata: ${data}\n\n`);
+        continue;
+      }
+      // Kept even while no stream is open: a client that reconnects with Last-Event-ID gets them.
+      const event = { id: session.nextEventId++, data };
+      session.history.push(event);
+      if (session.history.length > HISTORY_LIMIT) session.history.shift();
+      if (session.stream && !session.stream.closed) session.stream.write(eventText(event.id, data));
+    }
   }
 
   closeAll(): void {
@@ -155,7 +173,18 @@ export class LegacySessions {
   }
 
   #create(transport: Session['transport']): Session {
-    const session: Session = { id: randomUUID(), transport, protocolVersion: undefined, clientInfo: undefined, capabilities: undefined, inFlight: new InFlight(), lastSeen: Date.now(), stream: undefined };
+    const session: Session = {
+      id: randomUUID(),
+      transport,
+      protocolVersion: undefined,
+      clientInfo: undefined,
+      capabilities: undefined,
+      inFlight: new InFlight(),
+      lastSeen: Date.now(),
+      stream: undefined,
+      history: [],
+      nextEventId: 1,
+    };
     this.#sessions.set(session.id, session);
     return session;
   }
@@ -203,4 +232,8 @@ function replyError(exchange: Exchange, inbound: Inbound, error: GatewayError): 
   const id = inbound.kind === 'request' ? inbound.message.id : null;
   const transportLevel = error.code === 'MCPGW_ERR_SESSION_REQUIRED' || error.code === 'MCPGW_ERR_UNKNOWN_SESSION' || error.code === 'MCPGW_ERR_BAD_JSON' || error.code === 'MCPGW_ERR_BAD_REQUEST';
   exchange.reply(transportLevel ? error.status : 200, errorFrame(id, error));
+}
+
+function eventText(id: number, data: string): string {
+  return `id: ${id}\nevent: message\ndata: ${data}\n\n`;
 }

@@ -206,6 +206,49 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       }
     });
 
+    test('a 2025 client that reconnects its GET stream with Last-Event-ID gets the events it missed', async () => {
+      const init = await fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      });
+      const sessionId = init.headers.get('mcp-session-id')!;
+      assert.equal((await init.json()).result.protocolVersion, '2025-06-18');
+      const openStream = (lastEventId?: string) => {
+        const controller = new AbortController();
+        const response = fetch(`${gw.url}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: controller.signal });
+        return { controller, response };
+      };
+      const readUntil = async (body: ReadableStream<Uint8Array>, pattern: RegExp): Promise<string> => {
+        const reader = body.getReader();
+        const decoder = new TextDecoder();
+        let text = '';
+        const until = Date.now() + 10_000;
+        while (!pattern.test(text) && Date.now() < until) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value);
+        }
+        reader.releaseLock();
+        return text;
+      };
+      const first = openStream();
+      const firstBody = (await first.response).body!;
+      await gw.call('add_tool', {}, 'alpha');
+      const seen = await readUntil(firstBody, /id: (\d+)\nevent: message\ndata: .*tools\/list_changed/);
+      const firstId = /id: (\d+)/.exec(seen)![1]!;
+      first.controller.abort();
+      // A change while no stream is open.
+      await gw.call('add_tool', {}, 'beta');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = openStream(firstId);
+      const replayed = await readUntil((await second.response).body!, new RegExp(`id: ${Number(firstId) + 1}\n`));
+      second.controller.abort();
+      assert.match(replayed, new RegExp(`id: ${Number(firstId) + 1}\nevent: message\ndata: .*tools/list_changed`));
+      assert.doesNotMatch(replayed, new RegExp(`id: ${firstId}\n`));
+      await fetch(`${gw.url}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
+    });
+
     test('wire rules: header mismatch, unsupported version, removed method, notifications, origin, sessions', async () => {
       const mismatch = await modernPost(gw.url, { id: 1, method: 'tools/list' }, { 'mcp-method': 'prompts/list' });
       assert.equal(mismatch.status, 400);
