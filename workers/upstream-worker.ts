@@ -116,6 +116,7 @@ async function execute(call: CallMessage, signal: AbortSignal, queuedMs: number)
       signal,
       timeout: timeoutMs,
       allowInputRequired: true,
+      ...(call.headers ? { headers: call.headers } : {}),
       ...(call.wantsProgress ? { onprogress: (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) } : {}),
     };
     let result: unknown;

@@ -112,7 +112,7 @@ export function formatText(report: BenchReport): string {
   const r = report.result;
   const lines: string[] = [];
   lines.push(`${report.label ? `${report.label}: ` : ''}${describeTarget(report.target)}  [${report.client} client]`);
-  lines.push(`  calls      ${describeCalls(report.calls)}; ${describeLoad(report)}`);
+  lines.push(`  calls      ${report.target.kind === 'get' ? 'GET' : describeCalls(report.calls)}; ${describeLoad(report)}`);
   lines.push(`  throughput ${fixed(r.callsPerSecond, 0)} calls/s (${r.completed} in ${fixed(r.elapsedSeconds, 2)} s), ${r.ok} ok, ${r.errors} error${r.errors === 1 ? '' : 's'}`);
   const l = r.latencyMs;
   lines.push(`  latency ms p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}  (mean ${ms(l.mean)}, ${l.count} ok calls)`);
@@ -135,7 +135,9 @@ function cpuLines(name: string, cpu: CpuFigures): string[] {
   const lines = [
     `  ${name.padEnd(10)} ${pids}: ${fixed(cpu.microsPerCall, 0)} µs CPU/call (${fixed(cpu.cores * 100, 0)}% of a core), RSS ${formatBytes(cpu.rssBytes)} (peak ${formatBytes(cpu.rssPeakBytes)})`,
   ];
-  if (cpu.threads.length > 1) lines.push(`             threads: ${cpu.threads.map((t) => `${t.name}${cpu.pids.length > 1 ? ` (pid ${t.pid})` : ''} ${fixed(t.microsPerCall, 0)} µs`).join(', ')}`);
+  // Threads under 1% of a core (V8 and libuv helpers, mostly) are noise here; the JSON keeps them.
+  const busy = cpu.threads.filter((t) => t.cores >= 0.01);
+  if (busy.length > 1) lines.push(`             threads: ${busy.map((t) => `${t.name}${cpu.pids.length > 1 ? ` (pid ${t.pid})` : ''} ${fixed(t.microsPerCall, 0)} µs`).join(', ')}`);
   return lines;
 }
 
@@ -168,12 +170,16 @@ export function formatCompare(a: BenchReport, b: BenchReport, names: readonly [s
   const widths = table[0]!.map((_, col) => Math.max(...table.map((line) => line[col]!.length)));
   const render = (line: readonly string[]) => line.map((text, col) => (col === 0 ? text.padEnd(widths[col]!) : text.padStart(widths[col]!))).join('   ');
   return [
-    `${names[0]}: ${a.label ? `${a.label} — ` : ''}${describeTarget(a.target)} [${a.client}]; ${describeCalls(a.calls)}; ${describeLoad(a)}`,
-    `${names[1]}: ${b.label ? `${b.label} — ` : ''}${describeTarget(b.target)} [${b.client}]; ${describeCalls(b.calls)}; ${describeLoad(b)}`,
+    `${names[0]}: ${describeRun(a)}`,
+    `${names[1]}: ${describeRun(b)}`,
     '',
     ...table.map(render),
     '',
   ].join('\n');
+}
+
+function describeRun(r: BenchReport): string {
+  return `${r.label ? `${r.label} — ` : ''}${describeTarget(r.target)} [${r.client}]; ${r.target.kind === 'get' ? 'GET' : describeCalls(r.calls)}; ${describeLoad(r)}`;
 }
 
 function cell(value: number | undefined, format: (n: number) => string): string {

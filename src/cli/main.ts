@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command, type CommandSpec } from './args.js';
 import { benchSpec, runBench } from './bench.js';
 import { commandHelp, globalHelp, version } from './help.js';
+import { connectSpec, runConnect } from './connect.js';
 import { initSpec, runInit } from './init.js';
 import { runStart, startSpec } from './start.js';
 import { runValidate, validateSpec } from './validate.js';
@@ -13,6 +14,7 @@ const COMMANDS: ReadonlyMap<string, { readonly spec: CommandSpec; readonly run: 
   ['init', { spec: initSpec, run: runInit }],
   ['validate', { spec: validateSpec, run: runValidate }],
   ['start', { spec: startSpec, run: runStart }],
+  ['connect', { spec: connectSpec, run: runConnect }],
   ['bench', { spec: benchSpec, run: runBench }],
 ]);
 

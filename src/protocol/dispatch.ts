@@ -14,7 +14,7 @@ export interface Dispatched {
   readonly isList: boolean;
 }
 
-export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<Dispatched> {
+export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, headers?: Readonly<Record<string, string>>): Promise<Dispatched> {
   const { method, params } = request;
   if (method.endsWith('/list')) return { resultJson: JSON.stringify(service.list(method as ListMethod, params)), isList: true };
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
@@ -24,6 +24,7 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
   const context = {
     receivedAt,
     requestBytes,
+    ...(headers ? { headers } : {}),
     onCancel: (fn: (reason: string) => void) => {
       cancel = fn;
       if (exchange.closed) fn('the client closed the request');

@@ -22,6 +22,8 @@ export interface CallContext {
   readonly onProgress?: (progressJson: string) => void;
   /** Registers what to do when the client goes away or cancels. */
   readonly onCancel: (cancel: (reason: string) => void) => void;
+  /** Headers to pass on to an HTTP upstream (the client's `Mcp-Param-*`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface Answer {
@@ -83,6 +85,7 @@ export class McpService {
         extraParams,
         deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
         ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+        ...(context.headers ? { headers: context.headers } : {}),
       });
       route = call.route;
       context.onCancel(call.cancel);
@@ -131,6 +134,7 @@ export class McpService {
     const call = this.#supervisor.forward(serverId, method, JSON.stringify(rest), {
       deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
       ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+      ...(context.headers ? { headers: context.headers } : {}),
     });
     context.onCancel(call.cancel);
     const outcome = await call.outcome;

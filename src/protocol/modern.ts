@@ -37,7 +37,7 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
       context.listen.open(inbound.message.id, params, exchange);
       return;
     }
-    const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt);
+    const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt, paramHeaders(request.headers));
     exchange.reply(200, resultFrame(inbound.message.id, served));
   } catch (error) {
     const gatewayError = toGatewayError(error);
@@ -45,7 +45,14 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
   }
 }
 
-async function serve(context: ModernContext, message: { id: string | number; method: string; params: Record<string, unknown> }, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<string> {
+async function serve(
+  context: ModernContext,
+  message: { id: string | number; method: string; params: Record<string, unknown> },
+  exchange: Exchange,
+  requestBytes: number,
+  receivedAt: number,
+  headers: Readonly<Record<string, string>> | undefined,
+): Promise<string> {
   const meta = { _meta: { [META_SERVER_INFO]: context.serverInfo } };
   if (message.method === 'server/discover') {
     return JSON.stringify({
@@ -61,7 +68,7 @@ async function serve(context: ModernContext, message: { id: string | number; met
   if (!SHARED_METHODS.has(message.method)) {
     throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
   }
-  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt);
+  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, headers);
   // The lists do not depend on who asks yet (no per-caller policy), so they may be shared; ttl 0: always revalidate.
   return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public' }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
 }
@@ -97,6 +104,17 @@ function checkEnvelope(request: HttpRequest, version: string, method: string, pa
   if (typeof capabilities !== 'object' || capabilities === null || Array.isArray(capabilities)) {
     throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', `_meta["${META_CLIENT_CAPABILITIES}"] is required on every ${MODERN_VERSION} request`);
   }
+}
+
+/**
+ * `Mcp-Param-*` headers mirror tool parameters marked `x-mcp-header`; the
+ * gateway cannot know every tool's, so it passes all of them on (the spec's
+ * rule for intermediaries), and HTTP upstreams validate them.
+ */
+function paramHeaders(headers: Readonly<Record<string, string>>): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  for (const name in headers) if (name.startsWith('mcp-param-')) (found ??= {})[name] = headers[name]!;
+  return found;
 }
 
 /** Non-ASCII header values travel as `=?base64?<base64>?=`. */

@@ -19,6 +19,7 @@ export interface CallRequest {
   readonly params: string;
   readonly deadline: number;
   readonly onProgress?: (progressJson: string) => void;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ReplicaEvents {
@@ -104,7 +105,15 @@ export class Replica {
     if (this.#exited) {
       this.#settle(callId, this.#unavailable());
     } else {
-      this.#post({ type: 'call', callId, method: request.method, params: request.params, deadline: request.deadline, wantsProgress: request.onProgress !== undefined });
+      this.#post({
+        type: 'call',
+        callId,
+        method: request.method,
+        params: request.params,
+        deadline: request.deadline,
+        wantsProgress: request.onProgress !== undefined,
+        ...(request.headers ? { headers: request.headers } : {}),
+      });
     }
     return {
       outcome,

@@ -23,6 +23,8 @@ export interface ForwardOptions {
   /** The call's absolute deadline, given the server's `timeout`. */
   readonly deadlineFor: (timeoutMs: number) => number;
   readonly onProgress?: (progressJson: string) => void;
+  /** Passed to HTTP upstreams with the request (e.g. `Mcp-Param-*`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface RoutedCall {
@@ -121,6 +123,7 @@ export class Supervisor {
       params,
       deadline: options.deadlineFor(group.config.timeout),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
     });
   }
 

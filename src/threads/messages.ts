@@ -39,6 +39,8 @@ export interface CallMessage {
   readonly deadline: number;
   /** Ask the upstream for progress notifications. */
   readonly wantsProgress: boolean;
+  /** Headers for an HTTP upstream's request (the client's `Mcp-Param-*`, passed through). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface CancelMessage {

@@ -24,7 +24,7 @@ export interface RunningGateway {
 
 export async function startGateway(servers: Record<string, unknown>[], options: { engine?: EngineName; config?: Record<string, unknown>; workers?: number } = {}): Promise<RunningGateway> {
   const mark = randomUUID();
-  const marked = servers.map((server) => (server.transport === undefined || server.transport === 'stdio' ? { transport: 'stdio', ...server, env: { ...(server.env as object), MCPGW_TEST_MARK: mark } } : server));
+  const marked = servers.map((server) => (server.command !== undefined ? { ...server, env: { ...(server.env as object), MCPGW_TEST_MARK: mark } } : server));
   // An empty env: a MCP_GATEWAY_PORT in the test environment must not override port 0.
   const config = normalizeConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...options.config, servers: marked }, { env: {} });
   const gateway = new Gateway(config, { httpEngine: options.engine ?? 'node', logLevel: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent', ...(options.workers ? { workers: options.workers } : {}) });

@@ -1,0 +1,595 @@
+#!/usr/bin/env node
+/**
+ * The benchmark scenarios, run with the bench harness (dist/src/bench) against
+ * real gateways started as separate processes (`mcp-gateway start`), so their
+ * CPU and memory are theirs alone. Writes bench/RESULTS.md.
+ *
+ *   npm run bench                       (builds first; ~6 min on 2 cores)
+ *   node bench/scenarios.mjs [--quick] [--rounds N] [--only 1,2,3,4,profile] [--out FILE]
+ *
+ *   1  front door only: GET /api/v1/health, uws vs node engine
+ *   2  tools/call echo, 100 B and 100 KiB, c=1 and c=64: direct stdio vs the gateway's REST API (uws)
+ *      vs the modern-http fixture (SDK v2 over Streamable HTTP) direct
+ *   3  replicas: a CPU-bound stdio upstream behind --workers 1 vs 2 (and direct, 1 vs 2 processes)
+ *   4  memory: gateway RSS idle with 0, 1 and 10 upstream workers
+ *   profile  the gateway under scenario 2's c=64 100 B load with --cpu-prof: top self time per thread
+ *
+ * Each figure is the median of ≥3 rounds, with the range; rounds of the cells
+ * being compared are interleaved, so a noisy neighbour hits both sides.
+ * Everything binds 127.0.0.1; every run is bounded in time and calls.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+const CLI = join(DIST, 'src/cli/main.js');
+const DEMO = join(DIST, 'src/demo/server.js');
+const CPU_SERVER = join(DIST, 'src/bench/fixtures/cpu-server.js');
+const MODERN_HTTP = join(DIST, 'test/fixtures/modern-http.js');
+const NODE = process.execPath;
+
+// ---- options ---------------------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name, fallback) => {
+  const at = argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : argv[at + 1];
+};
+const QUICK = flag('quick');
+const ROUNDS = Math.max(3, Number(option('rounds', 3)));
+const ONLY = new Set(String(option('only', '1,2,3,4,profile')).split(','));
+const OUT = option('out', join(ROOT, 'bench/RESULTS.md'));
+const MEASURE_MS = QUICK ? 1000 : 3000;
+const WARMUP_MS = QUICK ? 300 : 1000;
+const PROFILE_MS = QUICK ? 3000 : 8000;
+/** Hard ceiling for the whole script. */
+const SCRIPT_LIMIT_MS = 15 * 60_000;
+
+for (const file of [CLI, DEMO, CPU_SERVER, MODERN_HTTP]) {
+  if (!existsSync(file)) {
+    console.error(`missing ${file}: run npm run build first (npm run bench does)`);
+    process.exit(1);
+  }
+}
+const { runBench } = await import(join(DIST, 'src/bench/runner.js'));
+const { formatBytes } = await import(join(DIST, 'src/bench/report.js'));
+
+const scriptStarted = Date.now();
+const killSwitch = setTimeout(() => {
+  console.error(`scenarios overran ${SCRIPT_LIMIT_MS / 60000} min; stopping`);
+  cleanup().finally(() => process.exit(1));
+}, SCRIPT_LIMIT_MS);
+killSwitch.unref();
+
+// ---- processes -------------------------------------------------------------------------
+
+const running = new Set();
+const work = mkdtempSync(join(tmpdir(), 'mcpgw-scenarios-'));
+
+async function cleanup() {
+  await Promise.all([...running].map((p) => p.stop()));
+  rmSync(work, { recursive: true, force: true });
+}
+process.on('SIGINT', () => cleanup().finally(() => process.exit(130)));
+
+/** Spawns `node args…`, resolves when a stdout line matches `ready`, with a stop() that SIGTERMs (then SIGKILLs) it. */
+function startProcess(name, args, ready, { nodeFlags = [], timeoutMs = 60_000 } = {}) {
+  const child = spawn(NODE, [...nodeFlags, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const handle = {
+    child,
+    pid: child.pid,
+    async stop() {
+      running.delete(handle);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(kill);
+      }
+    },
+  };
+  running.add(handle);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => fail(`not ready within ${timeoutMs} ms`), timeoutMs);
+    const fail = (why) => {
+      clearTimeout(timer);
+      void handle.stop();
+      reject(new Error(`${name} ${why}; stderr: ${err.trim().slice(-500)}`));
+    };
+    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)));
+    const onExit = (code, signal) => fail(`exited (code ${code}, signal ${signal})`);
+    child.once('exit', onExit);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      if (out === undefined) return;
+      out += d;
+      const match = ready.exec(out);
+      if (match) {
+        out = undefined;
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve({ ...handle, match });
+      }
+    });
+  });
+}
+
+let configCount = 0;
+/** A gateway process (`mcp-gateway start`) with the given servers. */
+async function startGateway({ engine = 'uws', servers, workers, nodeFlags = [] }) {
+  const file = join(work, `gateway-${++configCount}.json`);
+  writeFileSync(file, JSON.stringify({ port: 0, host: '127.0.0.1', logLevel: 'warn', servers }));
+  const args = [CLI, 'start', '-c', file, '--http-engine', engine, ...(workers ? ['--workers', String(workers)] : [])];
+  const gateway = await startProcess(`gateway (${engine})`, args, /listening on (http:\/\/\S+) \((\w+)\)/, { nodeFlags });
+  if (gateway.match[2] !== engine) throw new Error(`asked for the ${engine} engine, got ${gateway.match[2]}`);
+  return { ...gateway, url: gateway.match[1] };
+}
+
+const demoServer = (id = 'demo') => ({ id, transport: 'stdio', command: NODE, args: [DEMO], maxConcurrency: 64 });
+
+// ---- measuring -------------------------------------------------------------------------
+
+/** One harness run; a failure is recorded, not thrown. */
+async function measure(label, options) {
+  const started = Date.now();
+  try {
+    const report = await runBench({ durationMs: MEASURE_MS, warmup: { durationMs: WARMUP_MS }, timeoutMs: 30_000, threads: 1, label, ...options });
+    const r = report.result;
+    const errors = r.errors > 0 ? ` ${r.errors} errors ${JSON.stringify(r.errorsByKind)}` : '';
+    console.error(`  ${label}: ${Math.round(r.callsPerSecond)} calls/s p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms` + ` target ${report.cpu.target ? Math.round(report.cpu.target.microsPerCall) : '-'} µs/call${errors} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return report;
+  } catch (error) {
+    console.error(`  ${label}: FAILED ${error.message}`);
+    return { failed: error.message };
+  }
+}
+
+const median = (values) => {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+/** Median and range of one metric over a cell's rounds. */
+function stat(reports, pick) {
+  const values = reports.filter((r) => !r.failed).map(pick).filter((x) => x !== undefined && Number.isFinite(x));
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+}
+
+const num = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+const sig = (x) => (!Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const cell = (s, f = sig) => (s.n === 0 ? '—' : s.n === 1 ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`);
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && a !== 0 ? `${(b / a).toFixed(2)}×` : '—');
+const failures = (reports) => reports.filter((r) => r.failed).map((r) => r.failed);
+const errorsOf = (reports) => reports.filter((r) => !r.failed).reduce((n, r) => n + r.result.errors, 0);
+
+const metrics = {
+  rps: (r) => r.result.callsPerSecond,
+  p50: (r) => r.result.latencyMs.p50,
+  p99: (r) => r.result.latencyMs.p99,
+  targetCpu: (r) => r.cpu.target?.microsPerCall,
+  targetCores: (r) => r.cpu.target?.cores,
+  mainCpu: (r) => r.cpu.target?.threads.find((t) => t.name === 'main' && t.pid === r.cpu.target.pids[0])?.microsPerCall,
+  childCpu: (r) => r.cpu.children?.microsPerCall,
+  genCpu: (r) => r.cpu.generator.microsPerCall,
+};
+
+/** Runs `cells` (name → () => Promise<report>) for ROUNDS interleaved rounds. */
+async function rounds(cells) {
+  const results = Object.fromEntries(Object.keys(cells).map((name) => [name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.error(` round ${round}/${ROUNDS}`);
+    for (const [name, run] of Object.entries(cells)) results[name].push(await run());
+  }
+  return results;
+}
+
+const md = [];
+const sections = {};
+
+// ---- the machine -----------------------------------------------------------------------
+
+function machine() {
+  const git = (args) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const commit = git(['rev-parse', '--short', 'HEAD']) ?? 'unknown';
+  const dirty = (git(['status', '--porcelain', '--', 'src', 'workers', 'bench', 'package.json']) ?? '') !== '';
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    commit: `${commit}${dirty ? ' + uncommitted changes' : ''}`,
+    date: new Date().toISOString(),
+  };
+}
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+// ---- 1. front door ---------------------------------------------------------------------
+
+async function scenarioFrontDoor() {
+  console.error('1. front door only: GET /api/v1/health, uws vs node');
+  const gateways = {};
+  for (const engine of ['uws', 'node']) gateways[engine] = await startGateway({ engine, servers: [demoServer()] });
+  try {
+    const get = (engine) => () => measure(`health ${engine}`, { target: { kind: 'get', url: `${gateways[engine].url}/api/v1/health` }, calls: [{ tool: 'GET' }], concurrency: 16, pids: [gateways[engine].pid] });
+    const results = await rounds({ uws: get('uws'), node: get('node') });
+    const rows = ['uws', 'node'].map((engine) => {
+      const r = results[engine];
+      return `| ${engine} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${cell(stat(r, metrics.targetCpu), (x) => num(x, 1))} | ${cell(stat(r, metrics.targetCores), (x) => num(x * 100))} | ${cell(stat(r, metrics.genCpu), (x) => num(x, 1))} | ${errorsOf(r)} |`;
+    });
+    const u = results.uws;
+    const n = results.node;
+    sections.frontDoor = {
+      rps: ratio(stat(n, metrics.rps).median, stat(u, metrics.rps).median),
+      cpu: ratio(stat(n, metrics.targetCpu).median, stat(u, metrics.targetCpu).median),
+    };
+    md.push(
+      '## 1. Front door only: `GET /api/v1/health`, uws vs node',
+      '',
+      `Gateway with the demo server behind it (not called). Closed loop, c=16 over 16 keep-alive connections, 1 load thread, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up.`,
+      '',
+      '| engine | req/s | p50 ms | p99 ms | gateway µs CPU/req | gateway % of a core | generator µs CPU/req | errors |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      `**uws / node:** req/s ${sections.frontDoor.rps}, gateway CPU per request ${sections.frontDoor.cpu}.`,
+      ...failureLines(results),
+      '',
+    );
+  } finally {
+    await Promise.all(Object.values(gateways).map((g) => g.stop()));
+  }
+}
+
+function failureLines(results) {
+  const lines = Object.entries(results).flatMap(([name, reports]) => failures(reports).map((f) => `- ${name}: run failed: ${f}`));
+  return lines.length > 0 ? ['', 'Failed runs:', ...lines] : [];
+}
+
+// ---- 2. echo: direct vs gateway --------------------------------------------------------
+
+async function scenarioEcho() {
+  console.error('2. tools/call echo: direct stdio vs gateway REST (uws) vs modern-http direct');
+  const gateway = await startGateway({ engine: 'uws', servers: [demoServer()] });
+  const modern = await startProcess('modern-http fixture', [MODERN_HTTP], /^LISTEN (\d+)$/m);
+  const modernUrl = `http://127.0.0.1:${modern.match[1]}/mcp`;
+  try {
+    const cells = {};
+    const grid = [];
+    for (const payload of [100, 100 * 1024]) {
+      for (const c of [1, 64]) {
+        const calls = [{ tool: 'echo', payload }];
+        const key = `${formatBytes(payload)} c=${c}`;
+        grid.push({ key, payload, c });
+        const common = { calls, concurrency: c };
+        cells[`${key} direct`] = () => measure(`${key} direct stdio`, { ...common, target: { kind: 'stdio', command: NODE, args: [DEMO], protocol: 'auto' } });
+        cells[`${key} gateway`] = () => measure(`${key} gateway REST`, { ...common, target: { kind: 'rest', url: gateway.url }, pids: [gateway.pid] });
+        cells[`${key} modern`] = () => measure(`${key} modern-http`, { ...common, target: { kind: 'mcp', url: modernUrl }, pids: [modern.pid] });
+      }
+    }
+    const results = await rounds(cells);
+    const rows = [];
+    const ratioRows = [];
+    sections.echo = [];
+    for (const { key } of grid) {
+      const d = results[`${key} direct`];
+      const g = results[`${key} gateway`];
+      const m = results[`${key} modern`];
+      const row = (name, r, target, upstream) =>
+        `| ${key} | ${name} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${target} | ${upstream} | ${cell(stat(r, metrics.genCpu), (x) => num(x))} | ${errorsOf(r)} |`;
+      rows.push(
+        row('direct stdio', d, '—', cell(stat(d, metrics.targetCpu), (x) => num(x))),
+        row('gateway REST (uws)', g, `${cell(stat(g, metrics.targetCpu), (x) => num(x))}; main ${num(stat(g, metrics.mainCpu).median)}`, cell(stat(g, metrics.childCpu), (x) => num(x))),
+        row('modern-http direct', m, '—', cell(stat(m, metrics.targetCpu), (x) => num(x))),
+      );
+      const entry = {
+        key,
+        rps: ratio(stat(d, metrics.rps).median, stat(g, metrics.rps).median),
+        p50: ratio(stat(d, metrics.p50).median, stat(g, metrics.p50).median),
+        p99: ratio(stat(d, metrics.p99).median, stat(g, metrics.p99).median),
+        gwCpu: stat(g, metrics.targetCpu).median,
+        modernVsGateway: ratio(stat(g, metrics.rps).median, stat(m, metrics.rps).median),
+      };
+      sections.echo.push(entry);
+      ratioRows.push(`| ${key} | ${entry.rps} | ${entry.p50} | ${entry.p99} | ${num(entry.gwCpu)} | ${entry.modernVsGateway} |`);
+    }
+    md.push(
+      '## 2. `tools/call echo`: direct vs through the gateway',
+      '',
+      `The demo server's \`echo\` (answers its message verbatim; every answer checked). Lean clients: raw JSON-RPC on the child's pipes (direct stdio, era settled by a \`server/discover\` probe as the gateway does, so both speak 2026-07-28 to the server), REST over keep-alive HTTP (gateway), stateless 2026-07-28 POSTs (modern-http fixture: SDK v2 \`createMcpHandler\` + \`McpServer\` over node:http). Closed loop, connections = c, 1 load thread, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. The gateway runs the demo server as its one upstream with \`maxConcurrency: 64\` (default 16) so c=64 is not queued in the gateway.`,
+      '',
+      'CPU columns are µs of CPU time per call. "target": the gateway process, all threads (main = its front-door thread). "upstream": the process doing the tool work — the demo server (direct stdio, and the gateway\'s child) or the modern-http fixture.',
+      '',
+      '| load | path | calls/s | p50 ms | p99 ms | gateway µs CPU/call | upstream µs CPU/call | generator µs CPU/call | errors |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      'Ratios (medians): gateway REST / direct stdio, and modern-http direct / gateway REST.',
+      '',
+      '| load | calls/s gateway/direct | p50 gateway/direct | p99 gateway/direct | gateway µs CPU/call | calls/s modern-http/gateway |',
+      '|---|---|---|---|---|---|',
+      ...ratioRows,
+      ...failureLines(results),
+      '',
+    );
+  } finally {
+    await Promise.all([gateway.stop(), modern.stop()]);
+  }
+}
+
+// ---- 3. replicas -----------------------------------------------------------------------
+
+const BURN = 1_000_000;
+
+async function scenarioReplicas() {
+  console.error('3. replicas: CPU-bound upstream, --workers 1 vs 2');
+  const cpuServer = { id: 'cpu', transport: 'stdio', command: NODE, args: [CPU_SERVER], maxConcurrency: 64 };
+  const gateways = { 1: await startGateway({ servers: [cpuServer], workers: 1 }), 2: await startGateway({ servers: [cpuServer], workers: 2 }) };
+  try {
+    const calls = [{ tool: 'burn', arguments: { iterations: BURN }, expect: 'ok' }];
+    const c = 8;
+    const results = await rounds({
+      'gateway --workers 1': () => measure('gateway workers=1', { calls, concurrency: c, target: { kind: 'rest', url: gateways[1].url }, pids: [gateways[1].pid] }),
+      'gateway --workers 2': () => measure('gateway workers=2', { calls, concurrency: c, target: { kind: 'rest', url: gateways[2].url }, pids: [gateways[2].pid] }),
+      'direct, 1 process': () => measure('direct 1 process', { calls, concurrency: c, connections: 1, target: { kind: 'stdio', command: NODE, args: [CPU_SERVER], protocol: 'auto' } }),
+      'direct, 2 processes': () => measure('direct 2 processes', { calls, concurrency: c, connections: 2, threads: 2, target: { kind: 'stdio', command: NODE, args: [CPU_SERVER], protocol: 'auto' } }),
+    });
+    const rows = Object.entries(results).map(([name, r]) => {
+      const upstream = name.startsWith('gateway') ? metrics.childCpu : metrics.targetCpu;
+      const cores = name.startsWith('gateway') ? (x) => x.cpu.children?.cores : metrics.targetCores;
+      return `| ${name} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${name.startsWith('gateway') ? cell(stat(r, metrics.targetCpu), (x) => num(x)) : '—'} | ${cell(stat(r, upstream), (x) => num(x))} | ${cell(stat(r, cores), (x) => num(x, 2))} | ${errorsOf(r)} |`;
+    });
+    sections.replicas = {
+      gateway: ratio(stat(results['gateway --workers 1'], metrics.rps).median, stat(results['gateway --workers 2'], metrics.rps).median),
+      direct: ratio(stat(results['direct, 1 process'], metrics.rps).median, stat(results['direct, 2 processes'], metrics.rps).median),
+    };
+    md.push(
+      '## 3. Replicas: a CPU-bound upstream, `--workers 1` vs `--workers 2`',
+      '',
+      `\`src/bench/fixtures/cpu-server.ts\`: tool \`burn {iterations: ${BURN.toLocaleString('en')}}\` spins ~2 ms of CPU per call on the server's single thread. Through the gateway's REST API (uws) with 1 or 2 replicas (one worker thread + one server process each), and direct with 1 or 2 server processes (lean stdio client, calls round-robin). Closed loop c=${c}.`,
+      '',
+      '| setup | calls/s | p50 ms | p99 ms | gateway µs CPU/call | upstream µs CPU/call | upstream cores busy | errors |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      `**2 replicas / 1:** through the gateway ${sections.replicas.gateway}; direct (2 processes / 1) ${sections.replicas.direct}. This machine has ${cpus().length} cores, shared by the upstreams, the gateway and the load generator.`,
+      ...failureLines(results),
+      '',
+    );
+  } finally {
+    await Promise.all(Object.values(gateways).map((g) => g.stop()));
+  }
+}
+
+// ---- 4. memory -------------------------------------------------------------------------
+
+function rssOf(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function childrenOf(pid) {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) found.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+async function scenarioMemory() {
+  console.error('4. memory: gateway RSS idle with 0, 1, 10 upstream workers');
+  const counts = [0, 1, 10];
+  const results = Object.fromEntries(counts.map((n) => [n, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const n of counts) {
+      const servers = Array.from({ length: n }, (_, i) => demoServer(`demo${i}`));
+      const gateway = await startGateway({ servers });
+      try {
+        // A call through each upstream first would add their catalogs' use; idle means just started and settled.
+        await new Promise((resolve) => setTimeout(resolve, QUICK ? 1000 : 2000));
+        const gatewayRss = rssOf(gateway.pid);
+        const children = childrenOf(gateway.pid);
+        const childRss = children.reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0);
+        results[n].push({ gatewayRss, childRss, children: children.length });
+        console.error(`  ${n} upstreams: gateway RSS ${formatBytes(gatewayRss)}, ${children.length} children ${formatBytes(childRss)}`);
+      } finally {
+        await gateway.stop();
+      }
+    }
+  }
+  const m = (n, key) => median(results[n].map((r) => r[key]));
+  const range = (n, key) => {
+    const v = results[n].map((r) => r[key]);
+    return `${formatBytes(median(v))} (${formatBytes(Math.min(...v))}–${formatBytes(Math.max(...v))})`;
+  };
+  const perWorker = (m(10, 'gatewayRss') - m(0, 'gatewayRss')) / 10;
+  const first = m(1, 'gatewayRss') - m(0, 'gatewayRss');
+  const perChild = m(10, 'childRss') / 10;
+  sections.memory = { perWorker, first, perChild, base: m(0, 'gatewayRss') };
+  md.push(
+    '## 4. Memory: gateway RSS idle with 0, 1 and 10 upstream workers',
+    '',
+    `Fresh gateway (uws) per round with N demo servers over stdio (one worker thread each), RSS read from /proc ${QUICK ? 1 : 2} s after it reported ready, no calls made.`,
+    '',
+    '| upstream workers | gateway process RSS | upstream processes | upstream processes RSS (sum) |',
+    '|---|---|---|---|',
+    ...counts.map((n) => `| ${n} | ${range(n, 'gatewayRss')} | ${median(results[n].map((r) => r.children))} | ${n === 0 ? '—' : range(n, 'childRss')} |`),
+    '',
+    `**Cost per upstream worker in the gateway process:** ${formatBytes(perWorker)} (from 0 → 10 workers; the first one adds ${formatBytes(first)}). Each demo server process is another ${formatBytes(perChild)} on its own.`,
+    '',
+  );
+}
+
+// ---- profile ---------------------------------------------------------------------------
+
+/** Self time per function (and per package) from a .cpuprofile. */
+function summarizeProfile(file) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byFunction = new Map();
+  const byPackage = new Map();
+  let busy = 0;
+  let idle = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = nodes.get(profile.samples[i]);
+    const dt = profile.timeDeltas[i] ?? 0;
+    const frame = node.callFrame;
+    if (frame.functionName === '(idle)') {
+      idle += dt;
+      continue;
+    }
+    busy += dt;
+    const where = shortUrl(frame.url);
+    const key = frame.url ? `${frame.functionName || '(anonymous)'} — ${where}:${frame.lineNumber + 1}` : frame.functionName;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + dt);
+    const pkg = packageOf(frame);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
+  }
+  const top = (map, n) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: us / 1000, share: us / Math.max(1, busy) }));
+  return { busyMs: busy / 1000, idleMs: idle / 1000, functions: top(byFunction, 15), packages: top(byPackage, 10) };
+}
+
+function shortUrl(url) {
+  if (!url) return '';
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm !== -1) return url.slice(nm + 'node_modules/'.length);
+  const dist = url.indexOf('/dist/');
+  if (dist !== -1) return url.slice(dist + 1);
+  return url.replace(/^file:\/\//, '');
+}
+
+function packageOf(frame) {
+  const url = frame.url;
+  if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
+  if (url.startsWith('node:')) return url.replace(/^node:(internal\/)?/, 'node:').split('/').slice(0, 2).join('/');
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm !== -1) {
+    const parts = url.slice(nm + 'node_modules/'.length).split('/');
+    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+  }
+  const dist = url.indexOf('/dist/');
+  if (dist !== -1) return `gateway ${url.slice(dist + 6).split('/').slice(0, 2).join('/')}`;
+  return url;
+}
+
+async function scenarioProfile() {
+  console.error('profile: gateway (uws) under c=64 echo 100 B with --cpu-prof');
+  const dir = join(work, 'profile');
+  const gateway = await startGateway({ engine: 'uws', servers: [demoServer()], nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  let report;
+  try {
+    report = await measure('profiled gateway c=64 100 B', { target: { kind: 'rest', url: gateway.url }, calls: [{ tool: 'echo', payload: 100 }], concurrency: 64, pids: [gateway.pid], durationMs: PROFILE_MS });
+  } finally {
+    await gateway.stop();
+  }
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  // CPU.<date>.<time>.<pid>.<threadId>.<seq>.cpuprofile: thread 0 is the main thread.
+  const threadOf = (f) => Number(f.split('.')[4]);
+  const summaries = files
+    .map((f) => ({ file: f, thread: threadOf(f), ...summarizeProfile(join(dir, f)) }))
+    .sort((a, b) => a.thread - b.thread);
+  sections.profile = summaries;
+  const lines = [
+    '## Profile: where the gateway spends its time (c=64, echo 100 B, REST, uws)',
+    '',
+    `\`node --cpu-prof dist/src/cli/main.js start …\` under ${PROFILE_MS / 1000} s of closed-loop c=64 load (profiling slows it: ${report && !report.failed ? `${Math.round(report.result.callsPerSecond)} calls/s, ${Math.round(report.cpu.target?.microsPerCall ?? NaN)} µs CPU/call during this run` : 'run failed'}). One profile per thread; self time, busy time only (idle excluded). Thread 0 is the main thread (front door, REST, routing); thread 1 the upstream worker (SDK client, stdio transport).`,
+    '',
+  ];
+  for (const s of summaries) {
+    lines.push(
+      `### Thread ${s.thread}${s.thread === 0 ? ' (main)' : ' (upstream worker)'}: ${num(s.busyMs)} ms busy, ${num(s.idleMs)} ms idle`,
+      '',
+      'By package:',
+      '',
+      '| package | self ms | share of busy |',
+      '|---|---|---|',
+      ...s.packages.map((p) => `| ${p.name} | ${num(p.ms)} | ${num(p.share * 100, 1)}% |`),
+      '',
+      'Top functions:',
+      '',
+      '| function — file:line | self ms | share of busy |',
+      '|---|---|---|',
+      ...s.functions.map((f) => `| ${f.name.replace(/\|/g, '\\|')} | ${num(f.ms)} | ${num(f.share * 100, 1)}% |`),
+      '',
+    );
+  }
+  if (summaries.length === 0) lines.push('No profile was written (did the gateway exit cleanly?).', '');
+  md.push(...lines);
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+const info = machine();
+const loadBefore = load();
+console.error(`scenarios: ${QUICK ? 'quick, ' : ''}${ROUNDS} rounds, ${MEASURE_MS / 1000} s per run; load average ${loadBefore}`);
+const loads = [];
+try {
+  const plan = [
+    ['1', scenarioFrontDoor],
+    ['2', scenarioEcho],
+    ['3', scenarioReplicas],
+    ['4', scenarioMemory],
+    ['profile', scenarioProfile],
+  ];
+  for (const [id, run] of plan) {
+    if (!ONLY.has(id)) continue;
+    const before = load();
+    try {
+      await run();
+    } catch (error) {
+      console.error(`scenario ${id} failed: ${error.stack ?? error}`);
+      md.push(`## Scenario ${id}: failed`, '', '```', String(error.stack ?? error), '```', '');
+    }
+    loads.push(`${id}: ${before} → ${load()}`);
+  }
+} finally {
+  await cleanup();
+  clearTimeout(killSwitch);
+}
+
+const header = [
+  '# mcp-gateway benchmark results',
+  '',
+  `Written by \`${['node bench/scenarios.mjs', ...argv].join(' ')}\` (\`npm run bench\`) in ${((Date.now() - scriptStarted) / 60000).toFixed(1)} min. How to read it: bench/README.md.`,
+  '',
+  '| | |',
+  '|---|---|',
+  `| machine | ${info.nproc} × ${info.cpu} (\`nproc\` ${info.nproc}) |`,
+  `| load average (1 5 15 min) | before ${loadBefore}; per scenario ${loads.join('; ')} |`,
+  `| Node | ${info.node} |`,
+  `| commit | ${info.commit} |`,
+  `| date | ${info.date} |`,
+  `| rounds | ${ROUNDS} per figure, interleaved; figures are median (min–max)${QUICK ? '; --quick: 1 s runs' : ''} |`,
+  '',
+];
+const summary = ['## Summary', ''];
+if (sections.frontDoor) summary.push(`- Front door (health): uws/node requests/s ${sections.frontDoor.rps}, gateway CPU per request ${sections.frontDoor.cpu}.`);
+for (const e of sections.echo ?? []) summary.push(`- echo ${e.key}: gateway/direct calls/s ${e.rps}, p50 ${e.p50}, p99 ${e.p99}; gateway ${num(e.gwCpu)} µs CPU/call; modern-http direct/gateway calls/s ${e.modernVsGateway}.`);
+if (sections.replicas) summary.push(`- Replicas (CPU-bound upstream): 2 workers / 1 = ${sections.replicas.gateway} calls/s through the gateway (direct, 2 processes / 1: ${sections.replicas.direct}).`);
+if (sections.memory) summary.push(`- Memory: gateway idle RSS ${formatBytes(sections.memory.base)} with no upstream, +${formatBytes(sections.memory.perWorker)} per upstream worker; each demo server process ${formatBytes(sections.memory.perChild)}.`);
+summary.push('');
+writeFileSync(OUT, [...header, ...summary, ...md].join('\n'));
+console.error(`wrote ${OUT}`);
