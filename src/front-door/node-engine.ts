@@ -3,7 +3,8 @@
  * serves as the reference behaviour the uWS engine is tested against.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { GatewayError, restErrorBody } from '../errors.js';
+import { GatewayError } from '../errors.js';
+import { clientGone, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, isThenable, reportHandlerFailure, runListeners } from './engine-support.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
 
 export function createNodeEngine(): HttpEngine {
@@ -233,30 +234,16 @@ class NodeExchange implements HttpRequest, HttpResponse {
     const listeners = this.#abortListeners;
     this.#abortListeners = undefined;
     if (listeners === undefined) return;
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (error) {
-        // One faulty listener must neither stop the others nor take the gateway down.
-        process.emitWarning(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    runListeners(listeners);
   }
 
   /** A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show. */
   #failHandler(error: unknown): void {
-    process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+    reportHandlerFailure(error);
     if (this.closed) return;
     // Half a stream cannot turn into an error answer: cut it so the client sees it fail.
     if (this.#streaming) this.#res.destroy();
-    else this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
+    else this.send(500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY);
   }
 }
 
-function clientGone(): GatewayError {
-  return new GatewayError('MCPGW_ERR_CANCELLED', 'the client disconnected before the request body was read');
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}

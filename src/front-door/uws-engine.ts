@@ -16,7 +16,8 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
-import { GatewayError, restErrorBody } from '../errors.js';
+import { GatewayError } from '../errors.js';
+import { clientGone, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, isThenable, reportHandlerFailure, runListeners } from './engine-support.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
 
 export function createUwsEngine(): HttpEngine {
@@ -355,23 +356,16 @@ class UwsExchange implements HttpRequest, HttpResponse {
     this.#bodyWaiter?.reject(clientGone());
     this.#bodyWaiter = undefined;
     if (wasClosed || listeners === undefined) return;
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (error) {
-        // One faulty listener must neither stop the others nor take the gateway down.
-        process.emitWarning(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    runListeners(listeners);
   }
 
   /** A last line of defence, not error handling: one faulty request must not take the gateway down, but the bug must show. */
   #failHandler(error: unknown): void {
-    process.emitWarning(error instanceof Error ? error : new Error(String(error)));
+    reportHandlerFailure(error);
     if (this.#closed) return;
     // Half a stream cannot turn into an error answer: cut it so the client sees it fail.
     if (this.#streaming) this.forceClose();
-    else this.send(500, { 'content-type': 'application/json; charset=utf-8' }, restErrorBody(new GatewayError('MCPGW_ERR_INTERNAL', 'the request handler failed')));
+    else this.send(500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY);
   }
 
   /** Drops the connection (engine close, or a handler that failed mid-stream). */
@@ -400,13 +394,6 @@ function assertHeaders(headers: Readonly<Record<string, string>>): void {
   }
 }
 
-function clientGone(): GatewayError {
-  return new GatewayError('MCPGW_ERR_CANCELLED', 'the client disconnected before the request body was read');
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 /**
  * uWS prints IPv6 in full (`0000:…:ffff:7f00:0001`); node:http prints the
