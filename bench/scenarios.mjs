@@ -175,6 +175,7 @@ const metrics = {
   p50: (r) => r.result.latencyMs.p50,
   p99: (r) => r.result.latencyMs.p99,
   targetCpu: (r) => r.cpu.target?.microsPerCall,
+  targetSys: (r) => r.cpu.target?.systemMicrosPerCall,
   targetCores: (r) => r.cpu.target?.cores,
   mainCpu: (r) => r.cpu.target?.threads.find((t) => t.name === 'main' && t.pid === r.cpu.target.pids[0])?.microsPerCall,
   childCpu: (r) => r.cpu.children?.microsPerCall,
@@ -291,7 +292,7 @@ async function scenarioEcho() {
         `| ${key} | ${name} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${target} | ${upstream} | ${cell(stat(r, metrics.genCpu), (x) => num(x))} | ${errorsOf(r)} |`;
       rows.push(
         row('direct stdio', d, '—', cell(stat(d, metrics.targetCpu), (x) => num(x))),
-        row('gateway REST (uws)', g, `${cell(stat(g, metrics.targetCpu), (x) => num(x))}; main ${num(stat(g, metrics.mainCpu).median)}`, cell(stat(g, metrics.childCpu), (x) => num(x))),
+        row('gateway REST (uws)', g, `${cell(stat(g, metrics.targetCpu), (x) => num(x))}; main thread ${num(stat(g, metrics.mainCpu).median)}, kernel ${num(stat(g, metrics.targetSys).median)}`, cell(stat(g, metrics.childCpu), (x) => num(x))),
         row('modern-http direct', m, '—', cell(stat(m, metrics.targetCpu), (x) => num(x))),
       );
       const entry = {
@@ -310,7 +311,7 @@ async function scenarioEcho() {
       '',
       `The demo server's \`echo\` (answers its message verbatim; every answer checked). Lean clients: raw JSON-RPC on the child's pipes (direct stdio, era settled by a \`server/discover\` probe as the gateway does, so both speak 2026-07-28 to the server), REST over keep-alive HTTP (gateway), stateless 2026-07-28 POSTs (modern-http fixture: SDK v2 \`createMcpHandler\` + \`McpServer\` over node:http). Closed loop, connections = c, 1 load thread, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. The gateway runs the demo server as its one upstream with \`maxConcurrency: 64\` (default 16) so c=64 is not queued in the gateway.`,
       '',
-      'CPU columns are µs of CPU time per call. "target": the gateway process, all threads (main = its front-door thread). "upstream": the process doing the tool work — the demo server (direct stdio, and the gateway\'s child) or the modern-http fixture.',
+      'CPU columns are µs of CPU time per call. "gateway": the gateway process, all threads; of it, the main (front-door) thread and the kernel (stime: syscalls, and on loopback the TCP/pipe delivery to the peer). "upstream": the process doing the tool work — the demo server (direct stdio, and the gateway\'s child) or the modern-http fixture.',
       '',
       '| load | path | calls/s | p50 ms | p99 ms | gateway µs CPU/call | upstream µs CPU/call | generator µs CPU/call | errors |',
       '|---|---|---|---|---|---|---|---|---|',
@@ -446,16 +447,20 @@ async function scenarioMemory() {
 // ---- profile ---------------------------------------------------------------------------
 
 /** Self time per function (and per package) from a .cpuprofile. */
-function summarizeProfile(file) {
+function summarizeProfile(file, window) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const byFunction = new Map();
   const byPackage = new Map();
   let busy = 0;
   let idle = 0;
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     const node = nodes.get(profile.samples[i]);
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    // Only the measured window: not start-up (module loading), warm-up or shutdown.
+    if (window && (at < window.from || at > window.to)) continue;
     const frame = node.callFrame;
     if (frame.functionName === '(idle)') {
       idle += dt;
@@ -483,7 +488,7 @@ function shortUrl(url) {
 
 function packageOf(frame) {
   const url = frame.url;
-  if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
+  if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native built-ins: see functions)';
   if (url.startsWith('node:')) return url.replace(/^node:(internal\/)?/, 'node:').split('/').slice(0, 2).join('/');
   const nm = url.lastIndexOf('node_modules/');
   if (nm !== -1) {
@@ -496,31 +501,38 @@ function packageOf(frame) {
 }
 
 async function scenarioProfile() {
-  console.error('profile: gateway (uws) under c=64 echo 100 B with --cpu-prof');
-  const dir = join(work, 'profile');
+  for (const c of [64, 1]) await profileAt(c);
+}
+
+async function profileAt(c) {
+  console.error(`profile: gateway (uws) under c=${c} echo 100 B with --cpu-prof`);
+  const dir = join(work, `profile-c${c}`);
   const gateway = await startGateway({ engine: 'uws', servers: [demoServer()], nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  // V8's profile clock is CLOCK_MONOTONIC in µs, the clock of process.hrtime in any process on this machine.
+  const epochToMonotonicUs = (epochMs) => epochMs * 1000 - (Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n));
   let report;
   try {
-    report = await measure('profiled gateway c=64 100 B', { target: { kind: 'rest', url: gateway.url }, calls: [{ tool: 'echo', payload: 100 }], concurrency: 64, pids: [gateway.pid], durationMs: PROFILE_MS });
+    report = await measure(`profiled gateway c=${c} 100 B`, { target: { kind: 'rest', url: gateway.url }, calls: [{ tool: 'echo', payload: 100 }], concurrency: c, pids: [gateway.pid], durationMs: PROFILE_MS });
   } finally {
     await gateway.stop();
   }
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
   // CPU.<date>.<time>.<pid>.<threadId>.<seq>.cpuprofile: thread 0 is the main thread.
   const threadOf = (f) => Number(f.split('.')[4]);
+  const from = report && !report.failed ? epochToMonotonicUs(Date.parse(report.startedAt)) : undefined;
+  const window = from === undefined ? undefined : { from, to: from + report.result.elapsedSeconds * 1e6 };
   const summaries = files
-    .map((f) => ({ file: f, thread: threadOf(f), ...summarizeProfile(join(dir, f)) }))
+    .map((f) => ({ file: f, thread: threadOf(f), ...summarizeProfile(join(dir, f), window) }))
     .sort((a, b) => a.thread - b.thread);
-  sections.profile = summaries;
   const lines = [
-    '## Profile: where the gateway spends its time (c=64, echo 100 B, REST, uws)',
+    `## Profile: where the gateway spends its time (c=${c}, echo 100 B, REST, uws)`,
     '',
-    `\`node --cpu-prof dist/src/cli/main.js start …\` under ${PROFILE_MS / 1000} s of closed-loop c=64 load (profiling slows it: ${report && !report.failed ? `${Math.round(report.result.callsPerSecond)} calls/s, ${Math.round(report.cpu.target?.microsPerCall ?? NaN)} µs CPU/call during this run` : 'run failed'}). One profile per thread; self time, busy time only (idle excluded). Thread 0 is the main thread (front door, REST, routing); thread 1 the upstream worker (SDK client, stdio transport).`,
+    `\`node --cpu-prof dist/src/cli/main.js start …\` under ${PROFILE_MS / 1000} s of closed-loop c=${c} load (profiling slows it: ${report && !report.failed ? `${Math.round(report.result.callsPerSecond)} calls/s, ${Math.round(report.cpu.target?.microsPerCall ?? NaN)} µs CPU/call during this run` : 'run failed'}). One profile per thread; samples of the measured window only (no start-up, warm-up or shutdown); self time, as a share of busy time (idle excluded). Thread 0 is the main thread (front door, REST, routing); thread 1 the upstream worker (SDK client, stdio transport).`,
     '',
   ];
   for (const s of summaries) {
     lines.push(
-      `### Thread ${s.thread}${s.thread === 0 ? ' (main)' : ' (upstream worker)'}: ${num(s.busyMs)} ms busy, ${num(s.idleMs)} ms idle`,
+      `### c=${c}, thread ${s.thread}${s.thread === 0 ? ' (main)' : ' (upstream worker)'}: ${num(s.busyMs)} ms busy, ${num(s.idleMs)} ms idle`,
       '',
       'By package:',
       '',

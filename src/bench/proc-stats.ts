@@ -13,13 +13,15 @@ interface StatFields {
   readonly ppid: number;
   /** utime + stime, in ticks. */
   readonly ticks: number;
+  /** stime alone: time in the kernel (syscalls, and on loopback the peer's TCP receive path too). */
+  readonly systemTicks: number;
 }
 
 /** Fields of /proc/<pid>/stat (or a task's); the command name may hold spaces and parentheses, so parse from the last ')'. */
 export function parseStat(text: string): StatFields {
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // rest[0] is field 3 (state): field n is rest[n - 3].
-  return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+  return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]), systemTicks: Number(rest[12]) };
 }
 
 function read(path: string): string | undefined {
@@ -39,6 +41,11 @@ export function rssBytes(pid: number): number | undefined {
 export function cpuTicks(pid: number): number | undefined {
   const stat = read(`/proc/${pid}/stat`);
   return stat === undefined ? undefined : parseStat(stat).ticks;
+}
+
+function cpuStat(pid: number): StatFields | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  return stat === undefined ? undefined : parseStat(stat);
 }
 
 /** Every live process below `pid` (children, grandchildren…). */
@@ -74,14 +81,15 @@ export interface ProcessSample {
   readonly pid: number;
   readonly alive: boolean;
   readonly ticks: number;
+  readonly systemTicks: number;
   readonly rssBytes: number;
   /** Per thread (tid → ticks); the main thread's tid is the pid. */
   readonly threads: ReadonlyMap<number, number>;
 }
 
 export function sampleProcess(pid: number): ProcessSample {
-  const ticks = cpuTicks(pid);
-  if (ticks === undefined) return { pid, alive: false, ticks: 0, rssBytes: 0, threads: new Map() };
+  const stat = cpuStat(pid);
+  if (stat === undefined) return { pid, alive: false, ticks: 0, systemTicks: 0, rssBytes: 0, threads: new Map() };
   const threads = new Map<number, number>();
   let tasks: string[] = [];
   try {
@@ -93,7 +101,7 @@ export function sampleProcess(pid: number): ProcessSample {
     const stat = read(`/proc/${pid}/task/${tid}/stat`);
     if (stat !== undefined) threads.set(Number(tid), parseStat(stat).ticks);
   }
-  return { pid, alive: true, ticks, rssBytes: rssBytes(pid) ?? 0, threads };
+  return { pid, alive: true, ticks: stat.ticks, systemTicks: stat.systemTicks, rssBytes: rssBytes(pid) ?? 0, threads };
 }
 
 /** A group of processes measured together (the target's pids, or their descendants). */
@@ -116,6 +124,8 @@ export interface ThreadUsage {
 export interface GroupUsage {
   readonly pids: readonly number[];
   readonly cpuSeconds: number;
+  /** Of which in the kernel. */
+  readonly systemSeconds: number;
   /** Cores busy on average over the window (1 = one core fully). */
   readonly cores: number;
   readonly rssBytes: number;
@@ -126,12 +136,14 @@ export interface GroupUsage {
 /** CPU used between two samples of the same pids; processes that died in between count as far as they were seen. */
 export function usageBetween(before: GroupSample, after: GroupSample): GroupUsage {
   let ticks = 0;
+  let systemTicks = 0;
   let rss = 0;
   const threads: ThreadUsage[] = [];
   for (const [pid, end] of after.processes) {
     const start = before.processes.get(pid);
     if (!start?.alive || !end.alive) continue;
     ticks += end.ticks - start.ticks;
+    systemTicks += end.systemTicks - start.systemTicks;
     rss += end.rssBytes;
     for (const [tid, t] of end.threads) {
       const t0 = start.threads.get(tid);
@@ -142,7 +154,7 @@ export function usageBetween(before: GroupSample, after: GroupSample): GroupUsag
   threads.sort((a, b) => b.cpuSeconds - a.cpuSeconds);
   const seconds = Math.max(1e-9, (after.at - before.at) / 1000);
   const cpuSeconds = ticks / TICKS_PER_SECOND;
-  return { pids: [...after.processes.keys()], cpuSeconds, cores: cpuSeconds / seconds, rssBytes: rss, threads: threads.filter((t) => t.cpuSeconds > 0).slice(0, 6) };
+  return { pids: [...after.processes.keys()], cpuSeconds, systemSeconds: systemTicks / TICKS_PER_SECOND, cores: cpuSeconds / seconds, rssBytes: rss, threads: threads.filter((t) => t.cpuSeconds > 0).slice(0, 6) };
 }
 
 /** Tracks the highest total RSS of a set of pids while a run lasts. */

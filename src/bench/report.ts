@@ -11,6 +11,8 @@ export interface CpuFigures {
   readonly cpuSeconds: number;
   /** CPU time per completed call, in µs. */
   readonly microsPerCall: number;
+  /** The part of it spent in the kernel (stime), µs per call. */
+  readonly systemMicrosPerCall: number;
   /** Cores busy on average during the measurement. */
   readonly cores: number;
   readonly rssBytes: number;
@@ -133,7 +135,7 @@ export function formatText(report: BenchReport): string {
 function cpuLines(name: string, cpu: CpuFigures): string[] {
   const pids = cpu.pids.length === 1 ? `pid ${cpu.pids[0]}` : `${cpu.pids.length} processes`;
   const lines = [
-    `  ${name.padEnd(10)} ${pids}: ${fixed(cpu.microsPerCall, 0)} µs CPU/call (${fixed(cpu.cores * 100, 0)}% of a core), RSS ${formatBytes(cpu.rssBytes)} (peak ${formatBytes(cpu.rssPeakBytes)})`,
+    `  ${name.padEnd(10)} ${pids}: ${fixed(cpu.microsPerCall, 0)} µs CPU/call (${fixed(cpu.systemMicrosPerCall, 0)} in the kernel; ${fixed(cpu.cores * 100, 0)}% of a core), RSS ${formatBytes(cpu.rssBytes)} (peak ${formatBytes(cpu.rssPeakBytes)})`,
   ];
   // Threads under 1% of a core (V8 and libuv helpers, mostly) are noise here; the JSON keeps them.
   const busy = cpu.threads.filter((t) => t.cores >= 0.01);

@@ -81,15 +81,17 @@ class Inbox {
   constructor(port: MessagePort, onProgress: (m: { done: number; errors: number }) => void) {
     port.on('message', (message: FromLoadThread) => {
       if (message.type === 'progress') return onProgress(message);
-      if (message.type === 'failed') {
-        this.#failure = new Error(message.error);
-        for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
-        return;
-      }
+      if (message.type === 'failed') return this.fail(new Error(message.error));
       const index = this.#waiters.findIndex((w) => w.type === message.type);
       if (index === -1) this.#queue.push(message);
       else this.#waiters.splice(index, 1)[0]!.resolve(message);
     });
+  }
+
+  /** The thread failed, or its task ended (or crashed) before answering: every wait fails. */
+  fail(error: Error): void {
+    this.#failure ??= error;
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure);
   }
 
   next<T extends FromLoadThread['type']>(type: T): Promise<Extract<FromLoadThread, { type: T }>> {
@@ -183,10 +185,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         inbox: undefined as unknown as Inbox,
         progress: { done: 0, errors: 0 },
       };
-      thread.task.catch(() => undefined);
-      (thread as { inbox: Inbox }).inbox = new Inbox(port1, (p) => {
+      const inbox = new Inbox(port1, (p) => {
         thread.progress = p;
       });
+      (thread as { inbox: Inbox }).inbox = inbox;
+      thread.task.then(
+        () => inbox.fail(new Error(`load thread ${index} ended early`)),
+        (error: unknown) => inbox.fail(new Error(`load thread ${index} crashed: ${(error as Error).message ?? String(error)}`)),
+      );
       threads.push(thread);
     }
     const send = (message: ToLoadThread): void => threads.forEach((t) => t.port.postMessage(message));
@@ -311,6 +317,7 @@ function buildReport(input: {
       pids: usage.pids,
       cpuSeconds: usage.cpuSeconds,
       microsPerCall: perCall(usage.cpuSeconds * 1e6),
+      systemMicrosPerCall: perCall(usage.systemSeconds * 1e6),
       cores: usage.cores,
       rssBytes: usage.rssBytes,
       rssPeakBytes: Math.max(measured.peak, usage.rssBytes),

@@ -16,6 +16,11 @@
  * progressToken; a cancelled stdio request aborts its remote request; the
  * remote's list_changed notifications reach the stdio client (a legacy
  * remote's unsolicited ones, or a modern remote's `subscriptions/listen`).
+ * A modern remote's `input_required` (elicitation, sampling, roots) reaches a
+ * 2026-07-28 stdio client as it is; a 2025 stdio client is asked with real
+ * requests by the bridge, which then retries. The stdio client's declared
+ * capabilities travel in the envelope, so the remote knows what it may ask.
+ * Not relayed: resource subscriptions, logging.
  *
  * The remote is connected before the stdio side opens, so a bad URL or a
  * rejected credential fails `startStdioBridge` at once. Later, a request that
@@ -25,7 +30,7 @@
  *
  * Nothing but JSON-RPC is written to stdout; `log` (default: stderr) gets the rest.
  */
-import { Client, ProtocolError as ClientProtocolError, SdkError, SdkErrorCode, SdkHttpError, SERVER_INFO_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, ProtocolError as ClientProtocolError, SdkError, SdkErrorCode, SdkHttpError, SERVER_INFO_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Implementation as ClientImplementation, McpSubscription, Progress, RequestOptions, ServerCapabilities as RemoteCapabilities, StandardSchemaV1, SubscriptionFilter } from '@modelcontextprotocol/client';
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { JSONRPCMessage, Result, ServerCapabilities, ServerContext, Transport } from '@modelcontextprotocol/server';
@@ -108,6 +113,10 @@ export class RemoteError extends Error {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60 * 60_000;
+/** Rounds of input_required the bridge fulfils for a 2025 client before giving up (the SDK's own shim allows 8). */
+const MAX_INPUT_ROUNDS = 8;
+/** Bound on each goodbye to the remote (closing the listen stream, ending a 2025 session). */
+const GOODBYE_MS = 2_000;
 
 type ListKind = 'tools' | 'resources' | 'prompts';
 const LIST_KINDS: readonly ListKind[] = ['tools', 'resources', 'prompts'];
@@ -132,13 +141,14 @@ export async function startStdioBridge(options: StdioBridgeOptions): Promise<Std
 
   const { wire, closed: wireClosed } = watchClose(options.transport ?? new StdioServerTransport());
   const handle = serveStdio(
-    () => {
+    ({ era }) => {
       const remote = link.info;
       const server = new Server(remote.serverInfo ?? { name: 'mcp-gateway-connect', version: VERSION }, {
         capabilities: bridgedCapabilities(remote.capabilities),
         ...(remote.instructions === undefined ? {} : { instructions: remote.instructions }),
       });
-      server.fallbackRequestHandler = (request, ctx) => forward(link, request.method, request.params, ctx);
+      const connection: StdioConnection = { server, era: era === 'modern' ? 'modern' : 'legacy' };
+      server.fallbackRequestHandler = (request, ctx) => forward(link, connection, request.method, request.params, ctx);
       server.onclose = () => void servers.delete(server);
       servers.add(server);
       return server;
@@ -166,14 +176,27 @@ export async function startStdioBridge(options: StdioBridgeOptions): Promise<Std
   };
 }
 
+/** One stdio connection's server instance, and the era its client speaks. */
+interface StdioConnection {
+  readonly server: Server;
+  readonly era: 'modern' | 'legacy';
+}
+
 /** Forwards one stdio request; the stdio client's cancellation and progress cross over. */
-async function forward(link: RemoteLink, method: string, params: Record<string, unknown> | undefined, ctx: ServerContext): Promise<Result> {
+async function forward(link: RemoteLink, connection: StdioConnection, method: string, params: Record<string, unknown> | undefined, ctx: ServerContext): Promise<Result> {
   if (!FORWARDED_METHODS.has(method)) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Method not found: ${method} (not forwarded by the bridge to ${link.url})`);
   // The stdio client's envelope and progress token are its own; the remote client adds ours.
   const { _meta: _envelope, ...rest } = params ?? {};
   const { progressToken, ...otherMeta } = ctx.mcpReq._meta ?? {};
-  const meta = Object.fromEntries(Object.entries(otherMeta).filter(([key]) => !key.startsWith('io.modelcontextprotocol/')));
-  const forwarded = { ...rest, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+  const meta: Record<string, unknown> = Object.fromEntries(Object.entries(otherMeta).filter(([key]) => !key.startsWith('io.modelcontextprotocol/')));
+  // What the stdio client can do (elicitation, sampling, roots) decides whether a 2026-07-28 remote may ask it for input.
+  const capabilities = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] ?? connection.server.getClientCapabilities();
+  if (capabilities !== undefined) meta[CLIENT_CAPABILITIES_META_KEY] = capabilities;
+  const forwarded: Record<string, unknown> = { ...rest, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+  // A 2026-07-28 client's retry after input_required: the SDK lifts these two out of the params the handler sees; put them back.
+  if (ctx.mcpReq.inputResponses !== undefined && forwarded.inputResponses === undefined) forwarded.inputResponses = ctx.mcpReq.inputResponses;
+  const requestState = ctx.mcpReq.requestState();
+  if (typeof requestState === 'string' && forwarded.requestState === undefined) forwarded.requestState = requestState;
   const requestOptions: RequestOptions = {
     signal: ctx.mcpReq.signal,
     timeout: link.requestTimeoutMs,
@@ -186,7 +209,22 @@ async function forward(link: RemoteLink, method: string, params: Record<string, 
       ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => undefined);
     };
   }
-  return link.request({ method, params: forwarded }, requestOptions);
+  let result = await link.request({ method, params: forwarded }, requestOptions);
+  // A 2026-07-28 client fulfils input_required itself. A 2025 client cannot: the bridge asks it with
+  // real requests (elicitation/create, sampling/createMessage, roots/list) and retries, as the SDK's own shim does.
+  for (let round = 1; connection.era === 'legacy' && result.resultType === 'input_required'; round++) {
+    if (round > MAX_INPUT_ROUNDS) throw new ProtocolError(ProtocolErrorCode.InternalError, `${link.url} still asked for input after ${MAX_INPUT_ROUNDS} rounds`);
+    const inputRequests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: Record<string, unknown> }>;
+    const inputResponses: Record<string, unknown> = {};
+    for (const [key, inputRequest] of Object.entries(inputRequests)) {
+      const request = { method: inputRequest.method, ...(inputRequest.params === undefined ? {} : { params: inputRequest.params }) };
+      inputResponses[key] = await ctx.mcpReq.send(request, PASSTHROUGH, { signal: ctx.mcpReq.signal, timeout: link.requestTimeoutMs });
+    }
+    const { inputResponses: _previous, requestState: _previousState, ...base } = forwarded;
+    const retry = { ...base, inputResponses, ...(typeof result.requestState === 'string' ? { requestState: result.requestState } : {}) };
+    result = await link.request({ method, params: retry }, requestOptions);
+  }
+  return result;
 }
 
 /** The remote connection: connected once up front, re-connected lazily after it breaks. */
@@ -361,14 +399,13 @@ class RemoteLink {
     const subscription = this.#subscription;
     this.#client = undefined;
     this.#subscription = undefined;
-    await subscription?.close().catch(() => undefined);
+    // Goodbyes are polite but bounded: a remote that stopped answering does not hold the bridge up.
+    if (subscription !== undefined) await settleWithin(subscription.close(), GOODBYE_MS);
     if (client === undefined) return;
-    // A 2025 session is ended politely (DELETE); a remote that is gone does not hold us up.
+    // A 2025 session is ended (DELETE) unless the remote already lost it.
     const transport = client.transport as StreamableHTTPClientTransport | undefined;
-    if (client.getProtocolEra() === 'legacy' && transport?.sessionId !== undefined && !this.#stale) {
-      await Promise.race([transport.terminateSession().catch(() => undefined), delay(2_000)]);
-    }
-    await client.close().catch(() => undefined);
+    if (client.getProtocolEra() === 'legacy' && transport?.sessionId !== undefined && !this.#stale) await settleWithin(transport.terminateSession(), GOODBYE_MS);
+    await settleWithin(client.close(), GOODBYE_MS);
   }
 
   /** A failure that is not the remote's JSON-RPC answer, as the JSON-RPC error the stdio client gets. */
@@ -552,9 +589,12 @@ function watchClose(inner: Transport): { wire: Transport; closed: Promise<void> 
   return { wire, closed };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Waits for `work` (ignoring how it ends) or `ms`, whichever is first. */
+function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return Promise.race([work.then(noop, noop), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
 }
+
+function noop(): void {}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

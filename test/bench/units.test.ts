@@ -102,7 +102,7 @@ describe('bench: the call mix and answer checks', () => {
 describe('bench: /proc and splitting', () => {
   it('parses stat lines whose command holds spaces and parentheses', () => {
     const line = '1234 (my (odd) proc) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 1000 100000 500 18446744073709551615';
-    assert.deepEqual(parseStat(line), { ppid: 1, ticks: 300 });
+    assert.deepEqual(parseStat(line), { ppid: 1, ticks: 300, systemTicks: 50 });
   });
 
   it('samples this process (all threads) and finds its children', async () => {
