@@ -9,10 +9,18 @@ import type { ClientOptions, ConnectOptions, RequestOptions, StandardSchemaV1, T
 import type { ServerConfig } from '../src/config/types.js';
 import type { ProtocolEra } from '../src/gateway-types.js';
 import type { UpstreamIdentity } from '../src/threads/messages.js';
+import { VERSION } from '../src/version.js';
 import { ProcessGroupStdioTransport } from './transports/stdio.js';
 import { WebSocketClientTransport } from './transports/websocket.js';
 
-export const GATEWAY_CLIENT_INFO = { name: 'mcp-gateway', version: '0.1.0' } as const;
+export const GATEWAY_CLIENT_INFO = { name: 'mcp-gateway', version: VERSION } as const;
+const SERVER_INFO_META = 'io.modelcontextprotocol/serverInfo';
+
+/** Results speak for the gateway, not the upstream behind it: their `_meta` serverInfo is replaced. */
+export function claimServerInfo(result: unknown): void {
+  const meta = (result as { _meta?: Record<string, unknown> } | null)?._meta;
+  if (meta && typeof meta === 'object' && SERVER_INFO_META in meta) meta[SERVER_INFO_META] = GATEWAY_CLIENT_INFO;
+}
 export const MODERN_VERSION = '2026-07-28';
 
 /** Accepts any result as it is: the gateway forwards answers, it does not re-check them. */

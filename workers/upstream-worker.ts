@@ -10,7 +10,7 @@ import type { CallMessage, FromWorker, ToWorker, WorkerInit } from '../src/threa
 import { CallQueue } from './call-queue.js';
 import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
-import { UpstreamConnection, type ConnectionHooks } from './upstream-connection.js';
+import { claimServerInfo, UpstreamConnection, type ConnectionHooks } from './upstream-connection.js';
 import { isExpiredSession, mapUpstreamError } from './upstream-errors.js';
 
 const init = workerData as WorkerInit;
@@ -127,6 +127,7 @@ async function execute(call: CallMessage, signal: AbortSignal, queuedMs: number)
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
       result = await (await reconnect()).request(call.method, params, { ...options, timeout: Math.max(1, call.deadline - Date.now()) });
     }
+    claimServerInfo(result);
     const shape = result as { resultType?: unknown; isError?: unknown } | null;
     post({
       type: 'result',

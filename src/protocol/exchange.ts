@@ -49,6 +49,11 @@ export class HttpExchange implements Exchange {
     const listeners = this.#abortListeners;
     this.#abortListeners = [];
     for (const listener of listeners) listener();
+    // The 2025 rule: a cancelled request gets no answer. Close the HTTP exchange without one.
+    if (this.#done || this.#response.closed) return;
+    this.#done = true;
+    if (this.#streaming) this.#response.end();
+    else this.#response.send(202, this.#headers, '');
   }
 
   /** Starts the request's own SSE stream on the first notification. */
@@ -112,6 +117,8 @@ export class StreamExchange implements Exchange {
     const listeners = this.#abortListeners;
     this.#abortListeners = [];
     for (const listener of listeners) listener();
+    // A cancelled request gets no answer on the stream.
+    this.#done = true;
   }
 
   notify(frame: string): void {

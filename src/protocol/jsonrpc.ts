@@ -50,8 +50,12 @@ export function resultFrame(id: RequestId, resultJson: string): string {
   return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
 }
 
+/** An upstream's own JSON-RPC code (e.g. -32021) reaches MCP clients unchanged; the gateway code stays in `data.code`. */
 export function errorFrame(id: RequestId | null, error: GatewayError | WireError): string {
-  return JSON.stringify({ jsonrpc: '2.0', id, error: jsonRpcError(error) });
+  const rpc = jsonRpcError(error);
+  const upstreamCode = (error.data as { upstreamCode?: unknown } | undefined)?.upstreamCode;
+  if (typeof upstreamCode === 'number') rpc.code = upstreamCode;
+  return JSON.stringify({ jsonrpc: '2.0', id, error: rpc });
 }
 
 export function notificationFrame(method: string, params: unknown): string {

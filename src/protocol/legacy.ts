@@ -198,7 +198,7 @@ export class LegacySessions {
   #initializeResult(session: Session): Record<string, unknown> {
     return {
       protocolVersion: session.protocolVersion,
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} },
+      capabilities: { ...this.#options.service.capabilities(), logging: {} },
       serverInfo: this.#options.serverInfo,
       ...(this.#options.instructions ? { instructions: this.#options.instructions } : {}),
     };

@@ -10,6 +10,8 @@ import { outcomeOf } from '../observability/call-recorder.js';
 import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 
+const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
+
 /** Merged lists are served in pages of this many entries. */
 export const PAGE_SIZE = 500;
 
@@ -116,16 +118,35 @@ export class McpService {
     return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
   }
 
-  /** Completion follows its reference: a prompt (by name) or a resource template (by URI). */
+  /** What the gateway offers: lists always (they may change), completions when some upstream completes. */
+  capabilities(): Record<string, unknown> {
+    const completes = this.#supervisor.groups().some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
+    return { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, ...(completes ? { completions: {} } : {}) };
+  }
+
+  /**
+   * Completion follows its reference: a prompt (by name) or a resource
+   * template (by URI). An owner that offers no completions gets no request:
+   * the answer is "no suggestions", as a server without the feature would mean.
+   */
   complete(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
     const catalog = this.#supervisor.catalog();
+    let serverId: string;
+    let forwarded = params;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
       const route = catalog.routePrompt(ref.name);
-      return this.#forward(route.serverId, 'completion/complete', { ...params, ref: { ...ref, name: route.prompt } }, context);
+      serverId = route.serverId;
+      forwarded = { ...params, ref: { ...ref, name: route.prompt } };
+    } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+      serverId = catalog.resourceOwner(ref.uri);
+    } else {
+      throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');
     }
-    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') return this.#forward(catalog.resourceOwner(ref.uri), 'completion/complete', params, context);
-    throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');
+    if (!('completions' in (this.#supervisor.group(serverId)?.identity?.capabilities ?? {}))) {
+      return Promise.resolve({ resultJson: NO_COMPLETIONS, inputRequired: false });
+    }
+    return this.#forward(serverId, 'completion/complete', forwarded, context);
   }
 
   async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {

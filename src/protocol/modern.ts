@@ -57,7 +57,7 @@ async function serve(
   if (message.method === 'server/discover') {
     return JSON.stringify({
       supportedVersions: SUPPORTED_VERSIONS,
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} },
+      capabilities: context.service.capabilities(),
       ...(context.instructions ? { instructions: context.instructions } : {}),
       resultType: 'complete',
       ttlMs: 0,
@@ -70,7 +70,7 @@ async function serve(
   }
   const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, headers);
   // The lists do not depend on who asks yet (no per-caller policy), so they may be shared; ttl 0: always revalidate.
-  return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public' }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
+  return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public', ...meta }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
 }
 
 /** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */

@@ -302,6 +302,36 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal(batch.status, 400);
     });
 
+    test('results speak for the gateway, completions are advertised only when an upstream completes', async () => {
+      const call = await modernPost(gw.url, { id: 1, method: 'tools/call', params: { name: 'add', arguments: { a: 1, b: 1 } } }, { 'mcp-name': 'add' });
+      const body = await call.json();
+      // The demo (a 2026-07-28 upstream) stamps its own serverInfo; the gateway's replaces it.
+      assert.equal(body.result._meta['io.modelcontextprotocol/serverInfo'].name, 'mcp-gateway');
+      const list = await (await modernPost(gw.url, { id: 2, method: 'tools/list' })).json();
+      assert.equal(list.result._meta['io.modelcontextprotocol/serverInfo'].name, 'mcp-gateway');
+      const completion = await (await modernPost(gw.url, { id: 3, method: 'completion/complete', params: { ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'name', value: 'A' } } })).json();
+      assert.ok(completion.result, JSON.stringify(completion));
+      assert.ok(Array.isArray(completion.result.completion.values));
+    });
+
+    test('a 2025 request cancelled with notifications/cancelled is cancelled upstream and gets no answer', async () => {
+      const init = await fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      });
+      const session = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': init.headers.get('mcp-session-id')! };
+      const pending = fetch(`${gw.url}/mcp`, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 'slow-1', method: 'tools/call', params: { name: 'alpha__slow', arguments: { ms: 20_000 } } }) });
+      await eventually(() => gw.gateway.supervisor.group('alpha')!.inFlight, (n) => n === 1);
+      const cancel = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'slow-1', reason: 'user' } }) });
+      assert.equal(cancel.status, 202);
+      const answer = await pending;
+      assert.equal(answer.status, 202);
+      assert.equal(await answer.text(), '');
+      assert.equal(await eventually(() => gw.gateway.supervisor.group('alpha')!.inFlight, (n) => n === 0), 0);
+      await fetch(`${gw.url}/mcp`, { method: 'DELETE', headers: session });
+    });
+
     test('calls over /mcp are counted like REST calls', async () => {
       const client = await modernClient(gw.url);
       try {
