@@ -20,6 +20,8 @@ export const ERRORS = {
   MCPGW_ERR_FORBIDDEN_ORIGIN: { status: 403, rpc: -32600, wire: true, summary: 'A browser `Origin` that is neither loopback nor in `corsOrigins` (DNS-rebinding protection).' },
   MCPGW_ERR_SESSION_REQUIRED: { status: 400, rpc: -32000, wire: true, summary: 'A 2025-era request other than `initialize` came without an `Mcp-Session-Id`.' },
   MCPGW_ERR_UNKNOWN_SESSION: { status: 404, rpc: -32001, wire: true, summary: 'The `Mcp-Session-Id` names no live session (never existed, deleted or expired); initialize again.' },
+  MCPGW_ERR_BAD_REQUEST_STATE: { status: 400, rpc: -32602, wire: true, summary: 'A multi-round-trip retry carried a `requestState` the gateway did not issue, that was altered, or that expired.' },
+  MCPGW_ERR_MISSING_CAPABILITY: { status: 400, rpc: -32021, wire: true, summary: 'The upstream needs input (elicitation, sampling, roots) the client did not declare it can give.' },
   MCPGW_ERR_UNKNOWN_TOOL: { status: 404, rpc: -32602, wire: true, summary: 'No enabled server offers a tool of that name.' },
   MCPGW_ERR_UNKNOWN_SERVER: { status: 404, rpc: -32602, wire: true, summary: 'No server has that id.' },
   MCPGW_ERR_AMBIGUOUS_TOOL: { status: 409, rpc: -32602, wire: true, summary: 'Several servers offer the tool; name one with `server` or `<serverId>__<tool>`.' },

@@ -11,6 +11,7 @@ import { watchCatalog } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
 import { McpService } from './protocol/mcp-service.js';
+import { RequestStateCodec } from './protocol/request-state.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
@@ -23,6 +24,9 @@ import { Supervisor } from './supervisor/supervisor.js';
 import { VERSION } from './version.js';
 
 export type { GatewayOptions, StartReport, StartReportEntry, ServerState, ProtocolEra } from './gateway-types.js';
+
+/** How long a client may take to answer an input request (elicitation) before its retry is refused. */
+const REQUEST_STATE_TTL_MS = 15 * 60 * 1000;
 
 /** A 2025 session without requests or an open stream for this long is dropped. */
 const LEGACY_SESSION_IDLE_MS = 30 * 60 * 1000;
@@ -95,7 +99,7 @@ export class Gateway {
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
     });
-    const service = new McpService(this.supervisor, this.recorder);
+    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }));
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
     this.#sessions = new LegacySessions({ service, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
     const sessions = this.#sessions;

@@ -178,3 +178,24 @@ export class RssPeak {
     return this.#peak;
   }
 }
+
+/** Whole-machine CPU from the first line of /proc/stat, in ticks. */
+export interface MachineSample {
+  readonly busy: number;
+  readonly steal: number;
+  readonly at: number;
+}
+
+export function sampleMachine(): MachineSample | undefined {
+  const line = read('/proc/stat')?.split('\n', 1)[0];
+  if (line === undefined || !line.startsWith('cpu ')) return undefined;
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user).
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: user + nice + system + irq + softirq, steal, at: performance.now() };
+}
+
+/** Cores busy on average between two samples, and cores the hypervisor took (steal). */
+export function machineBetween(before: MachineSample, after: MachineSample): { busyCores: number; stealCores: number } {
+  const seconds = Math.max(1e-9, (after.at - before.at) / 1000);
+  return { busyCores: (after.busy - before.busy) / TICKS_PER_SECOND / seconds, stealCores: (after.steal - before.steal) / TICKS_PER_SECOND / seconds };
+}

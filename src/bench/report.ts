@@ -73,6 +73,13 @@ export interface BenchReport {
     readonly target?: CpuFigures;
     /** Their descendants (a gateway's stdio upstreams). */
     readonly children?: CpuFigures;
+    /**
+     * The whole machine over the window (/proc/stat): cores busy, the part not
+     * accounted for by target, children and generator (other processes: a
+     * noisy neighbour), and steal (the hypervisor's). High `otherCores` or
+     * `stealCores` mean the figures of this run are disturbed.
+     */
+    readonly machine?: { readonly cores: number; readonly busyCores: number; readonly otherCores: number; readonly stealCores: number };
   };
   /** Merged HDR histogram (µs), compressed base64, to re-analyse. */
   readonly histogram: string;
@@ -123,6 +130,11 @@ export function formatText(report: BenchReport): string {
   if (target) lines.push(...cpuLines('target', target));
   if (children && children.pids.length > 0) lines.push(...cpuLines('children', children));
   lines.push(`  generator  ${fixed(generator.microsPerCall, 0)} µs CPU/call (${fixed(generator.cores * 100, 0)}% of a core)`);
+  const machine = report.cpu.machine;
+  if (machine) {
+    const warn = machine.otherCores > 0.25 || machine.stealCores > 0.1 ? '  ⚠ other load: figures disturbed' : '';
+    lines.push(`  machine    ${fixed(machine.busyCores, 2)} of ${machine.cores} cores busy; other processes ${fixed(machine.otherCores, 2)}, steal ${fixed(machine.stealCores, 2)}${warn}`);
+  }
   if (r.errors > 0) {
     lines.push('  errors by kind:');
     for (const [kind, count] of Object.entries(r.errorsByKind).sort((a, b) => b[1] - a[1])) {

@@ -12,7 +12,7 @@ import * as hdr from 'hdr-histogram-js';
 import { Piscina } from 'piscina';
 import { assertLoopback } from './http.js';
 import { newHistogram } from './load-worker.js';
-import { descendants, RssPeak, sampleGroup, usageBetween, type GroupSample } from './proc-stats.js';
+import { descendants, machineBetween, RssPeak, sampleGroup, sampleMachine, usageBetween, type GroupSample, type MachineSample } from './proc-stats.js';
 import { REPORT_SCHEMA, type BenchReport, type CpuFigures } from './report.js';
 import type { CallSpec, ClientKind, FromLoadThread, LoadTask, PhaseLimit, PhaseResult, TargetSpec, ToLoadThread } from './types.js';
 
@@ -222,6 +222,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const targetStart = sampleGroup(targetPids);
       const childStart = sampleGroup(childPids);
       const generatorStart = process.cpuUsage();
+      const machineStart = sampleMachine();
       const windowStart = performance.now();
 
       phase = 'measure';
@@ -236,6 +237,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const targetEnd = sampleGroup(targetPids);
       const childEnd = sampleGroup(childPids);
       const generatorCpu = process.cpuUsage(generatorStart);
+      const machineEnd = sampleMachine();
       const windowSeconds = (performance.now() - windowStart) / 1000;
       const targetRssPeak = targetPeak.stop();
       const childRssPeak = childPeak.stop();
@@ -251,6 +253,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         results: measured.map((m) => m.result),
         generatorMicros: generatorCpu.user + generatorCpu.system,
         windowSeconds,
+        machine: machineStart && machineEnd ? { start: machineStart, end: machineEnd } : undefined,
         target: targetPids.length > 0 ? { start: targetStart, end: targetEnd, peak: targetRssPeak } : undefined,
         children: childPids.length > 0 ? { start: childStart, end: childEnd, peak: childRssPeak } : undefined,
       });
@@ -283,6 +286,7 @@ function buildReport(input: {
   results: readonly PhaseResult[];
   generatorMicros: number;
   windowSeconds: number;
+  machine: { start: MachineSample; end: MachineSample } | undefined;
   target: Measured | undefined;
   children: Measured | undefined;
 }): BenchReport {
@@ -328,6 +332,13 @@ function buildReport(input: {
   const target = cpu(input.target);
   const children = cpu(input.children);
   const count = merged.totalCount;
+  const generatorCores = input.generatorMicros / 1e6 / Math.max(1e-9, input.windowSeconds);
+  let machine: BenchReport['cpu']['machine'];
+  if (input.machine) {
+    const { busyCores, stealCores } = machineBetween(input.machine.start, input.machine.end);
+    const ours = generatorCores + (target?.cores ?? 0) + (children?.cores ?? 0);
+    machine = { cores: availableParallelism(), busyCores, otherCores: Math.max(0, busyCores - ours), stealCores };
+  }
   return {
     schema: REPORT_SCHEMA,
     ...(options.label !== undefined ? { label: options.label } : {}),
@@ -370,9 +381,10 @@ function buildReport(input: {
       bytes: { sent, received, sentPerCall: completed > 0 ? sent / completed : 0, receivedPerCall: completed > 0 ? received / completed : 0 },
     },
     cpu: {
-      generator: { microsPerCall: perCall(input.generatorMicros), cores: input.generatorMicros / 1e6 / Math.max(1e-9, input.windowSeconds) },
+      generator: { microsPerCall: perCall(input.generatorMicros), cores: generatorCores },
       ...(target ? { target } : {}),
       ...(children ? { children } : {}),
+      ...(machine ? { machine } : {}),
     },
     histogram: hdr.encodeIntoCompressedBase64(merged),
   };

@@ -12,11 +12,20 @@ export const SHARED_METHODS = new Set(['tools/list', 'prompts/list', 'resources/
 export interface Dispatched {
   readonly resultJson: string;
   readonly isList: boolean;
+  /** A modern upstream's `input_required` result (its requestState already wrapped by the gateway). */
+  readonly inputRequired: boolean;
 }
 
-export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, headers?: Readonly<Record<string, string>>): Promise<Dispatched> {
+export interface CallerContext {
+  /** Headers to pass on to HTTP upstreams (`Mcp-Param-*`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** What the caller can answer (elicitation, sampling, roots): upstreams decide whether to ask by it. */
+  readonly clientCapabilities?: unknown;
+}
+
+export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, caller: CallerContext = {}): Promise<Dispatched> {
   const { method, params } = request;
-  if (method.endsWith('/list')) return { resultJson: JSON.stringify(service.list(method as ListMethod, params)), isList: true };
+  if (method.endsWith('/list')) return { resultJson: JSON.stringify(service.list(method as ListMethod, params)), isList: true, inputRequired: false };
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const wantsProgress = typeof progressToken === 'string' || typeof progressToken === 'number';
   let cancel: ((reason: string) => void) | undefined;
@@ -24,7 +33,8 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
   const context = {
     receivedAt,
     requestBytes,
-    ...(headers ? { headers } : {}),
+    ...(caller.headers ? { headers: caller.headers } : {}),
+    ...(caller.clientCapabilities !== undefined ? { clientCapabilities: caller.clientCapabilities } : {}),
     onCancel: (fn: (reason: string) => void) => {
       cancel = fn;
       if (exchange.closed) fn('the client closed the request');
@@ -55,7 +65,7 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
     default:
       throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${method}" is not supported`);
   }
-  return { resultJson: answer.resultJson, isList: false };
+  return { resultJson: answer.resultJson, isList: false, inputRequired: answer.inputRequired };
 }
 
 /** Requests in flight on one legacy session, so `notifications/cancelled` can reach them. */

@@ -18,7 +18,16 @@ export interface RpcNotification {
   readonly params: Record<string, unknown>;
 }
 
-export type Inbound = { readonly kind: 'request'; readonly message: RpcRequest } | { readonly kind: 'notification'; readonly message: RpcNotification } | { readonly kind: 'response' };
+export interface RpcResponse {
+  readonly id: RequestId;
+  readonly result?: unknown;
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: unknown };
+}
+
+export type Inbound =
+  | { readonly kind: 'request'; readonly message: RpcRequest }
+  | { readonly kind: 'notification'; readonly message: RpcNotification }
+  | { readonly kind: 'response'; readonly message: RpcResponse };
 
 /** Parses one JSON-RPC message; batches and malformed frames are GatewayErrors (400). */
 export function parseInbound(body: Buffer): Inbound {
@@ -32,14 +41,15 @@ export function parseInbound(body: Buffer): Inbound {
   if (typeof value !== 'object' || value === null) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC message must be a JSON object');
   const message = value as Record<string, unknown>;
   if (message.jsonrpc !== '2.0') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'not a JSON-RPC 2.0 message ("jsonrpc" must be "2.0")');
+  if (typeof message.method !== 'string' && ('result' in message || 'error' in message)) {
+    if (typeof message.id !== 'string' && typeof message.id !== 'number') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC response needs the id of the request it answers');
+    return { kind: 'response', message: message as unknown as RpcResponse };
+  }
   if (message.params !== undefined && (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))) {
     throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', '"params" must be an object');
   }
   const params = (message.params ?? {}) as Record<string, unknown>;
-  if (typeof message.method !== 'string') {
-    if ('result' in message || 'error' in message) return { kind: 'response' };
-    throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request needs a string "method"');
-  }
+  if (typeof message.method !== 'string') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request needs a string "method"');
   if (!('id' in message)) return { kind: 'notification', message: { method: message.method, params } };
   if (typeof message.id !== 'string' && typeof message.id !== 'number') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request id must be a string or a number');
   return { kind: 'request', message: { id: message.id, method: message.method, params } };
@@ -56,6 +66,10 @@ export function errorFrame(id: RequestId | null, error: GatewayError | WireError
   const upstreamCode = (error.data as { upstreamCode?: unknown } | undefined)?.upstreamCode;
   if (typeof upstreamCode === 'number') rpc.code = upstreamCode;
   return JSON.stringify({ jsonrpc: '2.0', id, error: rpc });
+}
+
+export function requestFrame(id: RequestId, method: string, params: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, method, params });
 }
 
 export function notificationFrame(method: string, params: unknown): string {

@@ -9,7 +9,7 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../front-door/engine.js';
 import { dispatchShared, InFlight, SHARED_METHODS } from './dispatch.js';
 import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
-import { errorFrame, notificationFrame, resultFrame, type Inbound } from './jsonrpc.js';
+import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
 import type { McpService } from './mcp-service.js';
 import { negotiateLegacy } from './versions.js';
 
@@ -34,7 +34,16 @@ interface Session {
   /** Recent events of the GET stream, for `Last-Event-ID` resumption after a dropped connection. */
   readonly history: { readonly id: number; readonly data: string }[];
   nextEventId: number;
+  /** Requests the gateway sent this client (elicitation, sampling, roots), awaiting its answer. */
+  readonly asked: Map<string, { resolve: (result: unknown) => void; reject: (error: GatewayError) => void }>;
+  nextAskId: number;
 }
+
+/** Rounds of input a single call may ask for before the gateway gives up on it. */
+const MAX_INPUT_ROUNDS = 8;
+
+/** The client capability each kind of input request needs. */
+const INPUT_CAPABILITY: Readonly<Record<string, string>> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
 
 /** Events kept per session for resumption; older ones are gone (the client re-lists). */
 const HISTORY_LIMIT = 100;
@@ -102,6 +111,11 @@ export class LegacySessions {
 
   async #handle(session: Session, inbound: Inbound, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<void> {
     session.lastSeen = receivedAt;
+    if (inbound.kind === 'response') {
+      this.#answered(session, inbound.message);
+      exchange.empty(202);
+      return;
+    }
     if (inbound.kind !== 'request') {
       if (inbound.kind === 'notification' && inbound.message.method === 'notifications/cancelled') session.inFlight.cancel(inbound.message.params.requestId);
       exchange.empty(202);
@@ -110,7 +124,7 @@ export class LegacySessions {
     const message = inbound.message;
     session.inFlight.add(message.id, exchange);
     try {
-      exchange.reply(200, resultFrame(message.id, await this.#serve(message, exchange, requestBytes, receivedAt)));
+      exchange.reply(200, resultFrame(message.id, await this.#serve(session, message, exchange, requestBytes, receivedAt)));
     } finally {
       session.inFlight.delete(message.id);
     }
@@ -161,15 +175,50 @@ export class LegacySessions {
     for (const session of [...this.#sessions.values()]) this.#drop(session);
   }
 
-  async #serve(message: { id: string | number; method: string; params: Record<string, unknown> }, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<string> {
+  async #serve(session: Session, message: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<string> {
     switch (message.method) {
       case 'ping':
       case 'logging/setLevel':
         return '{}';
     }
     if (!SHARED_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
-    const { resultJson } = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt);
-    return resultJson;
+    const caller = { clientCapabilities: session.capabilities ?? {} };
+    let dispatched = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt, caller);
+    // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
+    for (let round = 0; dispatched.inputRequired; round++) {
+      if (round === MAX_INPUT_ROUNDS) throw new GatewayError('MCPGW_ERR_UPSTREAM', `the upstream asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
+      const asking = JSON.parse(dispatched.resultJson) as { inputRequests?: Record<string, { method: string; params?: unknown }>; requestState?: string };
+      const inputResponses: Record<string, unknown> = {};
+      for (const [key, request] of Object.entries(asking.inputRequests ?? {})) inputResponses[key] = await this.#ask(session, exchange, request.method, request.params);
+      const params = { ...message.params, inputResponses, ...(asking.requestState === undefined ? {} : { requestState: asking.requestState }) };
+      dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, requestBytes, Date.now(), caller);
+    }
+    return dispatched.resultJson;
+  }
+
+  /** Sends the client a request on the call's own stream and waits for its answer (a POST of a JSON-RPC response). */
+  #ask(session: Session, exchange: Exchange, method: string, params: unknown): Promise<unknown> {
+    const capability = INPUT_CAPABILITY[method];
+    const declared = (session.capabilities ?? {}) as Record<string, unknown>;
+    if (capability === undefined || !(capability in declared)) {
+      return Promise.reject(new GatewayError('MCPGW_ERR_MISSING_CAPABILITY', `the tool needs ${method}, but this client did not declare the "${capability ?? method}" capability`, { method }));
+    }
+    const id = `mcpgw-${session.nextAskId++}`;
+    return new Promise((resolve, reject) => {
+      session.asked.set(id, { resolve, reject });
+      exchange.onAbort(() => {
+        if (session.asked.delete(id)) reject(new GatewayError('MCPGW_ERR_CANCELLED', `the client went away while asked for ${method}`));
+      });
+      exchange.notify(requestFrame(id, method, params));
+    });
+  }
+
+  #answered(session: Session, response: RpcResponse): void {
+    const waiting = session.asked.get(String(response.id));
+    if (!waiting) return;
+    session.asked.delete(String(response.id));
+    if (response.error) waiting.reject(new GatewayError('MCPGW_ERR_UPSTREAM', `the client refused the input request: ${response.error.message}`, { clientCode: response.error.code }));
+    else waiting.resolve(response.result);
   }
 
   #create(transport: Session['transport']): Session {
@@ -184,6 +233,8 @@ export class LegacySessions {
       stream: undefined,
       history: [],
       nextEventId: 1,
+      asked: new Map(),
+      nextAskId: 1,
     };
     this.#sessions.set(session.id, session);
     return session;
@@ -213,6 +264,8 @@ export class LegacySessions {
 
   #drop(session: Session): void {
     this.#sessions.delete(session.id);
+    for (const waiting of session.asked.values()) waiting.reject(new GatewayError('MCPGW_ERR_CANCELLED', 'the session ended'));
+    session.asked.clear();
     session.inFlight.cancelAll();
     session.stream?.end();
     session.stream = undefined;

@@ -9,6 +9,8 @@ import type { CallRecorder } from '../observability/call-recorder.js';
 import { outcomeOf } from '../observability/call-recorder.js';
 import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
 import type { ForwardedMethod } from '../threads/messages.js';
+import type { RequestStateCodec } from './request-state.js';
+import { META_CLIENT_CAPABILITIES } from './versions.js';
 
 const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
 
@@ -26,6 +28,8 @@ export interface CallContext {
   readonly onCancel: (cancel: (reason: string) => void) => void;
   /** Headers to pass on to an HTTP upstream (the client's `Mcp-Param-*`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The caller's capabilities, declared to the upstream in the request's `_meta`. */
+  readonly clientCapabilities?: unknown;
 }
 
 export interface Answer {
@@ -46,9 +50,12 @@ export class McpService {
   readonly #supervisor: Supervisor;
   readonly #recorder: CallRecorder;
 
-  constructor(supervisor: Supervisor, recorder: CallRecorder) {
+  readonly #states: RequestStateCodec;
+
+  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec) {
     this.#supervisor = supervisor;
     this.#recorder = recorder;
+    this.#states = states;
   }
 
   list(method: ListMethod, params: Record<string, unknown>): Record<string, unknown> {
@@ -82,14 +89,19 @@ export class McpService {
       });
     try {
       // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
-      const { _meta, name: _name, arguments: _args, ...extraParams } = params;
+      const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
+      const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
+      if (state?.u !== undefined) extraParams.requestState = state.u;
+      if (context.clientCapabilities !== undefined) extraParams._meta = { [META_CLIENT_CAPABILITIES]: context.clientCapabilities };
       const call = this.#supervisor.callTool(name, params.arguments, {
+        ...(state ? { server: state.s } : {}),
         extraParams,
         deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
         ...(context.onProgress ? { onProgress: context.onProgress } : {}),
         ...(context.headers ? { headers: context.headers } : {}),
       });
       route = call.route;
+      if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
       context.onCancel(call.cancel);
       const outcome = await call.outcome;
       const timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };
@@ -98,7 +110,8 @@ export class McpService {
         throw outcome.error;
       }
       record(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
-      return { resultJson: outcome.result, inputRequired: outcome.inputRequired };
+      if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
+      return { resultJson: this.#wrapState(outcome.result, route.serverId, route.tool), inputRequired: true };
     } catch (error) {
       const gatewayError = toGatewayError(error);
       if (route === undefined) record(outcomeOf(gatewayError), { upstreamMs: 0, queuedMs: 0 }, 0, gatewayError);
@@ -147,6 +160,13 @@ export class McpService {
       return Promise.resolve({ resultJson: NO_COMPLETIONS, inputRequired: false });
     }
     return this.#forward(serverId, 'completion/complete', forwarded, context);
+  }
+
+  /** An input_required result: the upstream's state goes inside the gateway's signed one (a rare path, so a parse is fine). */
+  #wrapState(resultJson: string, serverId: string, target: string): string {
+    const result = JSON.parse(resultJson) as { requestState?: unknown };
+    const upstream = typeof result.requestState === 'string' ? result.requestState : undefined;
+    return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, upstream) });
   }
 
   async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {

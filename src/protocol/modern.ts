@@ -5,7 +5,7 @@
  */
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest } from '../front-door/engine.js';
-import { dispatchShared, SHARED_METHODS } from './dispatch.js';
+import { dispatchShared, SHARED_METHODS, type CallerContext } from './dispatch.js';
 import type { Exchange } from './exchange.js';
 import { errorFrame, resultFrame, stampObject, type Inbound } from './jsonrpc.js';
 import type { ListenHub } from './listen.js';
@@ -37,7 +37,8 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
       context.listen.open(inbound.message.id, params, exchange);
       return;
     }
-    const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt, paramHeaders(request.headers));
+    const caller = { clientCapabilities: (params._meta as Record<string, unknown>)[META_CLIENT_CAPABILITIES], ...withParamHeaders(request.headers) };
+    const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt, caller);
     exchange.reply(200, resultFrame(inbound.message.id, served));
   } catch (error) {
     const gatewayError = toGatewayError(error);
@@ -51,7 +52,7 @@ async function serve(
   exchange: Exchange,
   requestBytes: number,
   receivedAt: number,
-  headers: Readonly<Record<string, string>> | undefined,
+  caller: CallerContext,
 ): Promise<string> {
   const meta = { _meta: { [META_SERVER_INFO]: context.serverInfo } };
   if (message.method === 'server/discover') {
@@ -68,7 +69,7 @@ async function serve(
   if (!SHARED_METHODS.has(message.method)) {
     throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
   }
-  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, headers);
+  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, caller);
   // The lists do not depend on who asks yet (no per-caller policy), so they may be shared; ttl 0: always revalidate.
   return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public', ...meta }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
 }
@@ -111,10 +112,10 @@ function checkEnvelope(request: HttpRequest, version: string, method: string, pa
  * gateway cannot know every tool's, so it passes all of them on (the spec's
  * rule for intermediaries), and HTTP upstreams validate them.
  */
-function paramHeaders(headers: Readonly<Record<string, string>>): Record<string, string> | undefined {
+function withParamHeaders(headers: Readonly<Record<string, string>>): { headers?: Record<string, string> } {
   let found: Record<string, string> | undefined;
   for (const name in headers) if (name.startsWith('mcp-param-')) (found ??= {})[name] = headers[name]!;
-  return found;
+  return found ? { headers: found } : {};
 }
 
 /** Non-ASCII header values travel as `=?base64?<base64>?=`. */

@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport as V1SseTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { demoServer, fixtures } from '../fixtures/paths.js';
 import { eventually, startGateway, type EngineName, type RunningGateway } from '../helpers/gateway.js';
 
@@ -330,6 +330,72 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal(await answer.text(), '');
       assert.equal(await eventually(() => gw.gateway.supervisor.group('alpha')!.inFlight, (n) => n === 0), 0);
       await fetch(`${gw.url}/mcp`, { method: 'DELETE', headers: session });
+    });
+
+    test('a tool that asks for input: a 2026-07-28 client answers input_required through the gateway (signed requestState)', async () => {
+      const client = new Client({ name: 'modern-elicit', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } }, capabilities: { elicitation: { form: {} } } });
+      const asked: string[] = [];
+      client.setRequestHandler('elicitation/create', async (request) => {
+        asked.push(String(request.params.message));
+        return { action: 'accept', content: { confirm: true } };
+      });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+      try {
+        const result = await client.callTool({ name: 'alpha__deploy', arguments: { env: 'prod' } });
+        assert.equal((result.content as { text: string }[])[0]!.text, 'deployed to prod by alpha (state alpha:prod)');
+        assert.deepEqual(asked, ['Deploy to prod?']);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('a tool that asks for input: a 2025 client is asked with a real elicitation/create (the era bridge)', async () => {
+      const client = new V1Client({ name: 'legacy-elicit', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+      const asked: string[] = [];
+      client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        asked.push(String(request.params.message));
+        return { action: 'accept', content: { confirm: true } };
+      });
+      await client.connect(new V1Transport(new URL(`${gw.url}/mcp`)));
+      try {
+        const result = await client.callTool({ name: 'alpha__deploy', arguments: { env: 'staging' } });
+        assert.equal((result.content as { text: string }[])[0]!.text, 'deployed to staging by alpha (state alpha:staging)');
+        assert.deepEqual(asked, ['Deploy to staging?']);
+      } finally {
+        await client.close();
+      }
+      const { client: unable } = await legacyClient(gw.url);
+      try {
+        await assert.rejects(unable.callTool({ name: 'alpha__deploy', arguments: { env: 'qa' } }), (error: { code?: number; message: string }) => {
+          assert.equal(error.code, -32021);
+          assert.match(error.message, /elicitation/);
+          return true;
+        });
+      } finally {
+        await unable.close();
+      }
+    });
+
+    test('a tampered, foreign or misdirected requestState is refused with a clear error', async () => {
+      const canElicit = { 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } };
+      const first = await (await modernPost(gw.url, { id: 1, method: 'tools/call', params: { name: 'alpha__deploy', arguments: { env: 'x' }, _meta: canElicit } }, { 'mcp-name': 'alpha__deploy' })).json();
+      assert.equal(first.result.resultType, 'input_required');
+      const state = first.result.requestState as string;
+      assert.match(state, /^mcpgw1\./);
+      assert.doesNotMatch(state, /alpha:x/, 'the upstream state travels inside, not in the clear prefix');
+      const retry = (requestState: string, name = 'alpha__deploy') =>
+        modernPost(gw.url, { id: 2, method: 'tools/call', params: { name, arguments: { env: 'x' }, requestState, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } }, _meta: canElicit } }, { 'mcp-name': name });
+      const good = await (await retry(state)).json();
+      assert.equal(good.result.content[0].text, 'deployed to x by alpha (state alpha:x)');
+      const [prefix, body, signature] = state.split('.');
+      const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), s: 'beta' })).toString('base64url');
+      for (const bad of [`${prefix}.${forged}.${signature}`, 'alpha:x', `${state}x`]) {
+        const refused = await (await retry(bad)).json();
+        assert.equal(refused.error.code, -32602, JSON.stringify(refused));
+        assert.equal(refused.error.data.code, 'MCPGW_ERR_BAD_REQUEST_STATE');
+      }
+      const otherTool = await (await retry(state, 'alpha__echo')).json();
+      assert.equal(otherTool.error.data.code, 'MCPGW_ERR_BAD_REQUEST_STATE');
     });
 
     test('calls over /mcp are counted like REST calls', async () => {

@@ -1,0 +1,61 @@
+/**
+ * The gateway's `requestState` for multi-round-trip calls (MRTR). The client
+ * must echo it untouched; the gateway treats it as attacker-controlled: it is
+ * HMAC-signed, expires, and carries which server and tool the retry belongs to
+ * plus the upstream's own state, so the retry reaches the same upstream even
+ * if the catalog changed in between.
+ *
+ * The key is generated per gateway process unless one is given, so a restart
+ * invalidates states in flight (the client gets a clear error and starts over).
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../errors.js';
+
+export interface StatePayload {
+  /** Server id. */
+  readonly s: string;
+  /** Tool (or prompt / resource) name on that server. */
+  readonly t: string;
+  /** The upstream's own requestState, if it sent one. */
+  readonly u?: string;
+  /** Expiry, epoch ms. */
+  readonly e: number;
+}
+
+const PREFIX = 'mcpgw1.';
+
+export class RequestStateCodec {
+  readonly #key: Buffer;
+  readonly #ttlMs: number;
+
+  constructor(options: { key?: Buffer; ttlMs: number }) {
+    this.#key = options.key ?? randomBytes(32);
+    this.#ttlMs = options.ttlMs;
+  }
+
+  wrap(serverId: string, target: string, upstreamState: string | undefined, now = Date.now()): string {
+    const payload: StatePayload = { s: serverId, t: target, ...(upstreamState === undefined ? {} : { u: upstreamState }), e: now + this.#ttlMs };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${PREFIX}${body}.${this.#sign(body)}`;
+  }
+
+  unwrap(token: unknown, now = Date.now()): StatePayload {
+    if (typeof token !== 'string' || !token.startsWith(PREFIX)) throw invalid('it was not issued by this gateway');
+    const [body, signature] = token.slice(PREFIX.length).split('.');
+    if (!body || !signature) throw invalid('it is malformed');
+    const expected = Buffer.from(this.#sign(body));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid('its signature does not match (tampered, or issued by another gateway instance or before a restart)');
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;
+    if (payload.e < now) throw invalid('it has expired; call the tool again without it');
+    return payload;
+  }
+
+  #sign(body: string): string {
+    return createHmac('sha256', this.#key).update(body).digest('base64url');
+  }
+}
+
+function invalid(why: string): GatewayError {
+  return new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: ${why}`);
+}
