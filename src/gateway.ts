@@ -45,6 +45,7 @@ export class Gateway {
   #stopPromise: Promise<void> | undefined;
   #sessions: LegacySessions | undefined;
   #listen: ListenHub | undefined;
+  #service: McpService | undefined;
   #unwatchCatalog: (() => void) | undefined;
   readonly #startedAt = Date.now();
 
@@ -100,6 +101,7 @@ export class Gateway {
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
     });
     const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }));
+    this.#service = service;
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
     this.#sessions = new LegacySessions({ service, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
     const sessions = this.#sessions;
@@ -138,6 +140,8 @@ export class Gateway {
     this.#state = 'stopping';
     this.logger.info('stopping: finishing calls in flight');
     await this.#engine?.stopAccepting();
+    // Calls parked for a client's answer would hold the drain for the whole grace period.
+    this.#service?.close();
     await this.supervisor.stop(this.config.shutdownGraceSeconds * 1000);
     this.#unwatchCatalog?.();
     // Open session streams would otherwise hold their connections until the engine closes them.

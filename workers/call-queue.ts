@@ -42,6 +42,13 @@ export class CallQueue {
     return this.#running;
   }
 
+  /** Ids of the calls running upstream now. */
+  runningIds(): number[] {
+    const ids: number[] = [];
+    for (const [id, entry] of this.#entries) if (entry.running) ids.push(id);
+    return ids;
+  }
+
   get waiting(): number {
     return this.#waiting.length;
   }

@@ -41,7 +41,12 @@ export interface ConnectionHooks {
   /** The connection ended without `close()` being called. */
   onUnexpectedClose(reason: string): void;
   onListChanged(kind: 'tools' | 'resources' | 'prompts'): void;
+  /** A 2025 upstream asked for input (elicitation, sampling) mid-call; resolves with the caller's result. */
+  onInputRequest(method: string, params: unknown): Promise<unknown>;
 }
+
+/** Input a 2025 upstream may ask of the gateway, which relays it to the caller (2026-07-28 upstreams ask by result instead). */
+const RELAYED_INPUT = ['elicitation/create', 'sampling/createMessage'] as const;
 
 export class UpstreamConnection {
   readonly client: Client;
@@ -75,7 +80,8 @@ export class UpstreamConnection {
   }
 
   static async #attempt(server: ServerConfig, hooks: ConnectionHooks, mode: 'legacy' | 'auto' | 'pin'): Promise<UpstreamConnection> {
-    const options: ClientOptions = { capabilities: {} };
+    // Declared so 2025 upstreams may ask for input; the gateway relays each request to the caller of the call.
+    const options: ClientOptions = { capabilities: { elicitation: { form: {} }, sampling: {} } };
     if (mode !== 'legacy') {
       options.versionNegotiation = {
         mode: mode === 'pin' ? { pin: MODERN_VERSION } : 'auto',
@@ -87,6 +93,9 @@ export class UpstreamConnection {
     const connectOptions: ConnectOptions = { timeout: server.startupTimeoutMs };
     if (mode === 'legacy') connectOptions.prior = { kind: 'legacy' };
 
+    for (const method of RELAYED_INPUT) {
+      client.setRequestHandler(method, ((request: { params?: unknown }) => hooks.onInputRequest(method, request.params)) as never);
+    }
     let connection: UpstreamConnection | undefined;
     client.onclose = () => {
       if (connection && !connection.#closing) hooks.onUnexpectedClose(describeClose(transport));

@@ -40,7 +40,29 @@ const hooks: ConnectionHooks = {
   onChildExit: (pid) => post({ type: 'child', pid, alive: false }),
   onUnexpectedClose: (reason) => goDown(reason, false),
   onListChanged: () => scheduleCatalogRefresh(),
+  onInputRequest: (method, params) => relayInputRequest(method, params),
 };
+
+const pendingInputs = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+let nextInputId = 1;
+
+/**
+ * Over stdio nothing on the wire ties a server→client request to the call it
+ * serves, so it goes to the one call running on this connection; with several
+ * running it cannot be attributed safely (it could reach another caller) and
+ * is refused.
+ */
+function relayInputRequest(method: string, params: unknown): Promise<unknown> {
+  const running = queue.runningIds();
+  if (running.length !== 1) {
+    return Promise.reject(new Error(`mcp-gateway cannot tell which of ${running.length} running calls this ${method} belongs to; set maxConcurrency: 1 on server "${server.id}" for tools that ask for input`));
+  }
+  const inputId = nextInputId++;
+  return new Promise((resolve, reject) => {
+    pendingInputs.set(inputId, { resolve, reject });
+    post({ type: 'input-request', callId: running[0]!, inputId, method, params: JSON.stringify(params ?? {}) });
+  });
+}
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
@@ -50,6 +72,14 @@ port.on('message', (message: ToWorker) => {
       return queue.cancel(message.callId, new GatewayError('MCPGW_ERR_CANCELLED', message.reason));
     case 'shutdown':
       return void shutdown(message.graceMs);
+    case 'input-response': {
+      const pending = pendingInputs.get(message.inputId);
+      pendingInputs.delete(message.inputId);
+      if (!pending) return;
+      if (message.result !== undefined) pending.resolve(JSON.parse(message.result));
+      else pending.reject(new Error(message.error?.message ?? 'the caller did not answer'));
+      return;
+    }
   }
 });
 

@@ -178,16 +178,22 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
     body = parseCallBody(raw, request.headers['content-type']);
+    let inputWanted: string | undefined;
     const call = context.supervisor.callTool(body.tool, body.arguments, {
       ...(body.server !== undefined ? { server: body.server } : {}),
       deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
+      // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.
+      onInputRequest: (method) => {
+        inputWanted = method;
+        return Promise.reject(new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `${method} cannot be answered over REST`));
+      },
     });
     route = call.route;
     response.onAbort(() => call.cancel('the client disconnected'));
     const outcome = await call.outcome;
     const timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };
     if (!outcome.ok) return failWith(outcome.error, timings);
-    if (outcome.inputRequired) {
+    if (outcome.inputRequired || inputWanted !== undefined) {
       return failWith(
         new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `tool "${route.tool}" on server "${route.serverId}" needs input from the client (elicitation, sampling or roots), which REST cannot carry; call it through the MCP endpoint /mcp`),
         timings,

@@ -21,6 +21,10 @@ export interface CallerContext {
   readonly headers?: Readonly<Record<string, string>>;
   /** What the caller can answer (elicitation, sampling, roots): upstreams decide whether to ask by it. */
   readonly clientCapabilities?: unknown;
+  /** Asks this caller directly (a 2025 session). */
+  readonly onInputRequest?: (method: string, params: unknown) => Promise<unknown>;
+  /** This caller answers input requests by retrying (2026-07-28). */
+  readonly canPark?: boolean;
 }
 
 export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, caller: CallerContext = {}): Promise<Dispatched> {
@@ -35,6 +39,8 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
     requestBytes,
     ...(caller.headers ? { headers: caller.headers } : {}),
     ...(caller.clientCapabilities !== undefined ? { clientCapabilities: caller.clientCapabilities } : {}),
+    ...(caller.onInputRequest ? { onInputRequest: caller.onInputRequest } : {}),
+    ...(caller.canPark ? { canPark: true } : {}),
     onCancel: (fn: (reason: string) => void) => {
       cancel = fn;
       if (exchange.closed) fn('the client closed the request');

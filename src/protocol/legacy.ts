@@ -182,7 +182,7 @@ export class LegacySessions {
         return '{}';
     }
     if (!SHARED_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
-    const caller = { clientCapabilities: session.capabilities ?? {} };
+    const caller = { clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params) };
     let dispatched = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt, caller);
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
     for (let round = 0; dispatched.inputRequired; round++) {

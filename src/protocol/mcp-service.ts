@@ -7,7 +7,10 @@
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallRecorder } from '../observability/call-recorder.js';
 import { outcomeOf } from '../observability/call-recorder.js';
+import type { CallOutcomeLabel } from '../observability/metrics.js';
+import type { CallOutcome } from '../supervisor/replica.js';
 import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
+import { CallEvents, ParkingLot } from './parked-calls.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { RequestStateCodec } from './request-state.js';
 import { META_CLIENT_CAPABILITIES } from './versions.js';
@@ -30,7 +33,28 @@ export interface CallContext {
   readonly headers?: Readonly<Record<string, string>>;
   /** The caller's capabilities, declared to the upstream in the request's `_meta`. */
   readonly clientCapabilities?: unknown;
+  /** Asks the caller directly (a 2025 session): a 2025 upstream's request for input is relayed as is. */
+  readonly onInputRequest?: (method: string, params: unknown) => Promise<unknown>;
+  /** The caller answers input requests by retrying (2026-07-28): the call is parked meanwhile. */
+  readonly canPark?: boolean;
 }
+
+interface Tally {
+  route: RoutedCall['route'] | undefined;
+  recorded: boolean;
+  succeed(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number): void;
+  fail(error: GatewayError, timings?: { upstreamMs: number; queuedMs: number }): void;
+}
+
+interface ParkedCall {
+  readonly route: RoutedCall['route'];
+  readonly outcome: Promise<CallOutcome>;
+  readonly cancel: (reason: string) => void;
+  readonly tally: Tally;
+}
+
+/** The key under which a relayed 2025 input request travels in `inputRequests` / `inputResponses`. */
+const PARKED_INPUT_KEY = 'input';
 
 export interface Answer {
   /** The result object as JSON text. */
@@ -51,11 +75,17 @@ export class McpService {
   readonly #recorder: CallRecorder;
 
   readonly #states: RequestStateCodec;
+  readonly #parking = new ParkingLot<ParkedCall>();
 
   constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec) {
     this.#supervisor = supervisor;
     this.#recorder = recorder;
     this.#states = states;
+  }
+
+  /** Ends calls parked for a client's answer (the gateway is stopping). */
+  close(): void {
+    this.#parking.clear('the gateway is stopping');
   }
 
   list(method: ListMethod, params: Record<string, unknown>): Record<string, unknown> {
@@ -73,13 +103,107 @@ export class McpService {
     if (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments))) {
       throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call "arguments" must be an object');
     }
-    let route: RoutedCall['route'] | undefined;
-    const record = (outcome: Parameters<CallRecorder['record']>[0]['outcome'], timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError) =>
-      this.#recorder.record({
+    // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
+    const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
+    const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
+    if (state?.k !== undefined) return this.#resumeParked(state.k, params, context);
+    const tally = this.#tally(name, context);
+    try {
+      if (state?.u !== undefined) extraParams.requestState = state.u;
+      if (context.clientCapabilities !== undefined) extraParams._meta = { [META_CLIENT_CAPABILITIES]: context.clientCapabilities };
+      const events = new CallEvents();
+      const call = this.#supervisor.callTool(name, params.arguments, {
+        ...(state ? { server: state.s } : {}),
+        extraParams,
+        deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
+        ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+        ...(context.headers ? { headers: context.headers } : {}),
+        onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
+      });
+      tally.route = call.route;
+      if (state && state.t !== call.route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${call.route.tool}"`);
+      context.onCancel(call.cancel);
+      const parked: ParkedCall = { route: call.route, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally };
+      return await this.#nextAnswer(events, parked);
+    } catch (error) {
+      const gatewayError = toGatewayError(error);
+      if (!tally.recorded) tally.fail(gatewayError);
+      throw gatewayError;
+    }
+  }
+
+  /**
+   * A 2025 upstream asks for input mid-call. A caller that can be asked directly
+   * (a 2025 session) is; otherwise (a 2026-07-28 client) the request becomes an
+   * event that turns the client's pending answer into `input_required`.
+   */
+  #inputRequest(method: string, paramsJson: string, context: CallContext, events: CallEvents): Promise<string> {
+    const params: unknown = JSON.parse(paramsJson);
+    if (context.onInputRequest) return context.onInputRequest(method, params).then((result) => JSON.stringify(result));
+    if (!context.canPark) return Promise.reject(new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `the upstream asked for ${method}, which this caller cannot answer`));
+    return new Promise((resolve, reject) => events.push({ kind: 'input', method, params, answer: (result) => resolve(JSON.stringify(result)), refuse: reject }));
+  }
+
+  /** Waits for the call's next event: its end (the answer), or an input request (answered now with `input_required`). */
+  async #nextAnswer(events: CallEvents, parked: ParkedCall): Promise<Answer> {
+    const event = await events.next();
+    if (event.kind === 'input') {
+      const key = this.#parking.park({ events, input: event, data: parked }, this.#states.ttlMs, (expired) => {
+        expired.input.refuse(new GatewayError('MCPGW_ERR_TIMEOUT', 'the client did not answer the input request in time'));
+        expired.data.cancel('the client did not answer the input request in time');
+      });
+      const inputRequired = {
+        resultType: 'input_required',
+        inputRequests: { [PARKED_INPUT_KEY]: { method: event.method, params: event.params } },
+        requestState: this.#states.wrap(parked.route.serverId, parked.route.tool, { parkedKey: key }),
+      };
+      return { resultJson: JSON.stringify(inputRequired), inputRequired: true };
+    }
+    const outcome = await parked.outcome;
+    const timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };
+    if (!outcome.ok) {
+      parked.tally.fail(outcome.error, timings);
+      throw outcome.error;
+    }
+    parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
+    if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
+    return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool), inputRequired: true };
+  }
+
+  /** The client's retry for a parked call: its answer goes to the waiting upstream request, then the call goes on. */
+  #resumeParked(key: string, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    const entry = this.#parking.take(key);
+    if (!entry) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: the call it belongs to is no longer waiting (it expired, ended, or is held by another gateway instance)');
+    const response = (params.inputResponses as Record<string, unknown> | undefined)?.[PARKED_INPUT_KEY];
+    if (response === undefined) {
+      entry.input.refuse(new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'the client retried without answering the input request'));
+    } else {
+      entry.input.answer(response);
+    }
+    context.onCancel(entry.data.cancel);
+    return this.#nextAnswer(entry.events, entry.data);
+  }
+
+  /** Counts a call exactly once, wherever it ends. */
+  #tally(name: string, context: CallContext): Tally {
+    const recorder = this.#recorder;
+    const tally: Tally = {
+      route: undefined,
+      recorded: false,
+      succeed(outcome, timings, responseBytes) {
+        record(outcome, timings, responseBytes);
+      },
+      fail(error, timings = { upstreamMs: 0, queuedMs: 0 }) {
+        record(outcomeOf(error), timings, 0, error);
+      },
+    };
+    function record(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError): void {
+      tally.recorded = true;
+      recorder.record({
         via: 'mcp',
         receivedAt: context.receivedAt,
-        server: route?.serverId ?? null,
-        tool: route?.tool ?? name,
+        server: tally.route?.serverId ?? null,
+        tool: tally.route?.tool ?? name,
         outcome,
         httpStatus: error ? error.status : 200,
         requestBytes: context.requestBytes,
@@ -87,36 +211,8 @@ export class McpService {
         ...timings,
         ...(error ? { error } : {}),
       });
-    try {
-      // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
-      const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
-      const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
-      if (state?.u !== undefined) extraParams.requestState = state.u;
-      if (context.clientCapabilities !== undefined) extraParams._meta = { [META_CLIENT_CAPABILITIES]: context.clientCapabilities };
-      const call = this.#supervisor.callTool(name, params.arguments, {
-        ...(state ? { server: state.s } : {}),
-        extraParams,
-        deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
-        ...(context.onProgress ? { onProgress: context.onProgress } : {}),
-        ...(context.headers ? { headers: context.headers } : {}),
-      });
-      route = call.route;
-      if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
-      context.onCancel(call.cancel);
-      const outcome = await call.outcome;
-      const timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };
-      if (!outcome.ok) {
-        record(outcomeOf(outcome.error), timings, 0, outcome.error);
-        throw outcome.error;
-      }
-      record(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
-      if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
-      return { resultJson: this.#wrapState(outcome.result, route.serverId, route.tool), inputRequired: true };
-    } catch (error) {
-      const gatewayError = toGatewayError(error);
-      if (route === undefined) record(outcomeOf(gatewayError), { upstreamMs: 0, queuedMs: 0 }, 0, gatewayError);
-      throw gatewayError;
     }
+    return tally;
   }
 
   readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
@@ -166,7 +262,7 @@ export class McpService {
   #wrapState(resultJson: string, serverId: string, target: string): string {
     const result = JSON.parse(resultJson) as { requestState?: unknown };
     const upstream = typeof result.requestState === 'string' ? result.requestState : undefined;
-    return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, upstream) });
+    return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, upstream === undefined ? {} : { upstreamState: upstream }) });
   }
 
   async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {

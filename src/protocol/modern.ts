@@ -37,7 +37,7 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
       context.listen.open(inbound.message.id, params, exchange);
       return;
     }
-    const caller = { clientCapabilities: (params._meta as Record<string, unknown>)[META_CLIENT_CAPABILITIES], ...withParamHeaders(request.headers) };
+    const caller = { clientCapabilities: (params._meta as Record<string, unknown>)[META_CLIENT_CAPABILITIES], canPark: true, ...withParamHeaders(request.headers) };
     const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt, caller);
     exchange.reply(200, resultFrame(inbound.message.id, served));
   } catch (error) {

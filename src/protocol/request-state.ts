@@ -18,6 +18,8 @@ export interface StatePayload {
   readonly t: string;
   /** The upstream's own requestState, if it sent one. */
   readonly u?: string;
+  /** A call parked on this instance, waiting for the client's answer (a 2025 upstream's request). */
+  readonly k?: string;
   /** Expiry, epoch ms. */
   readonly e: number;
 }
@@ -33,8 +35,18 @@ export class RequestStateCodec {
     this.#ttlMs = options.ttlMs;
   }
 
-  wrap(serverId: string, target: string, upstreamState: string | undefined, now = Date.now()): string {
-    const payload: StatePayload = { s: serverId, t: target, ...(upstreamState === undefined ? {} : { u: upstreamState }), e: now + this.#ttlMs };
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
+  wrap(serverId: string, target: string, inside: { upstreamState?: string; parkedKey?: string }, now = Date.now()): string {
+    const payload: StatePayload = {
+      s: serverId,
+      t: target,
+      ...(inside.upstreamState === undefined ? {} : { u: inside.upstreamState }),
+      ...(inside.parkedKey === undefined ? {} : { k: inside.parkedKey }),
+      e: now + this.#ttlMs,
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${PREFIX}${body}.${this.#sign(body)}`;
   }

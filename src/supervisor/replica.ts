@@ -6,7 +6,7 @@
  * could not.
  */
 import { Worker } from 'node:worker_threads';
-import { GatewayError } from '../errors.js';
+import { GatewayError, toGatewayError } from '../errors.js';
 import type { Catalog, ForwardedMethod, FromWorker, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
 import { killProcessGroup } from '../../workers/process-group.js';
 
@@ -20,6 +20,8 @@ export interface CallRequest {
   readonly deadline: number;
   readonly onProgress?: (progressJson: string) => void;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A 2025 upstream asks for input mid-call: resolve with the caller's result (JSON text), or reject. */
+  readonly onInputRequest?: (method: string, paramsJson: string) => Promise<string>;
 }
 
 export interface ReplicaEvents {
@@ -34,6 +36,7 @@ export interface ReplicaEvents {
 interface Pending {
   readonly settle: (outcome: CallOutcome) => void;
   readonly onProgress?: (progressJson: string) => void;
+  readonly onInputRequest?: (method: string, paramsJson: string) => Promise<string>;
   readonly guard: NodeJS.Timeout;
 }
 
@@ -100,7 +103,7 @@ export class Replica {
         this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
         this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
       }, Math.min(2 ** 31 - 1, Math.max(0, request.deadline - Date.now()) + DEADLINE_SLACK_MS));
-      this.#pending.set(callId, { settle, guard, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
+      this.#pending.set(callId, { settle, guard, ...(request.onProgress ? { onProgress: request.onProgress } : {}), ...(request.onInputRequest ? { onInputRequest: request.onInputRequest } : {}) });
     });
     if (this.#exited) {
       this.#settle(callId, this.#unavailable());
@@ -154,6 +157,15 @@ export class Replica {
       case 'progress':
         this.#pending.get(message.callId)?.onProgress?.(message.progress);
         return;
+      case 'input-request': {
+        const ask = this.#pending.get(message.callId)?.onInputRequest;
+        const answer = ask ? ask(message.method, message.params) : Promise.reject(new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `the caller of this call cannot answer ${message.method}`));
+        answer.then(
+          (result) => this.#post({ type: 'input-response', inputId: message.inputId, result }),
+          (error: unknown) => this.#post({ type: 'input-response', inputId: message.inputId, error: toGatewayError(error).toWire() }),
+        );
+        return;
+      }
       case 'ready':
         this.#ready = true;
         this.#readyOnce = true;

@@ -25,6 +25,7 @@ export interface ForwardOptions {
   readonly onProgress?: (progressJson: string) => void;
   /** Passed to HTTP upstreams with the request (e.g. `Mcp-Param-*`). */
   readonly headers?: Readonly<Record<string, string>>;
+  readonly onInputRequest?: (method: string, paramsJson: string) => Promise<string>;
 }
 
 export interface RoutedCall {
@@ -124,6 +125,7 @@ export class Supervisor {
       deadline: options.deadlineFor(group.config.timeout),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
     });
   }
 

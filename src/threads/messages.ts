@@ -55,7 +55,16 @@ export interface ShutdownMessage {
   readonly graceMs: number;
 }
 
-export type ToWorker = CallMessage | CancelMessage | ShutdownMessage;
+/** The caller's answer to an upstream's request for input (elicitation, sampling, roots). */
+export interface InputResponseMessage {
+  readonly type: 'input-response';
+  readonly inputId: number;
+  /** JSON text of the result, when the caller answered. */
+  readonly result?: string;
+  readonly error?: WireError;
+}
+
+export type ToWorker = CallMessage | CancelMessage | ShutdownMessage | InputResponseMessage;
 
 // ---------------------------------------------------------------- worker → main
 
@@ -115,6 +124,16 @@ export interface ProgressMessage {
   readonly progress: string;
 }
 
+/** A legacy upstream asked for input during a call (a server→client request); the caller must answer. */
+export interface InputRequestMessage {
+  readonly type: 'input-request';
+  readonly callId: number;
+  readonly inputId: number;
+  readonly method: string;
+  /** JSON text of the request's params. */
+  readonly params: string;
+}
+
 export interface HealthMessage {
   readonly type: 'health';
   readonly healthy: boolean;
@@ -154,6 +173,7 @@ export type FromWorker =
   | ResultMessage
   | CallErrorMessage
   | ProgressMessage
+  | InputRequestMessage
   | HealthMessage
   | ChildMessage
   | LogMessage

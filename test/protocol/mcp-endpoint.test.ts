@@ -376,6 +376,40 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       }
     });
 
+    test('a 2025 upstream asking for input mid-call: relayed to a 2025 client, parked for a 2026-07-28 client, 409 over REST', async () => {
+      // beta speaks 2025 to the gateway: its SDK turns the tool's input request into a real elicitation/create.
+      const modern = new Client({ name: 'modern-elicit', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } }, capabilities: { elicitation: { form: {} } } });
+      const legacy = new V1Client({ name: 'legacy-elicit', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+      const asked: string[] = [];
+      modern.setRequestHandler('elicitation/create', async (request) => {
+        asked.push(`modern: ${String(request.params.message)}`);
+        return { action: 'accept', content: { confirm: true } };
+      });
+      legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
+        asked.push(`legacy: ${String(request.params.message)}`);
+        return { action: 'accept', content: { confirm: true } };
+      });
+      await modern.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+      await legacy.connect(new V1Transport(new URL(`${gw.url}/mcp`)));
+      try {
+        const viaModern = await modern.callTool({ name: 'beta__deploy', arguments: { env: 'prod' } });
+        assert.match((viaModern.content as { text: string }[])[0]!.text, /^deployed to prod by beta/);
+        const viaLegacy = await legacy.callTool({ name: 'beta__deploy', arguments: { env: 'staging' } });
+        assert.match((viaLegacy.content as { text: string }[])[0]!.text, /^deployed to staging by beta/);
+        assert.deepEqual(asked, ['modern: Deploy to prod?', 'legacy: Deploy to staging?']);
+      } finally {
+        await modern.close();
+        await legacy.close();
+      }
+      const rest = await gw.call('deploy', { env: 'dev' }, 'beta');
+      assert.equal(rest.status, 409);
+      assert.equal(rest.body.error.code, 'MCPGW_ERR_INPUT_REQUIRED');
+      assert.match(rest.body.error.message, /\/mcp/);
+      const restModern = await gw.call('deploy', { env: 'dev' }, 'alpha');
+      assert.equal(restModern.status, 409);
+      assert.equal(restModern.body.error.code, 'MCPGW_ERR_INPUT_REQUIRED');
+    });
+
     test('a tampered, foreign or misdirected requestState is refused with a clear error', async () => {
       const canElicit = { 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } };
       const first = await (await modernPost(gw.url, { id: 1, method: 'tools/call', params: { name: 'alpha__deploy', arguments: { env: 'x' }, _meta: canElicit } }, { 'mcp-name': 'alpha__deploy' })).json();
