@@ -11,7 +11,7 @@ import { dispatchShared, InFlight, SHARED_METHODS } from './dispatch.js';
 import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
 import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
 import type { McpService } from './mcp-service.js';
-import { negotiateLegacy } from './versions.js';
+import { canAnswer, missingCapability, negotiateLegacy } from './versions.js';
 
 export interface LegacyOptions {
   readonly service: McpService;
@@ -42,8 +42,7 @@ interface Session {
 /** Rounds of input a single call may ask for before the gateway gives up on it. */
 const MAX_INPUT_ROUNDS = 8;
 
-/** The client capability each kind of input request needs. */
-const INPUT_CAPABILITY: Readonly<Record<string, string>> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+
 
 /** Events kept per session for resumption; older ones are gone (the client re-lists). */
 const HISTORY_LIMIT = 100;
@@ -198,11 +197,7 @@ export class LegacySessions {
 
   /** Sends the client a request on the call's own stream and waits for its answer (a POST of a JSON-RPC response). */
   #ask(session: Session, exchange: Exchange, method: string, params: unknown): Promise<unknown> {
-    const capability = INPUT_CAPABILITY[method];
-    const declared = (session.capabilities ?? {}) as Record<string, unknown>;
-    if (capability === undefined || !(capability in declared)) {
-      return Promise.reject(new GatewayError('MCPGW_ERR_MISSING_CAPABILITY', `the tool needs ${method}, but this client did not declare the "${capability ?? method}" capability`, { method }));
-    }
+    if (!canAnswer(session.capabilities, method)) return Promise.reject(missingCapability(method));
     const id = `mcpgw-${session.nextAskId++}`;
     return new Promise((resolve, reject) => {
       session.asked.set(id, { resolve, reject });

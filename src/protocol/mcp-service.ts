@@ -13,7 +13,7 @@ import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
 import { CallEvents, ParkingLot } from './parked-calls.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { RequestStateCodec } from './request-state.js';
-import { META_CLIENT_CAPABILITIES } from './versions.js';
+import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
 
 const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
 
@@ -141,6 +141,8 @@ export class McpService {
     const params: unknown = JSON.parse(paramsJson);
     if (context.onInputRequest) return context.onInputRequest(method, params).then((result) => JSON.stringify(result));
     if (!context.canPark) return Promise.reject(new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `the upstream asked for ${method}, which this caller cannot answer`));
+    // Never park a call on a question the client cannot answer: it would wait for nothing.
+    if (!canAnswer(context.clientCapabilities, method)) return Promise.reject(missingCapability(method));
     return new Promise((resolve, reject) => events.push({ kind: 'input', method, params, answer: (result) => resolve(JSON.stringify(result)), refuse: reject }));
   }
 

@@ -1,4 +1,5 @@
 /** The protocol revisions the gateway serves, and how a request says which it speaks. */
+import { GatewayError } from '../errors.js';
 
 export const MODERN_VERSION = '2026-07-28';
 export const LEGACY_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
@@ -10,6 +11,19 @@ export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilit
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
 export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
+
+/** The client capability each kind of input request needs. */
+export const INPUT_CAPABILITY: Readonly<Record<string, string>> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+
+/** Whether declared client capabilities allow asking for `method`. */
+export function canAnswer(capabilities: unknown, method: string): boolean {
+  const capability = INPUT_CAPABILITY[method];
+  return capability !== undefined && typeof capabilities === 'object' && capabilities !== null && capability in capabilities;
+}
+
+export function missingCapability(method: string): GatewayError {
+  return new GatewayError('MCPGW_ERR_MISSING_CAPABILITY', `the tool needs ${method}, but this client did not declare the "${INPUT_CAPABILITY[method] ?? method}" capability`, { method });
+}
 
 export type Era = { readonly era: 'modern'; readonly version: string } | { readonly era: 'legacy' };
 

@@ -401,6 +401,17 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
         await modern.close();
         await legacy.close();
       }
+      // A 2026-07-28 client that cannot answer gets an error at once, not a parked call that waits for nothing.
+      const unable = await modernClient(gw.url);
+      try {
+        const outcome = await unable.callTool({ name: 'beta__deploy', arguments: { env: 'qa' } }).then(
+          (result) => JSON.stringify(result),
+          (error: Error) => error.message,
+        );
+        assert.match(outcome, /elicitation/);
+      } finally {
+        await unable.close();
+      }
       const rest = await gw.call('deploy', { env: 'dev' }, 'beta');
       assert.equal(rest.status, 409);
       assert.equal(rest.body.error.code, 'MCPGW_ERR_INPUT_REQUIRED');
