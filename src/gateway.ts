@@ -100,7 +100,7 @@ export class Gateway {
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
     });
-    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }));
+    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), { toolDiscovery: this.config.mcp.toolDiscovery });
     this.#service = service;
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
     this.#sessions = new LegacySessions({ service, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });

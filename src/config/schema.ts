@@ -159,6 +159,15 @@ export const configSchema = {
       },
     },
     corsOrigins: { type: 'array', items: nonEmptyString, default: DEFAULTS.corsOrigins },
+    mcp: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        toolDiscovery: { type: 'string', enum: ['full', 'search'], default: DEFAULTS.mcp.toolDiscovery },
+        alwaysPrefix: { type: 'boolean', default: DEFAULTS.mcp.alwaysPrefix },
+      },
+    },
     servers: { type: 'array', items: serverSchema, default: [] },
   },
 } as const;

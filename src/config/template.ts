@@ -75,6 +75,11 @@ ${c(`  maxEntries: ${DEFAULTS.monitor.maxEntries}`, '...or beyond this many')}
 # Browser origins allowed to call the gateway (CORS), e.g. ["http://localhost:5173"].
 corsOrigins: []
 
+# The MCP endpoint (/mcp).
+mcp:
+${c(`  toolDiscovery: ${DEFAULTS.mcp.toolDiscovery}`, 'full | search: search_tools + call_tool instead of every definition (large catalogs)')}
+${c(`  alwaysPrefix: ${DEFAULTS.mcp.alwaysPrefix}`, 'name every tool <serverId>__<tool>, not only shared names')}
+
 # The MCP servers behind the gateway. Their tools are offered as <id>__<tool>;
 # an id is 1-64 letters, digits, "_" or "-" and must not contain "__".
 # "transport" may be left out: a server with "command" runs over stdio, one

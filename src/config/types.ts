@@ -86,6 +86,13 @@ export interface MonitorConfig {
   readonly maxEntries: number;
 }
 
+export interface McpEndpointConfig {
+  /** `full`: tools/list returns every tool; `search`: two meta-tools (search_tools, call_tool) stand for the catalog. */
+  readonly toolDiscovery: 'full' | 'search';
+  /** Expose every tool and prompt as `<serverId>__<name>`, not only names two servers share. */
+  readonly alwaysPrefix: boolean;
+}
+
 export interface GatewayConfig {
   readonly port: number;
   readonly host: string;
@@ -98,5 +105,6 @@ export interface GatewayConfig {
   readonly rateLimit: RateLimitConfig;
   readonly monitor: MonitorConfig;
   readonly corsOrigins: readonly string[];
+  readonly mcp: McpEndpointConfig;
   readonly servers: readonly ServerConfig[];
 }

@@ -11,6 +11,7 @@ import type { CallOutcomeLabel } from '../observability/metrics.js';
 import type { CallOutcome } from '../supervisor/replica.js';
 import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
 import { CallEvents, ParkingLot } from './parked-calls.js';
+import { CALL_TOOL, META_TOOLS, SEARCH_TOOLS, searchTools } from './tool-search.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { RequestStateCodec } from './request-state.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
@@ -77,10 +78,21 @@ export class McpService {
   readonly #states: RequestStateCodec;
   readonly #parking = new ParkingLot<ParkedCall>();
 
-  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec) {
+  readonly #searchMode: boolean;
+
+  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, options: { toolDiscovery?: 'full' | 'search' } = {}) {
     this.#supervisor = supervisor;
     this.#recorder = recorder;
     this.#states = states;
+    this.#searchMode = options.toolDiscovery === 'search';
+  }
+
+  #search(args: Record<string, unknown> | undefined): Answer {
+    const query = args?.query;
+    if (typeof query !== 'string') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'search_tools needs a string "query"');
+    const found = searchTools(this.#supervisor.catalog().tools, query, typeof args?.limit === 'number' ? args.limit : undefined);
+    const text = found.length === 0 ? `No tool matches "${query}". Try other words.` : JSON.stringify(found);
+    return { resultJson: JSON.stringify({ content: [{ type: 'text', text }], structuredContent: { tools: found } }), inputRequired: false };
   }
 
   /** Ends calls parked for a client's answer (the gateway is stopping). */
@@ -90,7 +102,7 @@ export class McpService {
 
   list(method: ListMethod, params: Record<string, unknown>): Record<string, unknown> {
     const key = LIST_KEYS[method];
-    const all = this.#supervisor.catalog()[key];
+    const all = key === 'tools' && this.#searchMode ? META_TOOLS : this.#supervisor.catalog()[key];
     const offset = decodeCursor(params.cursor);
     const page = all.slice(offset, offset + PAGE_SIZE);
     const next = offset + PAGE_SIZE < all.length ? { nextCursor: encodeCursor(offset + PAGE_SIZE) } : {};
@@ -102,6 +114,12 @@ export class McpService {
     if (typeof name !== 'string' || name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call needs a string "name"');
     if (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments))) {
       throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call "arguments" must be an object');
+    }
+    if (this.#searchMode && name === SEARCH_TOOLS) return this.#search(params.arguments as Record<string, unknown> | undefined);
+    if (this.#searchMode && name === CALL_TOOL) {
+      const inner = (params.arguments ?? {}) as { name?: unknown; arguments?: unknown };
+      const { arguments: _outer, ...rest } = params;
+      return this.callTool({ ...rest, name: inner.name, ...(inner.arguments === undefined ? {} : { arguments: inner.arguments }) }, context);
     }
     // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
     const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;

@@ -26,7 +26,8 @@ export class MergedCatalog {
   readonly #templateOwners: { serverId: string; pattern: RegExp }[] = [];
   readonly #resourceServers: string[] = [];
 
-  constructor(groups: readonly ServerGroup[]) {
+  constructor(groups: readonly ServerGroup[], options: { alwaysPrefix?: boolean } = {}) {
+    const prefixed = (count: number) => options.alwaysPrefix === true || count > 1;
     const tools: Entry[] = [];
     const prompts: Entry[] = [];
     const resources: Entry[] = [];
@@ -38,11 +39,11 @@ export class MergedCatalog {
       const catalog = group.catalog;
       for (const tool of catalog.tools) {
         const name = String(tool.name);
-        tools.push(toolCounts.get(name)! > 1 ? { ...tool, name: RoutingTable.qualify(id, name) } : tool);
+        tools.push(prefixed(toolCounts.get(name)!) ? { ...tool, name: RoutingTable.qualify(id, name) } : tool);
       }
       for (const prompt of catalog.prompts) {
         const name = String(prompt.name);
-        const exposed = promptCounts.get(name)! > 1 ? RoutingTable.qualify(id, name) : name;
+        const exposed = prefixed(promptCounts.get(name)!) ? RoutingTable.qualify(id, name) : name;
         prompts.push(exposed === name ? prompt : { ...prompt, name: exposed });
         this.#promptRoutes.set(exposed, { serverId: id, prompt: name });
         this.#promptRoutes.set(RoutingTable.qualify(id, name), { serverId: id, prompt: name });

@@ -41,8 +41,10 @@ export class Supervisor {
   #catalog: MergedCatalog | undefined;
   #catalogListeners = new Set<() => void>();
   readonly #observer: GroupObserver;
+  readonly #alwaysPrefix: boolean;
 
   constructor(config: GatewayConfig, options: SupervisorOptions) {
+    this.#alwaysPrefix = config.mcp.alwaysPrefix;
     this.#observer = {
       ...options.observer,
       catalogChanged: (serverId) => {
@@ -86,7 +88,10 @@ export class Supervisor {
 
   /** What MCP clients see: every routable server's catalog, merged. */
   catalog(): MergedCatalog {
-    this.#catalog ??= new MergedCatalog(this.#order.filter((group) => group.state === 'ready' || group.state === 'unhealthy'));
+    this.#catalog ??= new MergedCatalog(
+      this.#order.filter((group) => group.state === 'ready' || group.state === 'unhealthy'),
+      { alwaysPrefix: this.#alwaysPrefix },
+    );
     return this.#catalog;
   }
 
