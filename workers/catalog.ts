@@ -18,19 +18,31 @@ const LISTS: readonly { kind: ListKind; method: string; capability: string }[] =
   { kind: 'prompts', method: 'prompts/list', capability: 'prompts' },
 ];
 
-export async function fetchCatalog(connection: UpstreamConnection, timeoutMs: number): Promise<Catalog> {
-  const capabilities = connection.identity.capabilities;
-  const entries = await Promise.all(
-    LISTS.map(async ({ kind, method, capability }) => (capability in capabilities ? await listAll(connection, method, kind, timeoutMs) : [])),
-  );
-  return { tools: entries[0]!, resources: entries[1]!, resourceTemplates: entries[2]!, prompts: entries[3]! };
+export interface FetchedCatalog {
+  readonly catalog: Catalog;
+  /** The shortest positive `ttlMs` a 2026-07-28 upstream gave its lists: re-list after that long. */
+  readonly freshForMs?: number;
 }
 
-async function listAll(connection: UpstreamConnection, method: string, kind: ListKind, timeoutMs: number): Promise<Record<string, unknown>[]> {
+export async function fetchCatalog(connection: UpstreamConnection, timeoutMs: number): Promise<FetchedCatalog> {
+  const capabilities = connection.identity.capabilities;
+  const ttls: number[] = [];
+  const entries = await Promise.all(
+    LISTS.map(async ({ kind, method, capability }) => (capability in capabilities ? await listAll(connection, method, kind, timeoutMs, ttls) : [])),
+  );
+  const positive = ttls.filter((ttl) => ttl > 0);
+  return {
+    catalog: { tools: entries[0]!, resources: entries[1]!, resourceTemplates: entries[2]!, prompts: entries[3]! },
+    ...(positive.length > 0 ? { freshForMs: Math.min(...positive) } : {}),
+  };
+}
+
+async function listAll(connection: UpstreamConnection, method: string, kind: ListKind, timeoutMs: number, ttls: number[]): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const result = (await connection.request(method, cursor === undefined ? undefined : { cursor }, { timeout: timeoutMs })) as Record<string, unknown>;
+    if (typeof result?.ttlMs === 'number') ttls.push(result.ttlMs);
     const list = result?.[kind];
     if (!Array.isArray(list)) throw new Error(`${method} answered without a "${kind}" array`);
     for (const item of list) if (isNamedEntry(item, kind)) items.push(item);

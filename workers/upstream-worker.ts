@@ -26,6 +26,7 @@ let reconnecting: Promise<UpstreamConnection> | undefined;
 let health: HealthLoop | undefined;
 let stopping = false;
 let catalogRefresh: NodeJS.Timeout | undefined;
+let catalogRefreshAt = 0;
 /** The last stderr lines, so a server that dies at start says why in the health output, not only in the log. */
 const recentStderr: string[] = [];
 
@@ -90,18 +91,19 @@ async function start(): Promise<void> {
   const startup = (async () => {
     const opened = await UpstreamConnection.open(server, hooks, init.priorEra);
     connection = opened;
-    const catalog = await fetchCatalog(opened, server.startupTimeoutMs);
-    return { opened, catalog };
+    const fetched = await fetchCatalog(opened, server.startupTimeoutMs);
+    return { opened, fetched };
   })();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`did not become ready within ${server.startupTimeoutMs} ms`)), server.startupTimeoutMs);
   });
   try {
-    const { opened, catalog } = await Promise.race([startup, timeout]);
+    const { opened, fetched } = await Promise.race([startup, timeout]);
     clearTimeout(timer);
     if (stopping) return;
-    post({ type: 'ready', identity: opened.identity, catalog, connectMs: Date.now() - startedAt });
+    post({ type: 'ready', identity: opened.identity, catalog: fetched.catalog, connectMs: Date.now() - startedAt });
+    scheduleExpiry(fetched.freshForMs);
     if (server.healthCheck.enabled) {
       health = new HealthLoop(server.healthCheck, () => current().check(server.healthCheck.timeoutSeconds * 1000), (healthy, detail, latencyMs) =>
         post({ type: 'health', healthy, detail, ...(latencyMs === undefined ? {} : { latencyMs }) }),
@@ -190,17 +192,33 @@ function reconnect(): Promise<UpstreamConnection> {
   return reconnecting;
 }
 
-function scheduleCatalogRefresh(): void {
-  // Coalesce bursts of list_changed into one re-listing.
-  if (catalogRefresh || stopping) return;
+function scheduleCatalogRefresh(delayMs = 50): void {
+  if (stopping) return;
+  // Coalesce bursts of list_changed into one re-listing; an earlier one replaces a later (ttl) one.
+  const at = Date.now() + delayMs;
+  if (catalogRefresh) {
+    if (catalogRefreshAt <= at) return;
+    clearTimeout(catalogRefresh);
+  }
+  catalogRefreshAt = at;
   catalogRefresh = setTimeout(() => {
     catalogRefresh = undefined;
     if (!connection || stopping) return;
     fetchCatalog(connection, server.startupTimeoutMs).then(
-      (catalog) => post({ type: 'catalog', catalog }),
+      (fetched) => {
+        post({ type: 'catalog', catalog: fetched.catalog });
+        scheduleExpiry(fetched.freshForMs);
+      },
       (error: unknown) => log('warn', `re-listing the catalog failed: ${(error as Error).message}`),
     );
-  }, 50);
+  }, delayMs);
+}
+
+/** Honours an upstream's `ttlMs`: the lists are re-read when they go stale, not only on list_changed. */
+function scheduleExpiry(freshForMs: number | undefined): void {
+  if (freshForMs === undefined) return;
+  // At least a second apart (a tiny ttl must not turn into a busy loop), at most a day.
+  scheduleCatalogRefresh(Math.min(86_400_000, Math.max(1000, freshForMs)));
 }
 
 function goDown(reason: string, duringStartup: boolean): void {

@@ -131,6 +131,21 @@ describe('upstream transports and eras', () => {
     assert.equal(again.body.content[0].text, 'and again');
   });
 
+  test('an upstream that announces no list changes but gives its list a ttlMs is re-listed when it goes stale', async () => {
+    const stale = await startGateway([
+      { id: 'ttl', command: process.execPath, args: [fixtures.modernStdio], env: { FIXTURE_NAME: 'ttl', FIXTURE_TOOLS_TTL_MS: '1000', FIXTURE_NO_LIST_CHANGED: '1' } },
+    ]);
+    try {
+      const added = await stale.call('add_tool', {});
+      assert.equal(added.status, 200);
+      const name = added.body.content[0].text as string;
+      const listed = await eventually(() => stale.get('/api/v1/tools'), (r) => r.body.tools.some((t: any) => t.name === name), 8000);
+      assert.ok(listed.body.tools.some((t: any) => t.name === name), 'the ttl refresh never found the new tool');
+    } finally {
+      await stale.stop();
+    }
+  });
+
   test('tools added at runtime reach the catalog (list_changed, modern via listen and legacy push)', async () => {
     for (const server of ['modern-stdio', 'modern-http']) {
       const added = await gw.call('add_tool', {}, server);
