@@ -9,7 +9,8 @@
  *
  *   1  front door only: GET /api/v1/health, uws vs node engine
  *   2  tools/call echo, 100 B and 100 KiB, c=1 and c=64: direct stdio vs the gateway's REST API (uws)
- *      vs the modern-http fixture (SDK v2 over Streamable HTTP) direct
+ *      and its /mcp endpoint (2026-07-28 and 2025 sessions, when the build has it) vs the modern-http
+ *      fixture (SDK v2 over Streamable HTTP) direct
  *   3  replicas: a CPU-bound stdio upstream behind --workers 1 vs 2 (and direct, 1 vs 2 processes)
  *   4  memory: gateway RSS idle with 0, 1 and 10 upstream workers
  *   profile  the gateway under scenario 2's c=64 100 B load with --cpu-prof: top self time per thread
@@ -143,7 +144,8 @@ async function measure(label, options) {
     const report = await runBench({ durationMs: MEASURE_MS, warmup: { durationMs: WARMUP_MS }, timeoutMs: 30_000, threads: 1, label, ...options });
     const r = report.result;
     const errors = r.errors > 0 ? ` ${r.errors} errors ${JSON.stringify(r.errorsByKind)}` : '';
-    console.error(`  ${label}: ${Math.round(r.callsPerSecond)} calls/s p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms` + ` target ${report.cpu.target ? Math.round(report.cpu.target.microsPerCall) : '-'} µs/call${errors} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const others = report.cpu.machine ? ` others ${report.cpu.machine.otherCores.toFixed(2)} cores` : '';
+    console.error(`  ${label}: ${Math.round(r.callsPerSecond)} calls/s p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms` + ` target ${report.cpu.target ? Math.round(report.cpu.target.microsPerCall) : '-'} µs/call${errors}${others} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return report;
   } catch (error) {
     console.error(`  ${label}: FAILED ${error.message}`);
@@ -182,10 +184,52 @@ const metrics = {
   genCpu: (r) => r.cpu.generator.microsPerCall,
 };
 
+/** Whole-machine busy cores over `ms` (from /proc/stat). */
+async function busyCores(ms) {
+  const read = () => {
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return user + nice + system + irq + softirq;
+  };
+  const before = read();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return (read() - before) / 100 / (ms / 1000);
+}
+
+/** Before a round: wait (up to QUIET_WAIT_MS) for a second in which the machine is nearly idle, so a neighbour's burst is not measured. */
+const QUIET_WAIT_MS = 10_000;
+async function waitForQuiet() {
+  const until = Date.now() + QUIET_WAIT_MS;
+  let busy = await busyCores(1000);
+  while (busy > 0.3 && Date.now() < until) busy = await busyCores(1000);
+  if (busy > 0.3) console.error(`  (machine still busy: ${busy.toFixed(2)} cores used by others; measuring anyway)`);
+  const ms = speedCheck();
+  speedChecks.push(ms);
+  console.error(`  speed check: ${ms.toFixed(1)} ms`);
+}
+
+/**
+ * A fixed CPU task timed in this process: if it takes longer in one round than
+ * another, the vCPUs themselves were slower (a neighbour on the host, which
+ * no /proc figure inside this VM shows), and so is everything measured then.
+ */
+function speedCheck() {
+  const started = performance.now();
+  let x = 0x2545f491;
+  for (let i = 0; i < 10_000_000; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  if (x === 42) console.error('');
+  return performance.now() - started;
+}
+let speedChecks = [];
+
 /** Runs `cells` (name → () => Promise<report>) for ROUNDS interleaved rounds. */
 async function rounds(cells) {
   const results = Object.fromEntries(Object.keys(cells).map((name) => [name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
+    await waitForQuiet();
     console.error(` round ${round}/${ROUNDS}`);
     for (const [name, run] of Object.entries(cells)) results[name].push(await run());
   }
@@ -256,16 +300,34 @@ async function scenarioFrontDoor() {
 
 function failureLines(results) {
   const lines = Object.entries(results).flatMap(([name, reports]) => failures(reports).map((f) => `- ${name}: run failed: ${f}`));
-  return lines.length > 0 ? ['', 'Failed runs:', ...lines] : [];
+  const all = Object.values(results).flat().filter((r) => !r.failed && r.cpu.machine);
+  const others = all.map((r) => r.cpu.machine.otherCores);
+  const steal = all.map((r) => r.cpu.machine.stealCores);
+  const noise =
+    others.length === 0
+      ? []
+      : ['', `Other processes on the machine during these runs (not the target, its children or the generator): median ${num(median(others), 2)} cores, max ${num(Math.max(...others), 2)}; hypervisor steal max ${num(Math.max(...steal), 2)} cores.${Math.max(...others) > 0.25 ? ' Runs with other load above ~0.25 core are disturbed: the ranges show it.' : ''}`];
+  if (speedChecks.length > 0) {
+    const slowest = Math.max(...speedChecks);
+    const fastest = Math.min(...speedChecks);
+    noise.push(`CPU speed check before each round (a fixed 10M-iteration loop): ${num(median(speedChecks), 1)} ms median (${num(fastest, 1)}–${num(slowest, 1)})${slowest / fastest > 1.25 ? `: the CPU itself was up to ${num(slowest / fastest, 1)}× slower in some rounds (contention on the host), so their figures are too` : ': steady'}.`);
+  }
+  speedChecks = [];
+  return [...noise, ...(lines.length > 0 ? ['', 'Failed runs:', ...lines] : [])];
 }
 
 // ---- 2. echo: direct vs gateway --------------------------------------------------------
 
 async function scenarioEcho() {
-  console.error('2. tools/call echo: direct stdio vs gateway REST (uws) vs modern-http direct');
+  console.error('2. tools/call echo: direct stdio vs the gateway (REST, /mcp) vs modern-http direct');
   const gateway = await startGateway({ engine: 'uws', servers: [demoServer()] });
   const modern = await startProcess('modern-http fixture', [MODERN_HTTP], /^LISTEN (\d+)$/m);
   const modernUrl = `http://127.0.0.1:${modern.match[1]}/mcp`;
+  // The gateway's own /mcp endpoint, measured when this build has one (a server/discover that answers).
+  const gatewayMcp = await runBench({ target: { kind: 'mcp', url: `${gateway.url}/mcp` }, calls: [{ tool: 'echo', payload: 10 }], concurrency: 1, requests: 5, durationMs: 5000, threads: 1 }).then(
+    (r) => r.result.ok === 5,
+    () => false,
+  );
   try {
     const cells = {};
     const grid = [];
@@ -277,6 +339,10 @@ async function scenarioEcho() {
         const common = { calls, concurrency: c };
         cells[`${key} direct`] = () => measure(`${key} direct stdio`, { ...common, target: { kind: 'stdio', command: NODE, args: [DEMO], protocol: 'auto' } });
         cells[`${key} gateway`] = () => measure(`${key} gateway REST`, { ...common, target: { kind: 'rest', url: gateway.url }, pids: [gateway.pid] });
+        if (gatewayMcp) {
+          cells[`${key} gateway-mcp`] = () => measure(`${key} gateway /mcp 2026`, { ...common, target: { kind: 'mcp', url: `${gateway.url}/mcp` }, pids: [gateway.pid] });
+          cells[`${key} gateway-mcp-legacy`] = () => measure(`${key} gateway /mcp 2025`, { ...common, target: { kind: 'mcp-legacy', url: `${gateway.url}/mcp` }, pids: [gateway.pid] });
+        }
         cells[`${key} modern`] = () => measure(`${key} modern-http`, { ...common, target: { kind: 'mcp', url: modernUrl }, pids: [modern.pid] });
       }
     }
@@ -288,11 +354,16 @@ async function scenarioEcho() {
       const d = results[`${key} direct`];
       const g = results[`${key} gateway`];
       const m = results[`${key} modern`];
+      const gm = results[`${key} gateway-mcp`];
+      const gl = results[`${key} gateway-mcp-legacy`];
+      const gatewayCell = (r) => `${cell(stat(r, metrics.targetCpu), (x) => num(x))}; main thread ${num(stat(r, metrics.mainCpu).median)}, kernel ${num(stat(r, metrics.targetSys).median)}`;
       const row = (name, r, target, upstream) =>
         `| ${key} | ${name} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${target} | ${upstream} | ${cell(stat(r, metrics.genCpu), (x) => num(x))} | ${errorsOf(r)} |`;
       rows.push(
         row('direct stdio', d, '—', cell(stat(d, metrics.targetCpu), (x) => num(x))),
-        row('gateway REST (uws)', g, `${cell(stat(g, metrics.targetCpu), (x) => num(x))}; main thread ${num(stat(g, metrics.mainCpu).median)}, kernel ${num(stat(g, metrics.targetSys).median)}`, cell(stat(g, metrics.childCpu), (x) => num(x))),
+        row('gateway REST (uws)', g, gatewayCell(g), cell(stat(g, metrics.childCpu), (x) => num(x))),
+        ...(gm ? [row('gateway /mcp, 2026-07-28 (uws)', gm, gatewayCell(gm), cell(stat(gm, metrics.childCpu), (x) => num(x)))] : []),
+        ...(gl ? [row('gateway /mcp, 2025 session (uws)', gl, gatewayCell(gl), cell(stat(gl, metrics.childCpu), (x) => num(x)))] : []),
         row('modern-http direct', m, '—', cell(stat(m, metrics.targetCpu), (x) => num(x))),
       );
       const entry = {
@@ -302,14 +373,17 @@ async function scenarioEcho() {
         p99: ratio(stat(d, metrics.p99).median, stat(g, metrics.p99).median),
         gwCpu: stat(g, metrics.targetCpu).median,
         modernVsGateway: ratio(stat(g, metrics.rps).median, stat(m, metrics.rps).median),
+        mcpCpu: gm ? stat(gm, metrics.targetCpu).median : NaN,
+        mcpVsDirect: gm ? ratio(stat(d, metrics.rps).median, stat(gm, metrics.rps).median) : '—',
+        mcpCpuVsRest: gm ? ratio(stat(g, metrics.targetCpu).median, stat(gm, metrics.targetCpu).median) : '—',
       };
       sections.echo.push(entry);
-      ratioRows.push(`| ${key} | ${entry.rps} | ${entry.p50} | ${entry.p99} | ${num(entry.gwCpu)} | ${entry.modernVsGateway} |`);
+      ratioRows.push(`| ${key} | ${entry.rps} | ${entry.p50} | ${entry.p99} | ${num(entry.gwCpu)} | ${entry.mcpVsDirect} | ${entry.mcpCpuVsRest} | ${entry.modernVsGateway} |`);
     }
     md.push(
       '## 2. `tools/call echo`: direct vs through the gateway',
       '',
-      `The demo server's \`echo\` (answers its message verbatim; every answer checked). Lean clients: raw JSON-RPC on the child's pipes (direct stdio, era settled by a \`server/discover\` probe as the gateway does, so both speak 2026-07-28 to the server), REST over keep-alive HTTP (gateway), stateless 2026-07-28 POSTs (modern-http fixture: SDK v2 \`createMcpHandler\` + \`McpServer\` over node:http). Closed loop, connections = c, 1 load thread, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. The gateway runs the demo server as its one upstream with \`maxConcurrency: 64\` (default 16) so c=64 is not queued in the gateway.`,
+      `The demo server's \`echo\` (answers its message verbatim; every answer checked). Lean clients: raw JSON-RPC on the child's pipes (direct stdio, era settled by a \`server/discover\` probe as the gateway does, so both speak 2026-07-28 to the server), REST over keep-alive HTTP (gateway), stateless 2026-07-28 POSTs to the gateway's own \`/mcp\` (when the build has it) and to the modern-http fixture (SDK v2 \`createMcpHandler\` + \`McpServer\` over node:http), and 2025 session POSTs (\`Mcp-Session-Id\`, one session) to the gateway's \`/mcp\`. Closed loop, connections = c, 1 load thread, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. The gateway runs the demo server as its one upstream with \`maxConcurrency: 64\` (default 16) so c=64 is not queued in the gateway.`,
       '',
       'CPU columns are µs of CPU time per call. "gateway": the gateway process, all threads; of it, the main (front-door) thread and the kernel (stime: syscalls, and on loopback the TCP/pipe delivery to the peer). "upstream": the process doing the tool work — the demo server (direct stdio, and the gateway\'s child) or the modern-http fixture.',
       '',
@@ -317,10 +391,10 @@ async function scenarioEcho() {
       '|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
-      'Ratios (medians): gateway REST / direct stdio, and modern-http direct / gateway REST.',
+      'Ratios (medians): gateway REST / direct stdio; gateway /mcp (2026-07-28) / direct stdio and its CPU per call against REST; modern-http direct / gateway REST.',
       '',
-      '| load | calls/s gateway/direct | p50 gateway/direct | p99 gateway/direct | gateway µs CPU/call | calls/s modern-http/gateway |',
-      '|---|---|---|---|---|---|',
+      '| load | calls/s REST/direct | p50 REST/direct | p99 REST/direct | gateway µs CPU/call (REST) | calls/s /mcp/direct | CPU/call /mcp vs REST | calls/s modern-http/REST |',
+      '|---|---|---|---|---|---|---|---|',
       ...ratioRows,
       ...failureLines(results),
       '',
@@ -599,7 +673,7 @@ const header = [
 ];
 const summary = ['## Summary', ''];
 if (sections.frontDoor) summary.push(`- Front door (health): uws/node requests/s ${sections.frontDoor.rps}, gateway CPU per request ${sections.frontDoor.cpu}.`);
-for (const e of sections.echo ?? []) summary.push(`- echo ${e.key}: gateway/direct calls/s ${e.rps}, p50 ${e.p50}, p99 ${e.p99}; gateway ${num(e.gwCpu)} µs CPU/call; modern-http direct/gateway calls/s ${e.modernVsGateway}.`);
+for (const e of sections.echo ?? []) summary.push(`- echo ${e.key}: gateway REST/direct calls/s ${e.rps}, p50 ${e.p50}, p99 ${e.p99}; gateway ${num(e.gwCpu)} µs CPU/call (REST)${Number.isFinite(e.mcpCpu) ? `, ${num(e.mcpCpu)} via /mcp 2026-07-28 (calls/s /mcp/direct ${e.mcpVsDirect})` : ''}; modern-http direct/gateway calls/s ${e.modernVsGateway}.`);
 if (sections.replicas) summary.push(`- Replicas (CPU-bound upstream): 2 workers / 1 = ${sections.replicas.gateway} calls/s through the gateway (direct, 2 processes / 1: ${sections.replicas.direct}).`);
 if (sections.memory) summary.push(`- Memory: gateway idle RSS ${formatBytes(sections.memory.base)} with no upstream, +${formatBytes(sections.memory.perWorker)} per upstream worker; each demo server process ${formatBytes(sections.memory.perChild)}.`);
 summary.push('');

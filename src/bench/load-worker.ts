@@ -20,7 +20,7 @@ import type { CallReply, FromLoadThread, LoadTask, PhaseLimit, PhaseResult, Targ
 
 /** Kept per error kind for the report. */
 const SAMPLES_PER_KIND = 3;
-const PROGRESS_EVERY_MS = 500;
+const PROGRESS_EVERY_MS = 250;
 
 export function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true });

@@ -18,6 +18,8 @@ import type { CallSpec, ClientKind, FromLoadThread, LoadTask, PhaseLimit, PhaseR
 
 const WORKER_FILE = fileURLToPath(new URL('./load-worker.js', import.meta.url));
 const CONNECT_TIMEOUT_MS = 60_000;
+/** Default HTTP sockets are `concurrency`, up to this (open loop's default cap of 1000 in flight would otherwise open 1000). */
+const MAX_DEFAULT_CONNECTIONS = 256;
 /** Past a run's own bounds, how long before the runner gives up on its threads. */
 const HARD_SLACK_MS = 30_000;
 
@@ -27,7 +29,7 @@ export interface BenchOptions {
   readonly calls: readonly CallSpec[];
   /** Closed loop: calls in flight. Open loop: the cap on calls in flight. */
   readonly concurrency: number;
-  /** HTTP sockets, stdio children or SDK clients; default: 1 for stdio and the SDK client, else `concurrency`. */
+  /** HTTP sockets, stdio children or SDK clients; default: 1 for stdio and the SDK client, else `concurrency` (at most 256). */
   readonly connections?: number;
   /** Legacy MCP sessions; default one per thread. */
   readonly sessions?: number;
@@ -123,7 +125,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const client = options.client ?? 'lean';
   const timeoutMs = options.timeoutMs ?? 30_000;
   const stdio = options.target.kind === 'stdio';
-  const connections = Math.floor(options.connections ?? (stdio || client === 'sdk' ? 1 : options.concurrency));
+  const connections = Math.floor(options.connections ?? (stdio || client === 'sdk' ? 1 : Math.min(options.concurrency, MAX_DEFAULT_CONNECTIONS)));
   const concurrency = Math.floor(options.concurrency);
   const threadCount = Math.max(1, Math.min(Math.floor(options.threads ?? defaultThreads()), concurrency, connections, options.rate ?? Infinity));
   const sessions = options.target.kind === 'mcp-legacy' ? Math.max(threadCount, Math.floor(options.sessions ?? threadCount)) : undefined;

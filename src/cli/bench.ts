@@ -34,7 +34,7 @@ export const benchSpec: CommandSpec = {
     server: { type: 'string', placeholder: 'ID', description: 'REST: route calls to this server id' },
     calls: { type: 'string', placeholder: 'FILE', description: 'JSON call mix instead of --tool: [{"tool","arguments"?,"payload"?,"weight"?,"server"?,"expect"?}]' },
     concurrency: { type: 'string', short: 'c', placeholder: 'N', description: 'Calls in flight (closed loop), or the cap on them (open loop)', defaultText: '10' },
-    connections: { type: 'string', placeholder: 'N', description: 'HTTP keep-alive sockets, stdio server processes, or SDK clients', defaultText: 'concurrency for HTTP, 1 for stdio and --client sdk' },
+    connections: { type: 'string', placeholder: 'N', description: 'HTTP keep-alive sockets, stdio server processes, or SDK clients', defaultText: 'concurrency (at most 256) for HTTP, 1 for stdio and --client sdk' },
     sessions: { type: 'string', placeholder: 'N', description: 'mcp-legacy: sessions to open (calls go round-robin)', defaultText: 'one per thread' },
     threads: { type: 'string', placeholder: 'N', description: 'Load-generator worker threads', defaultText: 'max(1, min(4, cores/2))' },
     duration: { type: 'string', short: 'd', placeholder: 'T', description: 'Measurement length (10, 10s, 500ms, 2m); also the cap with -n', defaultText: '10s' },
@@ -111,7 +111,8 @@ function progressLine(io: CliIo): (progress: Progress) => void {
     const seconds = (p.elapsedMs / 1000).toFixed(1);
     const bound = p.requests !== undefined ? `${p.done}/${p.requests} calls` : `${p.done} calls`;
     const rate = p.elapsedMs > 0 ? Math.round((p.done * 1000) / p.elapsedMs) : 0;
-    io.stderr.write(`\r\x1b[K${p.phase === 'warmup' ? 'warming up' : 'measuring'} ${seconds}s/${(p.durationMs / 1000).toFixed(0)}s  ${bound}  ${rate} calls/s  ${p.errors} errors`);
+    const total = p.durationMs % 1000 === 0 ? String(p.durationMs / 1000) : (p.durationMs / 1000).toFixed(1);
+    io.stderr.write(`\r\x1b[K${p.phase === 'warmup' ? 'warming up' : 'measuring'} ${seconds}s/${total}s  ${bound}  ${rate} calls/s  ${p.errors} errors`);
   };
 }
 
