@@ -47,7 +47,7 @@ test('--help lists the commands; each command has its own help with defaults', a
   const dir = await tempDir(t);
   const global = await cli(['--help'], dir);
   assert.equal(global.code, 0);
-  for (const command of ['init', 'validate', 'start']) assert.match(global.stdout, new RegExp(`^  ${command} `, 'm'));
+  for (const command of ['init', 'validate', 'start', 'connect', 'bench']) assert.match(global.stdout, new RegExp(`^  ${command} `, 'm'));
 
   const start = await cli(['start', '--help'], dir);
   assert.equal(start.code, 0);
