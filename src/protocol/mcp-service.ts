@@ -155,10 +155,11 @@ export class McpService {
    * (a 2025 session) is; otherwise (a 2026-07-28 client) the request becomes an
    * event that turns the client's pending answer into `input_required`.
    */
-  #inputRequest(method: string, paramsJson: string, context: CallContext, events: CallEvents): Promise<string> {
+  #inputRequest(method: string, paramsJson: string, context: CallContext, events?: CallEvents): Promise<string> {
     const params: unknown = JSON.parse(paramsJson);
     if (context.onInputRequest) return context.onInputRequest(method, params).then((result) => JSON.stringify(result));
-    if (!context.canPark) return Promise.reject(new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `the upstream asked for ${method}, which this caller cannot answer`));
+    // Parking is for tools/call; prompts and resources asking a 2026-07-28 client mid-read are refused.
+    if (!context.canPark || events === undefined) return Promise.reject(new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `the upstream asked for ${method}, which this caller cannot answer here`));
     // Never park a call on a question the client cannot answer: it would wait for nothing.
     if (!canAnswer(context.clientCapabilities, method)) return Promise.reject(missingCapability(method));
     return new Promise((resolve, reject) => events.push({ kind: 'input', method, params, answer: (result) => resolve(JSON.stringify(result)), refuse: reject }));
@@ -287,11 +288,12 @@ export class McpService {
 
   async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     const { _meta, ...rest } = params;
-    void _meta;
-    const call = this.#supervisor.forward(serverId, method, JSON.stringify(rest), {
+    const forwarded = context.clientCapabilities === undefined ? rest : { ...rest, _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } };
+    const call = this.#supervisor.forward(serverId, method, JSON.stringify(forwarded), {
       deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
       ...(context.onProgress ? { onProgress: context.onProgress } : {}),
       ...(context.headers ? { headers: context.headers } : {}),
+      onInputRequest: (inputMethod, paramsJson) => this.#inputRequest(inputMethod, paramsJson, context),
     });
     context.onCancel(call.cancel);
     const outcome = await call.outcome;
