@@ -10,6 +10,7 @@ import type { ServerConfig } from '../src/config/types.js';
 import type { ProtocolEra } from '../src/gateway-types.js';
 import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { VERSION } from '../src/version.js';
+import { RawForwarder } from './raw-forwarder.js';
 import { ProcessGroupStdioTransport } from './transports/stdio.js';
 import { WebSocketClientTransport } from './transports/websocket.js';
 
@@ -52,12 +53,18 @@ export class UpstreamConnection {
   readonly client: Client;
   readonly identity: UpstreamIdentity;
   readonly #transport: Transport;
+  /** The fast path for calls on single-channel transports; undefined on HTTP, where the SDK's request() is used. */
+  readonly #raw: RawForwarder | undefined;
   #closing = false;
 
-  private constructor(client: Client, transport: Transport, identity: UpstreamIdentity) {
+  private constructor(client: Client, transport: Transport, identity: UpstreamIdentity, capabilities: Readonly<Record<string, unknown>>) {
     this.client = client;
     this.#transport = transport;
     this.identity = identity;
+    const singleChannel = transport instanceof ProcessGroupStdioTransport || transport instanceof WebSocketClientTransport;
+    this.#raw = singleChannel
+      ? new RawForwarder(transport, { ...(identity.era === 'modern' ? { modernVersion: identity.protocolVersion } : {}), clientInfo: GATEWAY_CLIENT_INFO, clientCapabilities: capabilities })
+      : undefined;
   }
 
   /**
@@ -116,7 +123,7 @@ export class UpstreamConnection {
       ...(serverInfo ? { serverInfo: { name: serverInfo.name, version: serverInfo.version, ...(serverInfo.title ? { title: serverInfo.title } : {}) } } : {}),
       ...(client.getInstructions() ? { instructions: client.getInstructions()! } : {}),
     };
-    connection = new UpstreamConnection(client, transport, identity);
+    connection = new UpstreamConnection(client, transport, identity, (options.capabilities ?? {}) as Record<string, unknown>);
     connection.#watchListChanges(hooks);
     return connection;
   }
@@ -141,6 +148,18 @@ export class UpstreamConnection {
 
   request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<unknown> {
     return this.client.request(params === undefined ? { method } : { method, params }, passthrough, options);
+  }
+
+  /** A forwarded call: the raw fast path where the transport allows it, else the SDK's request(). */
+  forward(method: string, params: Record<string, unknown>, options: { signal: AbortSignal; timeoutMs: number; onprogress?: (progress: Record<string, unknown>) => void; headers?: Readonly<Record<string, string>> }): Promise<unknown> {
+    if (this.#raw) return this.#raw.request(method, params, options);
+    return this.request(method, params, {
+      signal: options.signal,
+      timeout: options.timeoutMs,
+      allowInputRequired: true,
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.onprogress ? { onprogress: options.onprogress as (progress: unknown) => void } : {}),
+    } as RequestOptions);
   }
 
   /** The era's liveness check: `ping` (legacy) or `server/discover` (modern, where ping was removed). */

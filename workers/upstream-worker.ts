@@ -146,18 +146,17 @@ async function execute(call: CallMessage, signal: AbortSignal, queuedMs: number)
     const params = JSON.parse(call.params) as Record<string, unknown>;
     const options = {
       signal,
-      timeout: timeoutMs,
-      allowInputRequired: true,
+      timeoutMs,
       ...(call.headers ? { headers: call.headers } : {}),
       ...(call.wantsProgress ? { onprogress: (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) } : {}),
     };
     let result: unknown;
     try {
-      result = await current().request(call.method, params, options);
+      result = await current().forward(call.method, params, options);
     } catch (error) {
       if (!isExpiredSession(error) || signal.aborted) throw error;
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
-      result = await (await reconnect()).request(call.method, params, { ...options, timeout: Math.max(1, call.deadline - Date.now()) });
+      result = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
     }
     claimServerInfo(result);
     const shape = result as { resultType?: unknown; isError?: unknown } | null;

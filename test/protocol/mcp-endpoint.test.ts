@@ -111,6 +111,17 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       }
     });
 
+    test('every progress notification reaches the request stream, even ones sent just before the result', async () => {
+      // steps arriving in the same read as the result are where the SDK client drops them; the gateway must not.
+      const response = await modernPost(gw.url, { id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 0, steps: 5 }, _meta: { progressToken: 'p1' } } }, { 'mcp-name': 'sleep' });
+      assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+      const text = await response.text();
+      const progress = [...text.matchAll(/"method":"notifications\/progress","params":\{([^}]*)\}/g)].map((match) => match[1]);
+      assert.equal(progress.length, 5, text);
+      assert.ok(progress.every((params) => params!.includes('"progressToken":"p1"')));
+      assert.match(text.slice(text.lastIndexOf('data:')), /"result"/);
+    });
+
     test('closing the request stream cancels the call upstream and frees the slot', async () => {
       const client = await modernClient(gw.url);
       try {
