@@ -57,7 +57,7 @@ export class CallQueue {
     const entry: Entry = { call, enqueuedAt: Date.now(), controller: new AbortController(), running: false };
     if (this.#running < this.#maxConcurrency) {
       this.#entries.set(call.callId, entry);
-      this.#start(entry);
+      this.#start(entry, 0);
       return;
     }
     if (this.#waiting.length >= this.#maxQueue) {
@@ -105,11 +105,11 @@ export class CallQueue {
     });
   }
 
-  #start(entry: Entry): void {
+  /** `queuedMs` is 0 for a call that never waited (not a clock reading that may straddle a millisecond). */
+  #start(entry: Entry, queuedMs = Date.now() - entry.enqueuedAt): void {
     entry.running = true;
     if (entry.timer) clearTimeout(entry.timer);
     this.#running++;
-    const queuedMs = Date.now() - entry.enqueuedAt;
     let running: Promise<void>;
     try {
       running = entry.call.run(entry.controller.signal, queuedMs);
