@@ -4,6 +4,7 @@
  * without bound). Waiting calls still honour their deadline and cancellation.
  */
 import { GatewayError } from '../src/errors.js';
+import { timerDelay } from '../src/timer-delay.js';
 
 export interface QueuedCall {
   readonly callId: number;
@@ -13,9 +14,6 @@ export interface QueuedCall {
   /** Reports a failure before the call started running. */
   reject(error: GatewayError, queuedMs: number): void;
 }
-
-/** setTimeout's ceiling (about 24.8 days); a longer delay would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Entry {
   readonly call: QueuedCall;
@@ -67,7 +65,7 @@ export class CallQueue {
     this.#entries.set(call.callId, entry);
     this.#waiting.push(entry);
     // A call must not outlive its deadline in the queue either.
-    entry.timer = setTimeout(() => this.#expireWaiting(entry), Math.min(MAX_TIMER_MS, Math.max(0, call.deadline - Date.now())));
+    entry.timer = setTimeout(() => this.#expireWaiting(entry), timerDelay(call.deadline - Date.now()));
   }
 
   /** Aborts a running call or drops a waiting one. */
@@ -135,7 +133,7 @@ export class CallQueue {
   #expireWaiting(entry: Entry): void {
     const left = entry.call.deadline - Date.now();
     if (!entry.running && left > 0) {
-      entry.timer = setTimeout(() => this.#expireWaiting(entry), Math.min(MAX_TIMER_MS, left));
+      entry.timer = setTimeout(() => this.#expireWaiting(entry), timerDelay(left));
       return;
     }
     if (entry.running || !this.#removeWaiting(entry)) return;

@@ -14,6 +14,7 @@
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { GatewayError } from '../src/errors.js';
+import { timerDelay } from '../src/timer-delay.js';
 
 /** Ids the gateway uses for its own requests; the SDK numbers its ids, so the two never meet. */
 const RAW_PREFIX = 'mcpgw:';
@@ -83,7 +84,7 @@ export class RawForwarder {
       };
       const onAbort = () => cancel(options.signal.reason, options.signal.reason);
       // The SDK's own timeout error, so it is worded like every other upstream timeout (upstream-errors.ts).
-      const timer = setTimeout(() => cancel('timeout', new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs })), Math.min(2 ** 31 - 1, Math.max(0, options.timeoutMs)));
+      const timer = setTimeout(() => cancel('timeout', new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs })), timerDelay(options.timeoutMs));
       if (options.signal.aborted) {
         clearTimeout(timer);
         reject(options.signal.reason);

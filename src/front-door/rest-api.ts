@@ -13,6 +13,7 @@ import type { ServerGroup } from '../supervisor/server-group.js';
 import { RoutingTable } from '../supervisor/routing-table.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from './engine.js';
+import { parseJsonBody } from './json-body.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
 export interface RestApiContext {
@@ -132,12 +133,7 @@ function parseCallBody(body: Buffer, contentType: string | undefined): CallBody 
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `Content-Type must be application/json (got "${contentType}")`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new GatewayError('MCPGW_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const value = parseJsonBody(body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'request body must be a JSON object {"tool", "arguments"?, "server"?}');
   const candidate = value as Record<string, unknown>;
   const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server');

@@ -4,6 +4,7 @@
  * parsed and re-serialised on its way out.
  */
 import { GatewayError, jsonRpcError, type WireError } from '../errors.js';
+import { parseJsonBody } from '../front-door/json-body.js';
 
 export type RequestId = string | number;
 
@@ -31,12 +32,7 @@ export type Inbound =
 
 /** Parses one JSON-RPC message; batches and malformed frames are GatewayErrors (400). */
 export function parseInbound(body: Buffer): Inbound {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new GatewayError('MCPGW_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const value = parseJsonBody(body);
   if (Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per request');
   if (typeof value !== 'object' || value === null) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC message must be a JSON object');
   const message = value as Record<string, unknown>;

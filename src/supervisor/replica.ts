@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../errors.js';
+import { timerDelay } from '../timer-delay.js';
 import type { Catalog, ForwardedMethod, FromWorker, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
 import { killProcessGroup } from '../../workers/process-group.js';
 
@@ -54,7 +55,6 @@ export class Replica {
   readonly #children = new Set<number>();
   readonly #events: ReplicaEvents;
   #ready = false;
-  #healthy = true;
   #stopRequested = false;
   #downReason: string | undefined;
   #downDuringStartup = false;
@@ -83,10 +83,6 @@ export class Replica {
     return this.#ready && !this.#exited && !this.#stopRequested;
   }
 
-  get healthy(): boolean {
-    return this.#healthy;
-  }
-
   /** Calls posted and not yet settled: the least-loaded dispatch key. */
   get inFlight(): number {
     return this.#pending.size;
@@ -102,7 +98,7 @@ export class Replica {
       const guard = setTimeout(() => {
         this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
         this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
-      }, Math.min(2 ** 31 - 1, Math.max(0, request.deadline - Date.now()) + DEADLINE_SLACK_MS));
+      }, timerDelay(request.deadline - Date.now() + DEADLINE_SLACK_MS));
       this.#pending.set(callId, { settle, guard, ...(request.onProgress ? { onProgress: request.onProgress } : {}), ...(request.onInputRequest ? { onInputRequest: request.onInputRequest } : {}) });
     });
     if (this.#exited) {
@@ -175,7 +171,6 @@ export class Replica {
         this.#events.catalog(this, message.catalog);
         return;
       case 'health':
-        this.#healthy = message.healthy;
         this.#events.health(this, message.healthy, message.detail, message.latencyMs);
         return;
       case 'child':

@@ -6,7 +6,7 @@
  */
 import type { GatewayConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
-import type { ServerState, StartReportEntry } from '../gateway-types.js';
+import type { StartReportEntry } from '../gateway-types.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { CallOutcome } from './replica.js';
 import { MergedCatalog } from './catalog.js';
@@ -142,9 +142,5 @@ export class Supervisor {
     const why = group.lastError ? `: ${group.lastError}` : '';
     const code = group.state === 'stopping' || group.state === 'stopped' ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE';
     throw new GatewayError(code, `server "${group.config.id}" is ${group.state}${why}`, { state: group.state });
-  }
-
-  states(): Record<string, ServerState> {
-    return Object.fromEntries(this.#order.map((group) => [group.config.id, group.state]));
   }
 }
