@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig } from './config/types.js';
 import { GatewayError } from './errors.js';
-import type { HttpEngine, RequestHandler } from './front-door/engine.js';
+import type { HttpEngine } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
@@ -15,6 +15,8 @@ import { RequestStateCodec } from './protocol/request-state.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
+import { createPolicyGate } from './front-door/policy-gate.js';
+import { Policy } from './policy/policy.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -38,6 +40,7 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly requestLog: RequestLog;
   readonly recorder: CallRecorder;
+  readonly policy: Policy;
   readonly #options: GatewayOptions;
   #engine: HttpEngine | undefined;
   #port = 0;
@@ -71,6 +74,7 @@ export class Gateway {
     });
     this.requestLog = new RequestLog(config.monitor);
     this.recorder = new CallRecorder(this.metrics, this.requestLog);
+    this.policy = new Policy(config, options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {});
   }
 
   /** The bound port (after start). */
@@ -95,12 +99,13 @@ export class Gateway {
       requestLog: this.requestLog,
       recorder: this.recorder,
       logger: this.logger,
+      policy: this.policy,
       version: VERSION,
       startedAt: this.#startedAt,
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
     });
-    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), { toolDiscovery: this.config.mcp.toolDiscovery });
+    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery });
     this.#service = service;
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
     this.#sessions = new LegacySessions({ service, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
@@ -112,7 +117,8 @@ export class Gateway {
       listen.publish(kinds);
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
     });
-    const handler: RequestHandler = (request, response) => (MCP_PATHS.has(request.path) ? mcp(request, response) : api(request, response));
+    const isMcpPath = (path: string) => MCP_PATHS.has(path);
+    const handler = createPolicyGate(this.policy, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
     const servers = await this.supervisor.start();
     try {
       this.#port = await engine.listen({ host: this.config.host, port: this.config.port }, withCors(this.config.corsOrigins, handler));

@@ -5,7 +5,7 @@
 import { embeddedDefaultConfig } from '../config/default-config.js';
 import { DEFAULT_CONFIG_FILE, DEFAULTS } from '../config/defaults.js';
 import { CONFIG_PATH_VARIABLE, type ConfigOverride, type OverrideKey } from '../config/env.js';
-import { assertSupported, loadConfig, locateConfig, type ConfigLocation } from '../config/load.js';
+import { loadConfig, securityWarnings, locateConfig, type ConfigLocation } from '../config/load.js';
 import { configSchema, show } from '../config/schema.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { GatewayOptions, StartReport } from '../gateway-types.js';
@@ -74,11 +74,11 @@ export async function runStart(argv: readonly string[], io: CliIo): Promise<numb
   try {
     const options = { env: io.env, cwd: io.cwd, overrides: flagOverrides(values) };
     config = location === undefined ? embeddedDefaultConfig(options) : await loadConfig(location.path, options);
-    assertSupported(config);
   } catch (error) {
     return reportConfigError(error, location?.path ?? 'the built-in config', io);
   }
 
+  for (const warning of securityWarnings(config)) io.stderr.write(`⚠ ${warning}\n`);
   const gatewayOptions: GatewayOptions = {
     ...(workers === undefined ? {} : { workers }),
     ...(values['http-engine'] === undefined ? {} : { httpEngine: config.httpEngine }),

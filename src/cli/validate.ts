@@ -1,7 +1,7 @@
-/** `mcp-gateway validate`: load the config, report every problem, warn about settings `start` would refuse. */
+/** `mcp-gateway validate`: load the config, report every problem, warn about risky settings. */
 import { CONFIG_PATH_VARIABLE } from '../config/env.js';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
-import { loadConfig, locateConfig, unsupportedFeatures } from '../config/load.js';
+import { loadConfig, locateConfig, securityWarnings } from '../config/load.js';
 import { EXIT_FAILURE, EXIT_OK, parseCommandLine, reportConfigError, stringOption, type CliIo, type CommandSpec } from './args.js';
 
 export const validateSpec: CommandSpec = {
@@ -28,7 +28,7 @@ export async function runValidate(argv: readonly string[], io: CliIo): Promise<n
     const ids = config.servers.map((s) => s.id);
     const count = ids.length === 1 ? '1 server' : `${ids.length} servers`;
     io.stdout.write(`✓ ${shown} is valid: ${count}${ids.length > 0 ? ` (${ids.join(', ')})` : ''}\n`);
-    for (const feature of unsupportedFeatures(config)) io.stderr.write(`⚠ ${feature.message}: mcp-gateway start will refuse to run with it\n`);
+    for (const warning of securityWarnings(config)) io.stderr.write(`⚠ ${warning}\n`);
     return EXIT_OK;
   } catch (error) {
     return reportConfigError(error, shown, io);

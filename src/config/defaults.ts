@@ -15,12 +15,18 @@ export const DEFAULTS = {
   httpEngine: 'auto',
   maxBodyBytes: 4 * MIB,
   shutdownGraceSeconds: 10,
-  auth: { strategy: 'none', apiKeys: [] },
-  rateLimit: { enabled: false, limit: 100, windowSeconds: 60, perKey: true },
+  auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'] },
+  rateLimit: { enabled: false, limit: 100, windowSeconds: 60, perKey: true, perServer: {}, perTool: {} },
   monitor: { requestLog: true, prometheus: true, retentionHours: 24, maxEntries: 10_000 },
   corsOrigins: [],
   mcp: { toolDiscovery: 'full', alwaysPrefix: false },
-} as const satisfies Omit<GatewayConfig, 'servers'>;
+} as const satisfies Omit<GatewayConfig, 'servers' | 'access' | 'auth' | 'rateLimit'> & { auth: object; rateLimit: object };
+
+/** Defaults inside optional blocks: they apply only when the block is present. */
+export const OPTIONAL_BLOCK_DEFAULTS = {
+  jwt: { clockToleranceSeconds: 5, subjectClaim: 'sub', rolesClaim: 'roles', scopesClaim: 'scope', jwksTimeoutMs: 3000, jwksCacheSeconds: 600, jwksCooldownSeconds: 30 },
+  introspection: { timeoutMs: 3000, cacheSeconds: 60 },
+} as const;
 
 /**
  * Per-server defaults. `name` is absent on purpose: it defaults to the

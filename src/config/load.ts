@@ -13,7 +13,7 @@ import { GatewayError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import { applyOverrides, CONFIG_PATH_VARIABLE, envOverrides, substituteEnv, type ConfigOverride } from './env.js';
 import { formatPath, show, TRANSPORT_ALIASES, validateDocument, type ConfigIssue } from './schema.js';
-import type { GatewayConfig, ServerConfig, UpstreamTransport } from './types.js';
+import type { ApiKeyConfig, AuthConfig, AuthStrategy, GatewayConfig, RateLimitConfig, ServerConfig, UpstreamTransport, WindowLimit } from './types.js';
 
 export interface NormalizeOptions {
   /** Source of `${VAR}` values and `MCP_GATEWAY_*` overrides; defaults to process.env. */
@@ -103,6 +103,7 @@ export function normalizeConfig(raw: unknown, options: NormalizeOptions = {}): G
   const issues: ConfigIssue[] = [...substituted.issues];
   const isNew = (issue: ConfigIssue) =>
     !issues.some((seen) => issue.path === seen.path || issue.path.startsWith(`${seen.path}.`) || issue.path.startsWith(`${seen.path}[`));
+  const rateLimitGiven = isRecord(doc) && doc.rateLimit !== undefined;
   issues.push(...validateDocument(doc).filter(isNew));
   issues.push(...semanticIssues(doc).filter(isNew));
   if (issues.length > 0) {
@@ -114,12 +115,19 @@ export function normalizeConfig(raw: unknown, options: NormalizeOptions = {}): G
       }),
     );
   }
-  return deepFreeze(normalise(doc as ValidDocument));
+  return deepFreeze(normalise(doc as ValidDocument, rateLimitGiven));
 }
+
+type RawLimit = { limit: number; windowSeconds?: number };
+type RawApiKey = Omit<ApiKeyConfig, 'name' | 'roles' | 'rateLimit'> & { name?: string; roles?: string[]; rateLimit?: RawLimit };
 
 /** The document once ajv has passed it and filled in the defaults. */
 type ValidServer = Omit<ServerConfig, 'name' | 'transport'> & { name?: string; transport?: UpstreamTransport | keyof typeof TRANSPORT_ALIASES };
-type ValidDocument = Omit<GatewayConfig, 'servers'> & { servers: ValidServer[] };
+type ValidDocument = Omit<GatewayConfig, 'servers' | 'auth' | 'rateLimit'> & {
+  servers: ValidServer[];
+  auth: Omit<AuthConfig, 'strategies' | 'apiKeys'> & { strategy: string | string[]; apiKeys: (string | RawApiKey)[] };
+  rateLimit: Omit<RateLimitConfig, 'enabled' | 'perServer' | 'perTool'> & { enabled?: boolean; perServer: Record<string, RawLimit>; perTool: Record<string, RawLimit> };
+};
 
 function canonicalTransport(transport: string): UpstreamTransport {
   return Object.hasOwn(TRANSPORT_ALIASES, transport) ? TRANSPORT_ALIASES[transport as keyof typeof TRANSPORT_ALIASES] : (transport as UpstreamTransport);
@@ -164,12 +172,7 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
   const at = (path: (string | number)[], message: string) => issues.push({ path: formatPath(path), message });
   if (!isRecord(doc)) return issues;
 
-  const auth = isRecord(doc.auth) ? doc.auth : {};
-  if (auth.strategy === 'api-key' && Array.isArray(auth.apiKeys) && auth.apiKeys.length === 0) {
-    at(['auth', 'apiKeys'], 'must list at least one key when auth.strategy is "api-key"');
-  }
-  if (auth.strategy === 'jwt' && auth.jwt === undefined) at(['auth', 'jwt'], 'is required when auth.strategy is "jwt"');
-
+  issues.push(...authIssues(doc));
   const servers = Array.isArray(doc.servers) ? doc.servers : [];
   const firstIndex = new Map<string, number>();
   servers.forEach((server: unknown, i) => {
@@ -209,6 +212,50 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
   return issues;
 }
 
+/** Cross-field rules of `auth` and `rateLimit`. */
+function authIssues(doc: Record<string, unknown>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const at = (path: (string | number)[], message: string) => issues.push({ path: formatPath(path), message });
+  const auth = isRecord(doc.auth) ? doc.auth : {};
+  const strategies = strategyList(auth.strategy);
+  if (strategies.includes('api-key') && Array.isArray(auth.apiKeys) && auth.apiKeys.length === 0) {
+    at(['auth', 'apiKeys'], 'must list at least one key when auth.strategy includes "api-key"');
+  }
+  const jwt = isRecord(auth.jwt) ? auth.jwt : undefined;
+  const oauth = isRecord(auth.oauth) ? auth.oauth : undefined;
+  const introspects = isRecord(oauth?.introspection);
+  const keySources = jwt ? (['secret', 'publicKey', 'jwksUrl'] as const).filter((k) => jwt[k] !== undefined) : [];
+  if (strategies.includes('jwt') && keySources.length === 0 && !introspects) {
+    at(['auth', 'jwt'], 'needs one of secret, publicKey or jwksUrl (or auth.oauth.introspection) when auth.strategy includes "jwt"');
+  }
+  if (keySources.length > 1) at(['auth', 'jwt', keySources[1]!], `cannot be combined with ${keySources[0]}: give exactly one key source`);
+  if (oauth !== undefined && !strategies.includes('jwt')) at(['auth', 'strategy'], 'must include "jwt" when auth.oauth is set (OAuth access tokens are bearer tokens)');
+  if (Array.isArray(auth.apiKeys)) {
+    const seen = new Map<string, number>();
+    auth.apiKeys.forEach((entry: unknown, i) => {
+      const key = typeof entry === 'string' ? entry : isRecord(entry) && typeof entry.key === 'string' ? entry.key : undefined;
+      if (key === undefined) return;
+      if (key.startsWith('sha256:') && !/^sha256:[0-9a-fA-F]{64}$/.test(key)) at(['auth', 'apiKeys', i, ...(typeof entry === 'string' ? [] : ['key'])], 'a hashed key must be "sha256:" followed by 64 hex digits');
+      const name = isRecord(entry) && typeof entry.name === 'string' ? entry.name : undefined;
+      if (name === undefined) return;
+      const previous = seen.get(name);
+      if (previous !== undefined) at(['auth', 'apiKeys', i, 'name'], `duplicate key name ${JSON.stringify(name)} (also apiKeys[${previous}]): names tell callers apart in logs and limits`);
+      else seen.set(name, i);
+    });
+  }
+  const rateLimit = isRecord(doc.rateLimit) ? doc.rateLimit : {};
+  const serverIds = new Set((Array.isArray(doc.servers) ? doc.servers : []).map((s: unknown) => (isRecord(s) ? s.id : undefined)));
+  if (isRecord(rateLimit.perServer)) {
+    for (const id of Object.keys(rateLimit.perServer)) if (!serverIds.has(id)) at(['rateLimit', 'perServer', id], 'names no configured server');
+  }
+  return issues;
+}
+
+function strategyList(strategy: unknown): string[] {
+  if (Array.isArray(strategy)) return strategy.filter((s): s is string => typeof s === 'string');
+  return typeof strategy === 'string' && strategy !== 'none' ? [strategy] : [];
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -221,11 +268,38 @@ function parseScheme(url: string): string | undefined {
   }
 }
 
-function normalise(doc: ValidDocument): GatewayConfig {
+function normalise(doc: ValidDocument, rateLimitGiven: boolean): GatewayConfig {
+  const { strategy, apiKeys, ...auth } = doc.auth;
   return {
     ...doc,
+    auth: {
+      ...auth,
+      strategies: strategyList(strategy) as AuthStrategy[],
+      // A bare key has no name; its position names it, so nothing of the secret reaches a log.
+      apiKeys: apiKeys.map((entry, i) => {
+        if (typeof entry === 'string') return { key: entry, name: `api-key-${i + 1}`, roles: [] };
+        const { rateLimit, ...rest } = entry;
+        return { ...rest, name: entry.name ?? `api-key-${i + 1}`, roles: entry.roles ?? [], ...(rateLimit ? { rateLimit: withWindow(rateLimit, doc.rateLimit.windowSeconds) } : {}) };
+      }),
+    },
+    // A rateLimit block in the file means a limit is wanted, unless it says enabled: false.
+    rateLimit: {
+      ...doc.rateLimit,
+      enabled: doc.rateLimit.enabled ?? rateLimitGiven,
+      perServer: mapValues(doc.rateLimit.perServer, (limit) => withWindow(limit, doc.rateLimit.windowSeconds)),
+      perTool: mapValues(doc.rateLimit.perTool, (limit) => withWindow(limit, doc.rateLimit.windowSeconds)),
+    },
     servers: doc.servers.map((server) => ({ ...server, name: server.name ?? server.id, transport: transportOf(server) })),
   };
+}
+
+/** A limit without its own window uses `rateLimit.windowSeconds`. */
+function withWindow(limit: { limit: number; windowSeconds?: number }, windowSeconds: number): WindowLimit {
+  return { limit: limit.limit, windowSeconds: limit.windowSeconds ?? windowSeconds };
+}
+
+function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
 }
 
 function transportOf(server: ValidServer): UpstreamTransport {
@@ -278,39 +352,12 @@ function configError(source: string, issues: readonly ConfigIssue[]): GatewayErr
   return new GatewayError('MCPGW_ERR_CONFIG', [`Invalid configuration in ${source} (${count}):`, ...lines].join('\n'), { source, errors: issues });
 }
 
-export interface UnsupportedFeature {
-  readonly path: string;
-  /** What is accepted but not yet enforced. */
-  readonly message: string;
-  /** Why `start` refuses rather than ignoring it. */
-  readonly refusal: string;
-}
-
-/** Settings the schema accepts but this version does not enforce yet. */
-export function unsupportedFeatures(config: GatewayConfig): UnsupportedFeature[] {
-  const found: UnsupportedFeature[] = [];
-  if (config.auth.strategy !== 'none') {
-    found.push({
-      path: 'auth.strategy',
-      message: `auth.strategy ${JSON.stringify(config.auth.strategy)} is accepted in the config but not enforced by this version`,
-      refusal: 'refusing to start rather than run open',
-    });
+/** Settings that are valid but risky; `validate` and `start` print them. */
+export function securityWarnings(config: GatewayConfig): string[] {
+  const warnings: string[] = [];
+  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.host);
+  if (config.auth.strategies.length === 0 && !loopback) {
+    warnings.push(`auth.strategy is "none" but host is ${config.host}: anyone who can reach port ${config.port} can call every tool`);
   }
-  if (config.rateLimit.enabled) {
-    found.push({
-      path: 'rateLimit.enabled',
-      message: 'rateLimit.enabled: true is accepted in the config but not enforced by this version',
-      refusal: 'refusing to start rather than run without the limit',
-    });
-  }
-  return found;
-}
-
-/** Throws MCPGW_ERR_UNSUPPORTED_FEATURE naming every such setting; `start` calls it, `validate` only warns. */
-export function assertSupported(config: GatewayConfig): void {
-  const found = unsupportedFeatures(config);
-  if (found.length === 0) return;
-  throw new GatewayError('MCPGW_ERR_UNSUPPORTED_FEATURE', found.map((f) => `${f.message}; ${f.refusal}`).join('\n'), {
-    features: found.map((f) => f.path),
-  });
+  return warnings;
 }

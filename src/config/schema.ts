@@ -11,7 +11,7 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+import { DEFAULTS, OPTIONAL_BLOCK_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 
 export interface ConfigIssue {
   /** Field path in dotted/bracket form, e.g. `servers[0].healthCheck.intervalSeconds`. */
@@ -24,6 +24,7 @@ export type PathSegment = string | number;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const HTTP_ENGINES = ['auto', 'uws', 'node'] as const;
 const AUTH_STRATEGIES = ['none', 'api-key', 'jwt'] as const;
+const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 const PROTOCOLS = ['auto', '2026-07-28', 'legacy'] as const;
 const TRANSPORTS = ['stdio', 'streamable-http', 'sse', 'websocket'] as const;
 /** Spellings accepted for `transport` and what they mean. */
@@ -100,6 +101,18 @@ const serverSchema = {
   },
 } as const;
 
+const windowLimitSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['limit'],
+  properties: {
+    limit: positiveInteger,
+    windowSeconds: positiveSeconds,
+  },
+} as const;
+
+const rolesSchema = { type: 'array', items: nonEmptyString } as const;
+
 const apiKeySchema = {
   anyOf: [
     nonEmptyString,
@@ -107,9 +120,67 @@ const apiKeySchema = {
       type: 'object',
       additionalProperties: false,
       required: ['key'],
-      properties: { key: nonEmptyString, name: nonEmptyString },
+      properties: { key: nonEmptyString, name: nonEmptyString, roles: rolesSchema, tenant: nonEmptyString, rateLimit: windowLimitSchema },
     },
   ],
+} as const;
+
+const oneOrMoreStrings = { anyOf: [nonEmptyString, { type: 'array', items: nonEmptyString, minItems: 1 }] } as const;
+
+const jwtSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    secret: { type: 'string', minLength: 32, 'x-messages': { minLength: 'must be at least 32 characters (an HMAC key shorter than the hash is guessable)' } },
+    publicKey: { type: 'string', pattern: '-----BEGIN ', 'x-messages': { pattern: 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----...")' } },
+    jwksUrl: { type: 'string', format: 'uri', 'x-messages': { format: 'must be an absolute URL such as https://idp.example/.well-known/jwks.json' } },
+    algorithms: { type: 'array', items: { type: 'string', enum: JWT_ALGORITHMS }, minItems: 1 },
+    issuer: oneOrMoreStrings,
+    audience: oneOrMoreStrings,
+    clockToleranceSeconds: { type: 'number', minimum: 0, default: OPTIONAL_BLOCK_DEFAULTS.jwt.clockToleranceSeconds },
+    requiredClaims: { type: 'array', items: nonEmptyString, default: [] },
+    subjectClaim: { ...nonEmptyString, default: OPTIONAL_BLOCK_DEFAULTS.jwt.subjectClaim },
+    rolesClaim: { ...nonEmptyString, default: OPTIONAL_BLOCK_DEFAULTS.jwt.rolesClaim },
+    scopesClaim: { ...nonEmptyString, default: OPTIONAL_BLOCK_DEFAULTS.jwt.scopesClaim },
+    tenantClaim: nonEmptyString,
+    jwksTimeoutMs: { ...positiveInteger, default: OPTIONAL_BLOCK_DEFAULTS.jwt.jwksTimeoutMs },
+    jwksCacheSeconds: { ...positiveSeconds, default: OPTIONAL_BLOCK_DEFAULTS.jwt.jwksCacheSeconds },
+    jwksCooldownSeconds: { type: 'number', minimum: 0, default: OPTIONAL_BLOCK_DEFAULTS.jwt.jwksCooldownSeconds },
+  },
+} as const;
+
+const oauthSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['resource', 'authorizationServers'],
+  properties: {
+    resource: { type: 'string', format: 'uri', 'x-messages': { format: 'must be the absolute URL clients use for this gateway\'s MCP endpoint, e.g. https://gw.example/mcp' } },
+    authorizationServers: { type: 'array', items: { type: 'string', format: 'uri' }, minItems: 1 },
+    scopes: { type: 'array', items: nonEmptyString, default: [] },
+    resourceName: nonEmptyString,
+    introspection: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', format: 'uri' },
+        clientId: nonEmptyString,
+        clientSecret: nonEmptyString,
+        timeoutMs: { ...positiveInteger, default: OPTIONAL_BLOCK_DEFAULTS.introspection.timeoutMs },
+        cacheSeconds: { type: 'number', minimum: 0, default: OPTIONAL_BLOCK_DEFAULTS.introspection.cacheSeconds },
+      },
+    },
+  },
+} as const;
+
+/** `server/tool` globs (`*` any run of characters); a pattern without "/" means that name on any server. */
+const accessPatterns = { type: 'array', items: nonEmptyString, default: [] } as const;
+
+const accessRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['role'],
+  properties: { role: nonEmptyString, allow: accessPatterns, deny: accessPatterns },
 } as const;
 
 export const configSchema = {
@@ -129,22 +200,31 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        strategy: { type: 'string', enum: AUTH_STRATEGIES, default: DEFAULTS.auth.strategy },
+        strategy: {
+          anyOf: [
+            { type: 'string', enum: AUTH_STRATEGIES },
+            { type: 'array', items: { type: 'string', enum: ['api-key', 'jwt'] }, minItems: 1, uniqueItems: true },
+          ],
+          default: DEFAULTS.auth.strategy,
+        },
         apiKeys: { type: 'array', items: apiKeySchema, default: DEFAULTS.auth.apiKeys },
-        // Free-form until JWT is enforced: its options are settled with the
-        // implementation, and the strategy is refused at start until then.
-        jwt: { type: 'object' },
+        jwt: jwtSchema,
+        oauth: oauthSchema,
+        publicPaths: { type: 'array', items: { type: 'string', pattern: '^/' , 'x-messages': { pattern: 'must be a path starting with "/" (a trailing "*" matches any rest)' } }, default: DEFAULTS.auth.publicPaths },
       },
     },
+    access: { type: 'array', items: accessRuleSchema },
     rateLimit: {
       type: 'object',
       additionalProperties: false,
       default: {},
       properties: {
-        enabled: { type: 'boolean', default: DEFAULTS.rateLimit.enabled },
+        enabled: { type: 'boolean' },
         limit: { ...positiveInteger, default: DEFAULTS.rateLimit.limit },
         windowSeconds: { ...positiveSeconds, default: DEFAULTS.rateLimit.windowSeconds },
         perKey: { type: 'boolean', default: DEFAULTS.rateLimit.perKey },
+        perServer: { type: 'object', additionalProperties: windowLimitSchema, default: {} },
+        perTool: { type: 'object', additionalProperties: windowLimitSchema, default: {} },
       },
     },
     monitor: {

@@ -61,22 +61,98 @@ export interface ServerConfig {
   readonly restart: RestartConfig;
 }
 
-export interface ApiKeyConfig {
-  readonly key: string;
-  readonly name?: string;
+/** A sliding-window limit: at most `limit` requests in any `windowSeconds`. */
+export interface WindowLimit {
+  readonly limit: number;
+  readonly windowSeconds: number;
 }
 
+export interface ApiKeyConfig {
+  /** The key itself, or `sha256:<hex>` of it. */
+  readonly key: string;
+  /** How the caller appears in logs, metrics and the request log (never the key). */
+  readonly name: string;
+  readonly roles: readonly string[];
+  readonly tenant?: string;
+  /** Replaces `rateLimit.limit`/`windowSeconds` for this key. */
+  readonly rateLimit?: WindowLimit;
+}
+
+export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+
+export interface JwtConfig {
+  /** HMAC secret (HS256/384/512). Exactly one of secret, publicKey, jwksUrl — or none when introspection validates tokens. */
+  readonly secret?: string;
+  /** PEM public key (RS*, PS*, ES*, EdDSA). */
+  readonly publicKey?: string;
+  /** JWKS document; cached, re-fetched on an unknown `kid`. */
+  readonly jwksUrl?: string;
+  readonly algorithms?: readonly JwtAlgorithm[];
+  readonly issuer?: string | readonly string[];
+  readonly audience?: string | readonly string[];
+  readonly clockToleranceSeconds: number;
+  readonly requiredClaims: readonly string[];
+  readonly subjectClaim: string;
+  readonly rolesClaim: string;
+  readonly scopesClaim: string;
+  readonly tenantClaim?: string;
+  readonly jwksTimeoutMs: number;
+  readonly jwksCacheSeconds: number;
+  /** An unknown `kid` re-fetches the JWKS at most this often (a flood of forged kids cannot hammer the IdP). */
+  readonly jwksCooldownSeconds: number;
+}
+
+export interface IntrospectionConfig {
+  /** RFC 7662 endpoint. */
+  readonly url: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly timeoutMs: number;
+  /** How long an answer is reused (never past the token's own `exp`); 0 disables the cache. */
+  readonly cacheSeconds: number;
+}
+
+/** The gateway as an OAuth 2.1 resource server (MCP authorization; RFC 9728, RFC 8707). */
+export interface OAuthConfig {
+  /** This resource's identifier: the URL clients use for `/mcp`. Tokens must name it in `aud`. */
+  readonly resource: string;
+  readonly authorizationServers: readonly string[];
+  /** Scopes every token must carry; a token without them gets 403 insufficient_scope. */
+  readonly scopes: readonly string[];
+  readonly resourceName?: string;
+  readonly introspection?: IntrospectionConfig;
+}
+
+export type AuthStrategy = 'api-key' | 'jwt';
+
 export interface AuthConfig {
-  readonly strategy: 'none' | 'api-key' | 'jwt';
-  readonly apiKeys: readonly (string | ApiKeyConfig)[];
-  readonly jwt?: Readonly<Record<string, unknown>>;
+  /** The strategies a credential is tried against; empty = no authentication. */
+  readonly strategies: readonly AuthStrategy[];
+  readonly apiKeys: readonly ApiKeyConfig[];
+  readonly jwt?: JwtConfig;
+  readonly oauth?: OAuthConfig;
+  /** Paths served without a credential (`*` at the end matches any rest). */
+  readonly publicPaths: readonly string[];
+}
+
+/** Role → allow/deny over `server/name` globs; deny wins, and nothing allowed means hidden. */
+export interface AccessRule {
+  /** A role from the key's config or the token's roles claim; `*` is every caller. */
+  readonly role: string;
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
 }
 
 export interface RateLimitConfig {
   readonly enabled: boolean;
+  /** Per caller (`perKey`) or for everyone together. */
   readonly limit: number;
   readonly windowSeconds: number;
   readonly perKey: boolean;
+  /** Further limits on calls to one server, by server id. */
+  readonly perServer: Readonly<Record<string, WindowLimit>>;
+  /** Further limits on calls of tools matching a `server/tool` glob. */
+  readonly perTool: Readonly<Record<string, WindowLimit>>;
 }
 
 export interface MonitorConfig {
@@ -102,6 +178,8 @@ export interface GatewayConfig {
   /** How long a graceful stop waits for calls in flight. */
   readonly shutdownGraceSeconds: number;
   readonly auth: AuthConfig;
+  /** Absent: every authenticated caller may use every tool, resource and prompt. */
+  readonly access?: readonly AccessRule[];
   readonly rateLimit: RateLimitConfig;
   readonly monitor: MonitorConfig;
   readonly corsOrigins: readonly string[];

@@ -3,10 +3,11 @@
  * Decided per request from a set built once; no origin list means no CORS
  * headers at all (same-origin only).
  */
-import type { HttpResponse, RequestHandler } from './engine.js';
+import type { RequestHandler } from './engine.js';
+import { withHeaders } from './respond.js';
 
 const ALLOW_HEADERS = 'authorization, content-type, accept, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id, x-api-key';
-const EXPOSE_HEADERS = 'mcp-session-id, mcp-protocol-version';
+const EXPOSE_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset';
 
 export function withCors(origins: readonly string[], next: RequestHandler): RequestHandler {
   if (origins.length === 0) return next;
@@ -20,19 +21,6 @@ export function withCors(origins: readonly string[], next: RequestHandler): Requ
       response.send(204, { ...corsHeaders, 'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS', 'access-control-allow-headers': ALLOW_HEADERS, 'access-control-max-age': '600' }, '');
       return;
     }
-    next(request, decorate(response, corsHeaders));
-  };
-}
-
-function decorate(response: HttpResponse, extra: Readonly<Record<string, string>>): HttpResponse {
-  return {
-    get closed() {
-      return response.closed;
-    },
-    onAbort: (listener) => response.onAbort(listener),
-    send: (status, headers, body) => response.send(status, { ...headers, ...extra }, body),
-    startStream: (status, headers) => response.startStream(status, { ...headers, ...extra }),
-    write: (chunk) => response.write(chunk),
-    end: () => response.end(),
+    next(request, withHeaders(response, corsHeaders));
   };
 }

@@ -12,7 +12,9 @@ import type { LegacySessions } from '../protocol/legacy.js';
 import { handleModern, type ModernContext } from '../protocol/modern.js';
 import { classify } from '../protocol/versions.js';
 import { HttpExchange } from '../protocol/exchange.js';
-import type { HttpRequest, HttpResponse, RequestHandler } from './engine.js';
+import type { Caller } from '../policy/caller.js';
+import type { HttpRequest, HttpResponse } from './engine.js';
+import type { CallerHandler } from './policy-gate.js';
 
 export const MCP_PATH = '/mcp';
 /** The 2024-11-05 HTTP+SSE transport: a GET stream, and POSTs whose answers travel on it. */
@@ -29,36 +31,36 @@ export interface McpEndpointContext {
 
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
 
-export function createMcpEndpoint(context: McpEndpointContext): RequestHandler {
+export function createMcpEndpoint(context: McpEndpointContext): CallerHandler {
   const anyOrigin = context.config.corsOrigins.includes('*');
   const origins = new Set(context.config.corsOrigins);
   const originAllowed = (origin: string | undefined) => origin === undefined || anyOrigin || origins.has(origin) || LOOPBACK_ORIGIN.test(origin);
 
-  return (request, response) => {
+  return (request, response, caller) => {
     if (!originAllowed(request.headers.origin)) {
       return fail(response, new GatewayError('MCPGW_ERR_FORBIDDEN_ORIGIN', `origin ${request.headers.origin} is not allowed (add it to corsOrigins)`));
     }
     if (request.path === SSE_PATH) {
       if (request.method !== 'GET') return fail(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${SSE_PATH}`), { allow: 'GET' });
       if (context.stopping()) return fail(response, new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping'));
-      return context.legacy.openSseSession(response, MESSAGES_PATH);
+      return context.legacy.openSseSession(response, caller, MESSAGES_PATH);
     }
     if (request.path === MESSAGES_PATH) {
       if (request.method !== 'POST') return fail(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${MESSAGES_PATH}`), { allow: 'POST' });
-      void postMessage(context, request, response);
+      void postMessage(context, request, response, caller);
       return;
     }
     switch (request.method) {
       case 'POST':
-        void post(context, request, response);
+        void post(context, request, response, caller);
         return;
       case 'GET':
         // A 2026-07-28 client has no GET stream; a 2025 client opens its session's stream.
         if (request.headers['mcp-session-id'] === undefined) return fail(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', 'GET /mcp needs an Mcp-Session-Id (2025 sessions); MCP 2026-07-28 uses POST only'), { allow: 'POST, DELETE' });
-        return guard(response, () => context.legacy.openStream(request, response));
+        return guard(response, () => context.legacy.openStream(request, response, caller));
       case 'DELETE':
         return guard(response, () => {
-          context.legacy.close(request);
+          context.legacy.close(request, caller);
           response.send(200, {}, '');
         });
       default:
@@ -67,26 +69,26 @@ export function createMcpEndpoint(context: McpEndpointContext): RequestHandler {
   };
 }
 
-async function post(context: McpEndpointContext, request: HttpRequest, response: HttpResponse): Promise<void> {
+async function post(context: McpEndpointContext, request: HttpRequest, response: HttpResponse, caller: Caller): Promise<void> {
   const receivedAt = Date.now();
   try {
     if (context.stopping()) throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping and takes no new requests');
     const body = await request.readBody(context.config.maxBodyBytes);
     const inbound = parseInbound(body);
     const era = inbound.kind === 'response' ? { era: 'legacy' as const } : classify(inbound.message.method, inbound.message.params);
-    if (era.era === 'modern') await handleModern(request, inbound, era.version, new HttpExchange(response), context.modern, body.length, receivedAt);
-    else await context.legacy.post(request, inbound, response, body.length, receivedAt);
+    if (era.era === 'modern') await handleModern(request, inbound, era.version, new HttpExchange(response), context.modern, caller, body.length, receivedAt);
+    else await context.legacy.post(request, inbound, response, caller, body.length, receivedAt);
   } catch (error) {
     fail(response, toGatewayError(error));
   }
 }
 
-async function postMessage(context: McpEndpointContext, request: HttpRequest, response: HttpResponse): Promise<void> {
+async function postMessage(context: McpEndpointContext, request: HttpRequest, response: HttpResponse, caller: Caller): Promise<void> {
   const receivedAt = Date.now();
   try {
     const sessionId = new URLSearchParams(request.query).get('sessionId') ?? undefined;
     const body = await request.readBody(context.config.maxBodyBytes);
-    await context.legacy.postMessage(sessionId, parseInbound(body), response, body.length, receivedAt);
+    await context.legacy.postMessage(sessionId, parseInbound(body), response, caller, body.length, receivedAt);
   } catch (error) {
     fail(response, toGatewayError(error));
   }

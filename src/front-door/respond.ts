@@ -17,3 +17,17 @@ export function sendRawJson(response: HttpResponse, status: number, json: string
 export function sendError(response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>> = {}): number {
   return sendRawJson(response, ERRORS[error.code].status, restErrorBody(error), headers);
 }
+
+/** The same response with `extra` headers on whatever it sends (CORS, rate-limit headers). */
+export function withHeaders(response: HttpResponse, extra: Readonly<Record<string, string>>): HttpResponse {
+  return {
+    get closed() {
+      return response.closed;
+    },
+    onAbort: (listener) => response.onAbort(listener),
+    send: (status, headers, body) => response.send(status, { ...headers, ...extra }, body),
+    startStream: (status, headers) => response.startStream(status, { ...headers, ...extra }),
+    write: (chunk) => response.write(chunk),
+    end: () => response.end(),
+  };
+}

@@ -12,7 +12,10 @@ import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js'
 import type { ServerGroup } from '../supervisor/server-group.js';
 import { RoutingTable } from '../supervisor/routing-table.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import type { HttpRequest, HttpResponse, RequestHandler } from './engine.js';
+import type { Caller } from '../policy/caller.js';
+import type { Policy } from '../policy/policy.js';
+import type { HttpRequest, HttpResponse } from './engine.js';
+import type { CallerHandler } from './policy-gate.js';
 import { parseJsonBody } from './json-body.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
@@ -23,6 +26,7 @@ export interface RestApiContext {
   readonly requestLog: RequestLog;
   readonly recorder: CallRecorder;
   readonly logger: Logger;
+  readonly policy: Policy;
   readonly version: string;
   readonly startedAt: number;
   readonly httpEngine: () => string;
@@ -30,7 +34,7 @@ export interface RestApiContext {
   readonly stopping: () => boolean;
 }
 
-type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>) => void | Promise<void>;
+type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
 
 interface Route {
   readonly method: string;
@@ -39,7 +43,7 @@ interface Route {
   readonly handler: Handler;
 }
 
-export function createRestApi(context: RestApiContext): RequestHandler {
+export function createRestApi(context: RestApiContext): CallerHandler {
   const routes: Route[] = [];
   const add = (method: string, path: string, handler: Handler): void => {
     const keys: string[] = [];
@@ -49,19 +53,19 @@ export function createRestApi(context: RestApiContext): RequestHandler {
 
   add('GET', '/api/v1/health', (_q, r) => void sendJson(r, context.stopping() ? 503 : 200, health(context)));
   add('GET', '/api/v1/servers', (_q, r) => void sendJson(r, 200, { servers: context.supervisor.groups().map((g) => serverSummary(g)) }));
-  add('GET', '/api/v1/servers/:id', (_q, r, p) => {
+  add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
     const group = context.supervisor.group(p.id!);
     if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${p.id}" is configured`);
-    sendJson(r, 200, serverDetail(group));
+    sendJson(r, 200, serverDetail(group, context.policy, caller));
   });
-  add('GET', '/api/v1/tools', (q, r) => {
+  add('GET', '/api/v1/tools', (q, r, _p, caller) => {
     const query = new URLSearchParams(q.query);
     const server = query.get('server') ?? undefined;
     const tag = query.get('tag') ?? undefined;
     if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
-    sendJson(r, 200, { tools: listTools(context.supervisor, server, tag) });
+    sendJson(r, 200, { tools: listTools(context.supervisor, context.policy, caller, server, tag) });
   });
-  add('POST', '/api/v1/tools/call', (q, r) => callTool(context, q, r));
+  add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller));
   add('GET', '/api/v1/metrics', async (q, r) => {
     const wantsText = new URLSearchParams(q.query).get('format') === 'prometheus' || (q.headers.accept ?? '').includes('text/plain');
     if (wantsText) r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
@@ -75,6 +79,7 @@ export function createRestApi(context: RestApiContext): RequestHandler {
     const filter = {
       ...(limit !== undefined ? { limit } : {}),
       ...(query.get('server') !== null ? { server: query.get('server')! } : {}),
+      ...(query.get('caller') !== null ? { caller: query.get('caller')! } : {}),
       ...(query.get('tool') !== null ? { tool: query.get('tool')! } : {}),
       ...(query.get('status') !== null ? { status: query.get('status')! } : {}),
     };
@@ -84,7 +89,7 @@ export function createRestApi(context: RestApiContext): RequestHandler {
     add('GET', '/metrics', async (_q, r) => r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus()));
   }
 
-  return (request, response) => {
+  return (request, response, caller) => {
     let pathMatched = false;
     for (const route of routes) {
       const match = route.pattern.exec(request.path);
@@ -93,7 +98,7 @@ export function createRestApi(context: RestApiContext): RequestHandler {
       if (route.method !== request.method) continue;
       const params: Record<string, string> = {};
       route.keys.forEach((key, i) => (params[key] = safeDecode(match[i + 1]!)));
-      run(route.handler, request, response, params, context.logger);
+      run(route.handler, request, response, params, caller, context.logger);
       return;
     }
     if (pathMatched) sendError(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}`));
@@ -101,14 +106,14 @@ export function createRestApi(context: RestApiContext): RequestHandler {
   };
 }
 
-function run(handler: Handler, request: HttpRequest, response: HttpResponse, params: Record<string, string>, logger: Logger): void {
+function run(handler: Handler, request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller, logger: Logger): void {
   const fail = (error: unknown): void => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'MCPGW_ERR_INTERNAL') logger.error({ err: error, path: request.path }, 'request failed');
     if (!response.closed) sendError(response, gatewayError);
   };
   try {
-    const pending = handler(request, response, params);
+    const pending = handler(request, response, params, caller);
     if (pending) pending.catch(fail);
   } catch (error) {
     fail(error);
@@ -146,7 +151,7 @@ function parseCallBody(body: Buffer, contentType: string | undefined): CallBody 
   return candidate as unknown as CallBody;
 }
 
-async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse): Promise<void> {
+async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse, caller: Caller): Promise<void> {
   const receivedAt = Date.now();
   let requestBytes = 0;
   let body: CallBody | undefined;
@@ -154,6 +159,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
   const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError): void =>
     context.recorder.record({
       via: 'rest',
+      caller: caller.name,
       receivedAt,
       server: route?.serverId ?? null,
       tool: route?.tool ?? body?.tool ?? '',
@@ -174,9 +180,11 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
     body = parseCallBody(raw, request.headers['content-type']);
+    route = context.supervisor.route(body.tool, body.server);
+    await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     let inputWanted: string | undefined;
-    const call = context.supervisor.callTool(body.tool, body.arguments, {
-      ...(body.server !== undefined ? { server: body.server } : {}),
+    const call = context.supervisor.callTool(route.tool, body.arguments, {
+      server: route.serverId,
       deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.
       onInputRequest: (method) => {
@@ -250,7 +258,8 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
   };
 }
 
-function serverDetail(group: ServerGroup): Record<string, unknown> {
+function serverDetail(group: ServerGroup, policy: Policy, caller: Caller): Record<string, unknown> {
+  const id = group.config.id;
   return {
     ...serverSummary(group),
     replicas: group.replicaSummaries(),
@@ -261,10 +270,10 @@ function serverDetail(group: ServerGroup): Record<string, unknown> {
     instructions: group.identity?.instructions ?? null,
     health: group.lastHealth ?? null,
     readySince: group.readySince ? new Date(group.readySince).toISOString() : null,
-    toolList: group.catalog.tools.map((tool) => toolView(group.config.id, tool)),
-    resourceList: group.catalog.resources,
-    resourceTemplateList: group.catalog.resourceTemplates,
-    promptList: group.catalog.prompts,
+    toolList: group.catalog.tools.filter((tool) => policy.visible(caller, id, String(tool.name))).map((tool) => toolView(id, tool)),
+    resourceList: group.catalog.resources.filter((resource) => policy.visible(caller, id, String(resource.uri))),
+    resourceTemplateList: group.catalog.resourceTemplates.filter((template) => policy.visible(caller, id, String(template.uriTemplate))),
+    promptList: group.catalog.prompts.filter((prompt) => policy.visible(caller, id, String(prompt.name))),
   };
 }
 
@@ -273,13 +282,13 @@ function toolView(serverId: string, tool: Record<string, unknown>): Record<strin
   return { name, server: serverId, qualifiedName: RoutingTable.qualify(serverId, String(name)), ...rest };
 }
 
-function listTools(supervisor: Supervisor, server: string | undefined, tag: string | undefined): Record<string, unknown>[] {
+function listTools(supervisor: Supervisor, policy: Policy, caller: Caller, server: string | undefined, tag: string | undefined): Record<string, unknown>[] {
   const tools: Record<string, unknown>[] = [];
   for (const group of supervisor.groups()) {
     if (server !== undefined && group.config.id !== server) continue;
     if (tag !== undefined && !group.config.tags.includes(tag)) continue;
     if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
-    for (const tool of group.catalog.tools) tools.push(toolView(group.config.id, tool));
+    for (const tool of group.catalog.tools) if (policy.visible(caller, group.config.id, String(tool.name))) tools.push(toolView(group.config.id, tool));
   }
   return tools;
 }

@@ -8,6 +8,8 @@ import type { RequestLog } from './request-log.js';
 
 export interface FinishedCall {
   readonly via: 'rest' | 'mcp';
+  /** The caller's name (a key's name, a token's subject, `anonymous`); never a secret. */
+  readonly caller: string;
   readonly receivedAt: number;
   readonly server: string | null;
   readonly tool: string;
@@ -35,6 +37,7 @@ export class CallRecorder {
     this.#requestLog.add({
       time: new Date(call.receivedAt).toISOString(),
       via: call.via,
+      caller: call.caller,
       server: call.server,
       tool: call.tool,
       status: call.outcome === 'ok' ? 'ok' : call.outcome === 'tool_error' ? 'tool_error' : 'error',

@@ -11,6 +11,8 @@ export interface RequestLogEntry {
   /** ISO time the call arrived. */
   readonly time: string;
   readonly via: 'rest' | 'mcp';
+  /** Who called: a key's name, a token's subject, or `anonymous`. */
+  readonly caller: string;
   readonly server: string | null;
   readonly tool: string;
   readonly status: CallStatus;
@@ -27,6 +29,7 @@ export interface RequestLogEntry {
 export interface RequestLogQuery {
   readonly limit?: number;
   readonly server?: string;
+  readonly caller?: string;
   readonly tool?: string;
   readonly status?: string;
 }
@@ -64,6 +67,7 @@ export class RequestLog {
     for (let i = this.#entries.length - 1; i >= start && found.length < limit; i--) {
       const entry = this.#entries[i]!;
       if (query.server !== undefined && entry.server !== query.server) continue;
+      if (query.caller !== undefined && entry.caller !== query.caller) continue;
       if (query.tool !== undefined && entry.tool !== query.tool) continue;
       if (query.status !== undefined && entry.status !== query.status && String(entry.httpStatus) !== query.status) continue;
       found.push(entry);

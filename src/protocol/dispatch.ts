@@ -3,6 +3,7 @@
  * this with its own envelope rules and result stamping.
  */
 import { GatewayError } from '../errors.js';
+import type { Caller } from '../policy/caller.js';
 import type { Answer, ListMethod, McpService } from './mcp-service.js';
 import { notificationFrame, type RpcRequest } from './jsonrpc.js';
 import type { Exchange } from './exchange.js';
@@ -17,6 +18,8 @@ export interface Dispatched {
 }
 
 export interface CallerContext {
+  /** Who is asking: lists are filtered and calls admitted by it. */
+  readonly caller: Caller;
   /** Headers to pass on to HTTP upstreams (`Mcp-Param-*`). */
   readonly headers?: Readonly<Record<string, string>>;
   /** What the caller can answer (elicitation, sampling, roots): upstreams decide whether to ask by it. */
@@ -27,14 +30,15 @@ export interface CallerContext {
   readonly canPark?: boolean;
 }
 
-export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, caller: CallerContext = {}): Promise<Dispatched> {
+export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, caller: CallerContext): Promise<Dispatched> {
   const { method, params } = request;
-  if (method.endsWith('/list')) return { resultJson: JSON.stringify(service.list(method as ListMethod, params)), isList: true, inputRequired: false };
+  if (method.endsWith('/list')) return { resultJson: JSON.stringify(service.list(method as ListMethod, params, caller.caller)), isList: true, inputRequired: false };
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const wantsProgress = typeof progressToken === 'string' || typeof progressToken === 'number';
   let cancel: ((reason: string) => void) | undefined;
   exchange.onAbort(() => cancel?.('the client closed the request'));
   const context = {
+    caller: caller.caller,
     receivedAt,
     requestBytes,
     ...(caller.headers ? { headers: caller.headers } : {}),

@@ -11,6 +11,7 @@ import { dispatchShared, InFlight, SHARED_METHODS } from './dispatch.js';
 import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
 import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
 import type { McpService } from './mcp-service.js';
+import type { Caller } from '../policy/caller.js';
 import { canAnswer, missingCapability, negotiateLegacy } from './versions.js';
 
 export interface LegacyOptions {
@@ -25,6 +26,8 @@ interface Session {
   readonly id: string;
   /** `streamable`: Streamable HTTP (2025); `sse`: HTTP+SSE (2024-11-05), where every answer goes on the stream. */
   readonly transport: 'streamable' | 'sse';
+  /** Who opened it; only the same principal may use it (a session id is not a credential). */
+  readonly owner: Caller;
   protocolVersion: string | undefined;
   clientInfo: unknown;
   capabilities: unknown;
@@ -65,24 +68,24 @@ export class LegacySessions {
   }
 
   /** POST /mcp: one JSON-RPC message of a 2025-era Streamable HTTP client. */
-  async post(request: HttpRequest, inbound: Inbound, response: HttpResponse, requestBytes: number, receivedAt: number): Promise<void> {
+  async post(request: HttpRequest, inbound: Inbound, response: HttpResponse, caller: Caller, requestBytes: number, receivedAt: number): Promise<void> {
     const exchange = new HttpExchange(response);
     try {
       if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
-        const session = this.#create('streamable');
+        const session = this.#create('streamable', caller);
         this.#initialize(session, inbound.message.params);
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))), { 'mcp-session-id': session.id });
         return;
       }
-      await this.#handle(this.#session(request.headers[SESSION_HEADER]), inbound, exchange, requestBytes, receivedAt);
+      await this.#handle(this.#session(request.headers[SESSION_HEADER], caller), inbound, exchange, caller, requestBytes, receivedAt);
     } catch (error) {
       replyError(exchange, inbound, toGatewayError(error));
     }
   }
 
   /** GET /sse: opens a 2024-11-05 HTTP+SSE session; the first event names where to POST. */
-  openSseSession(response: HttpResponse, messagesPath: string): void {
-    const session = this.#create('sse');
+  openSseSession(response: HttpResponse, caller: Caller, messagesPath: string): void {
+    const session = this.#create('sse', caller);
     session.stream = response;
     response.startStream(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' });
     response.write(`event: endpoint\ndata: ${messagesPath}?sessionId=${session.id}\n\n`);
@@ -91,8 +94,8 @@ export class LegacySessions {
   }
 
   /** POST /messages?sessionId=…: acknowledged at once (202); the answer goes on the session's stream. */
-  async postMessage(sessionId: string | undefined, inbound: Inbound, response: HttpResponse, requestBytes: number, receivedAt: number): Promise<void> {
-    const session = this.#session(sessionId);
+  async postMessage(sessionId: string | undefined, inbound: Inbound, response: HttpResponse, caller: Caller, requestBytes: number, receivedAt: number): Promise<void> {
+    const session = this.#session(sessionId, caller);
     if (session.transport !== 'sse' || !session.stream) throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'that session has no HTTP+SSE stream; use POST /mcp');
     response.send(202, {}, 'Accepted');
     const exchange = new StreamExchange(session.stream);
@@ -102,13 +105,13 @@ export class LegacySessions {
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))));
         return;
       }
-      await this.#handle(session, inbound, exchange, requestBytes, receivedAt);
+      await this.#handle(session, inbound, exchange, caller, requestBytes, receivedAt);
     } catch (error) {
       replyError(exchange, inbound, toGatewayError(error));
     }
   }
 
-  async #handle(session: Session, inbound: Inbound, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<void> {
+  async #handle(session: Session, inbound: Inbound, exchange: Exchange, caller: Caller, requestBytes: number, receivedAt: number): Promise<void> {
     session.lastSeen = receivedAt;
     if (inbound.kind === 'response') {
       this.#answered(session, inbound.message);
@@ -123,15 +126,15 @@ export class LegacySessions {
     const message = inbound.message;
     session.inFlight.add(message.id, exchange);
     try {
-      exchange.reply(200, resultFrame(message.id, await this.#serve(session, message, exchange, requestBytes, receivedAt)));
+      exchange.reply(200, resultFrame(message.id, await this.#serve(session, message, exchange, caller, requestBytes, receivedAt)));
     } finally {
       session.inFlight.delete(message.id);
     }
   }
 
   /** GET: the session's stream for the gateway's own notifications. */
-  openStream(request: HttpRequest, response: HttpResponse): void {
-    const session = this.#session(request.headers[SESSION_HEADER]);
+  openStream(request: HttpRequest, response: HttpResponse, caller: Caller): void {
+    const session = this.#session(request.headers[SESSION_HEADER], caller);
     if (session.transport !== 'streamable') throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'that session belongs to the HTTP+SSE transport');
     // One stream per session: a new GET replaces the old one.
     session.stream?.end();
@@ -147,8 +150,8 @@ export class LegacySessions {
   }
 
   /** DELETE: ends the session; its calls in flight are cancelled. */
-  close(request: HttpRequest): string {
-    const session = this.#session(request.headers[SESSION_HEADER]);
+  close(request: HttpRequest, caller: Caller): string {
+    const session = this.#session(request.headers[SESSION_HEADER], caller);
     this.#drop(session);
     return session.id;
   }
@@ -174,15 +177,15 @@ export class LegacySessions {
     for (const session of [...this.#sessions.values()]) this.#drop(session);
   }
 
-  async #serve(session: Session, message: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number): Promise<string> {
+  async #serve(session: Session, message: RpcRequest, exchange: Exchange, caller: Caller, requestBytes: number, receivedAt: number): Promise<string> {
     switch (message.method) {
       case 'ping':
       case 'logging/setLevel':
         return '{}';
     }
     if (!SHARED_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
-    const caller = { clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params) };
-    let dispatched = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt, caller);
+    const context = { caller, clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params) };
+    let dispatched = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt, context);
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
     for (let round = 0; dispatched.inputRequired; round++) {
       if (round === MAX_INPUT_ROUNDS) throw new GatewayError('MCPGW_ERR_UPSTREAM', `the upstream asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
@@ -190,7 +193,7 @@ export class LegacySessions {
       const inputResponses: Record<string, unknown> = {};
       for (const [key, request] of Object.entries(asking.inputRequests ?? {})) inputResponses[key] = await this.#ask(session, exchange, request.method, request.params);
       const params = { ...message.params, inputResponses, ...(asking.requestState === undefined ? {} : { requestState: asking.requestState }) };
-      dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, requestBytes, Date.now(), caller);
+      dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, requestBytes, Date.now(), context);
     }
     return dispatched.resultJson;
   }
@@ -216,10 +219,11 @@ export class LegacySessions {
     else waiting.resolve(response.result);
   }
 
-  #create(transport: Session['transport']): Session {
+  #create(transport: Session['transport'], owner: Caller): Session {
     const session: Session = {
       id: randomUUID(),
       transport,
+      owner,
       protocolVersion: undefined,
       clientInfo: undefined,
       capabilities: undefined,
@@ -250,10 +254,11 @@ export class LegacySessions {
     };
   }
 
-  #session(id: string | undefined): Session {
+  #session(id: string | undefined, caller: Caller): Session {
     if (id === undefined) throw new GatewayError('MCPGW_ERR_SESSION_REQUIRED', 'missing Mcp-Session-Id header: send initialize first (or, for MCP 2026-07-28, the _meta envelope)');
     const session = this.#sessions.get(id);
-    if (!session) throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'unknown or expired session; initialize again');
+    // Another principal's session is reported exactly like a missing one: its existence is not theirs to learn.
+    if (!session || session.owner.key !== caller.key) throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'unknown or expired session; initialize again');
     return session;
   }
 

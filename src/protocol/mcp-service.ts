@@ -6,6 +6,9 @@
  */
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallRecorder } from '../observability/call-recorder.js';
+import type { Caller } from '../policy/caller.js';
+import type { Policy } from '../policy/policy.js';
+import type { MergedCatalog } from '../supervisor/catalog.js';
 import { outcomeOf } from '../observability/call-recorder.js';
 import type { CallOutcomeLabel } from '../observability/metrics.js';
 import type { CallOutcome } from '../supervisor/replica.js';
@@ -24,6 +27,7 @@ export const PAGE_SIZE = 500;
 export type ListMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
 
 export interface CallContext {
+  readonly caller: Caller;
   readonly receivedAt: number;
   readonly requestBytes: number;
   /** Progress from the upstream (the notification's params, without the token) as JSON text. */
@@ -49,6 +53,7 @@ interface Tally {
 
 interface ParkedCall {
   readonly route: RoutedCall['route'];
+  readonly callerKey: string;
   readonly outcome: Promise<CallOutcome>;
   readonly cancel: (reason: string) => void;
   readonly tally: Tally;
@@ -63,6 +68,13 @@ export interface Answer {
   /** The upstream asked for client input (a modern `input_required` result). */
   readonly inputRequired: boolean;
 }
+
+type Entry = Readonly<Record<string, unknown>>;
+
+/** The four lists, as one caller may see them. */
+type CatalogView = Readonly<Record<'tools' | 'prompts' | 'resources' | 'resourceTemplates', readonly Entry[]>>;
+
+type EntryRef = MergedCatalog['toolRefs'][number];
 
 const LIST_KEYS: Record<ListMethod, 'tools' | 'prompts' | 'resources' | 'resourceTemplates'> = {
   'tools/list': 'tools',
@@ -79,18 +91,48 @@ export class McpService {
   readonly #parking = new ParkingLot<ParkedCall>();
 
   readonly #searchMode: boolean;
+  readonly #policy: Policy;
+  /** Each catalog as each access view sees it, built on first use (callers share few role sets). */
+  readonly #views = new WeakMap<MergedCatalog, Map<string, CatalogView>>();
 
-  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, options: { toolDiscovery?: 'full' | 'search' } = {}) {
+  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, policy: Policy, options: { toolDiscovery?: 'full' | 'search' } = {}) {
     this.#supervisor = supervisor;
     this.#recorder = recorder;
     this.#states = states;
+    this.#policy = policy;
     this.#searchMode = options.toolDiscovery === 'search';
   }
 
-  #search(args: Record<string, unknown> | undefined): Answer {
+  /** True when list answers depend on who asks (access rules): they are then `cacheScope: private`. */
+  get listsArePrivate(): boolean {
+    return this.#policy.access.restricts;
+  }
+
+  /** The merged catalog as this caller may see it. */
+  #view(caller: Caller): CatalogView {
+    const catalog = this.#supervisor.catalog();
+    if (!this.#policy.access.restricts) return catalog;
+    let views = this.#views.get(catalog);
+    if (views === undefined) this.#views.set(catalog, (views = new Map()));
+    const key = this.#policy.access.viewKey(caller);
+    let view = views.get(key);
+    if (view === undefined) {
+      const keep = (refs: readonly EntryRef[]) => (_: unknown, i: number) => this.#policy.visible(caller, refs[i]!.serverId, refs[i]!.name);
+      view = {
+        tools: catalog.tools.filter(keep(catalog.toolRefs)),
+        prompts: catalog.prompts.filter(keep(catalog.promptRefs)),
+        resources: catalog.resources.filter(keep(catalog.resourceRefs)),
+        resourceTemplates: catalog.resourceTemplates.filter(keep(catalog.templateRefs)),
+      };
+      views.set(key, view);
+    }
+    return view;
+  }
+
+  #search(args: Record<string, unknown> | undefined, caller: Caller): Answer {
     const query = args?.query;
     if (typeof query !== 'string') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'search_tools needs a string "query"');
-    const found = searchTools(this.#supervisor.catalog().tools, query, typeof args?.limit === 'number' ? args.limit : undefined);
+    const found = searchTools(this.#view(caller).tools, query, typeof args?.limit === 'number' ? args.limit : undefined);
     const text = found.length === 0 ? `No tool matches "${query}". Try other words.` : JSON.stringify(found);
     return { resultJson: JSON.stringify({ content: [{ type: 'text', text }], structuredContent: { tools: found } }), inputRequired: false };
   }
@@ -100,9 +142,9 @@ export class McpService {
     this.#parking.clear('the gateway is stopping');
   }
 
-  list(method: ListMethod, params: Record<string, unknown>): Record<string, unknown> {
+  list(method: ListMethod, params: Record<string, unknown>, caller: Caller): Record<string, unknown> {
     const key = LIST_KEYS[method];
-    const all = key === 'tools' && this.#searchMode ? META_TOOLS : this.#supervisor.catalog()[key];
+    const all = key === 'tools' && this.#searchMode ? META_TOOLS : this.#view(caller)[key];
     const offset = decodeCursor(params.cursor);
     const page = all.slice(offset, offset + PAGE_SIZE);
     const next = offset + PAGE_SIZE < all.length ? { nextCursor: encodeCursor(offset + PAGE_SIZE) } : {};
@@ -115,7 +157,7 @@ export class McpService {
     if (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments))) {
       throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call "arguments" must be an object');
     }
-    if (this.#searchMode && name === SEARCH_TOOLS) return this.#search(params.arguments as Record<string, unknown> | undefined);
+    if (this.#searchMode && name === SEARCH_TOOLS) return this.#search(params.arguments as Record<string, unknown> | undefined, context.caller);
     if (this.#searchMode && name === CALL_TOOL) {
       const inner = (params.arguments ?? {}) as { name?: unknown; arguments?: unknown };
       const { arguments: _outer, ...rest } = params;
@@ -124,14 +166,18 @@ export class McpService {
     // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
     const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
     const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
+    if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
     if (state?.k !== undefined) return this.#resumeParked(state.k, params, context);
     const tally = this.#tally(name, context);
     try {
+      const route = this.#supervisor.route(name, state?.s);
+      tally.route = route;
+      await this.#policy.admit(context.caller, 'tool', route.serverId, route.tool);
       if (state?.u !== undefined) extraParams.requestState = state.u;
       if (context.clientCapabilities !== undefined) extraParams._meta = { [META_CLIENT_CAPABILITIES]: context.clientCapabilities };
       const events = new CallEvents();
-      const call = this.#supervisor.callTool(name, params.arguments, {
-        ...(state ? { server: state.s } : {}),
+      const call = this.#supervisor.callTool(route.tool, params.arguments, {
+        server: route.serverId,
         extraParams,
         deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
         ...(context.onProgress ? { onProgress: context.onProgress } : {}),
@@ -141,7 +187,7 @@ export class McpService {
       tally.route = call.route;
       if (state && state.t !== call.route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${call.route.tool}"`);
       context.onCancel(call.cancel);
-      const parked: ParkedCall = { route: call.route, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally };
+      const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally };
       return await this.#nextAnswer(events, parked);
     } catch (error) {
       const gatewayError = toGatewayError(error);
@@ -176,7 +222,7 @@ export class McpService {
       const inputRequired = {
         resultType: 'input_required',
         inputRequests: { [PARKED_INPUT_KEY]: { method: event.method, params: event.params } },
-        requestState: this.#states.wrap(parked.route.serverId, parked.route.tool, { parkedKey: key }),
+        requestState: this.#states.wrap(parked.route.serverId, parked.route.tool, parked.callerKey, { parkedKey: key }),
       };
       return { resultJson: JSON.stringify(inputRequired), inputRequired: true };
     }
@@ -188,7 +234,7 @@ export class McpService {
     }
     parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
     if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
-    return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool), inputRequired: true };
+    return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool, parked.callerKey), inputRequired: true };
   }
 
   /** The client's retry for a parked call: its answer goes to the waiting upstream request, then the call goes on. */
@@ -222,6 +268,7 @@ export class McpService {
       tally.recorded = true;
       recorder.record({
         via: 'mcp',
+        caller: context.caller.name,
         receivedAt: context.receivedAt,
         server: tally.route?.serverId ?? null,
         tool: tally.route?.tool ?? name,
@@ -236,15 +283,17 @@ export class McpService {
     return tally;
   }
 
-  readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+  async readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
     const serverId = this.#supervisor.catalog().resourceOwner(params.uri);
+    await this.#policy.admit(context.caller, 'resource', serverId, params.uri);
     return this.#forward(serverId, 'resources/read', params, context);
   }
 
-  getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+  async getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
     const route = this.#supervisor.catalog().routePrompt(params.name);
+    await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
     return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
   }
 
@@ -259,7 +308,7 @@ export class McpService {
    * template (by URI). An owner that offers no completions gets no request:
    * the answer is "no suggestions", as a server without the feature would mean.
    */
-  complete(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+  async complete(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
     const catalog = this.#supervisor.catalog();
     let serverId: string;
@@ -268,22 +317,24 @@ export class McpService {
       const route = catalog.routePrompt(ref.name);
       serverId = route.serverId;
       forwarded = { ...params, ref: { ...ref, name: route.prompt } };
+      await this.#policy.admit(context.caller, 'prompt', serverId, route.prompt);
     } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
       serverId = catalog.resourceOwner(ref.uri);
+      await this.#policy.admit(context.caller, 'resource', serverId, ref.uri);
     } else {
       throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');
     }
     if (!('completions' in (this.#supervisor.group(serverId)?.identity?.capabilities ?? {}))) {
-      return Promise.resolve({ resultJson: NO_COMPLETIONS, inputRequired: false });
+      return { resultJson: NO_COMPLETIONS, inputRequired: false };
     }
     return this.#forward(serverId, 'completion/complete', forwarded, context);
   }
 
   /** An input_required result: the upstream's state goes inside the gateway's signed one (a rare path, so a parse is fine). */
-  #wrapState(resultJson: string, serverId: string, target: string): string {
+  #wrapState(resultJson: string, serverId: string, target: string, callerKey: string): string {
     const result = JSON.parse(resultJson) as { requestState?: unknown };
     const upstream = typeof result.requestState === 'string' ? result.requestState : undefined;
-    return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, upstream === undefined ? {} : { upstreamState: upstream }) });
+    return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, callerKey, upstream === undefined ? {} : { upstreamState: upstream }) });
   }
 
   async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {

@@ -5,6 +5,7 @@
  */
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest } from '../front-door/engine.js';
+import type { Caller } from '../policy/caller.js';
 import { dispatchShared, SHARED_METHODS, type CallerContext } from './dispatch.js';
 import type { Exchange } from './exchange.js';
 import { errorFrame, resultFrame, stampObject, type Inbound } from './jsonrpc.js';
@@ -22,7 +23,7 @@ export interface ModernContext {
   readonly instructions?: string;
 }
 
-export async function handleModern(request: HttpRequest, inbound: Inbound, version: string, exchange: Exchange, context: ModernContext, requestBytes: number, receivedAt: number): Promise<void> {
+export async function handleModern(request: HttpRequest, inbound: Inbound, version: string, exchange: Exchange, context: ModernContext, who: Caller, requestBytes: number, receivedAt: number): Promise<void> {
   const id = inbound.kind === 'request' ? inbound.message.id : null;
   try {
     if (inbound.kind === 'response') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'the gateway sends no requests to 2026-07-28 clients, so it expects no responses');
@@ -37,7 +38,7 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
       context.listen.open(inbound.message.id, params, exchange);
       return;
     }
-    const caller = { clientCapabilities: (params._meta as Record<string, unknown>)[META_CLIENT_CAPABILITIES], canPark: true, ...withParamHeaders(request.headers) };
+    const caller = { caller: who, clientCapabilities: (params._meta as Record<string, unknown>)[META_CLIENT_CAPABILITIES], canPark: true, ...withParamHeaders(request.headers) };
     const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt, caller);
     exchange.reply(200, resultFrame(inbound.message.id, served));
   } catch (error) {
@@ -70,8 +71,9 @@ async function serve(
     throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
   }
   const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, caller);
-  // The lists do not depend on who asks yet (no per-caller policy), so they may be shared; ttl 0: always revalidate.
-  return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public', ...meta }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
+  // With access rules the lists depend on who asks, and must never be shared across callers; ttl 0: always revalidate.
+  const cacheScope = context.service.listsArePrivate ? 'private' : 'public';
+  return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope, ...meta }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
 }
 
 /** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */

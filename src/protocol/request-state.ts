@@ -20,6 +20,8 @@ export interface StatePayload {
   readonly u?: string;
   /** A call parked on this instance, waiting for the client's answer (a 2025 upstream's request). */
   readonly k?: string;
+  /** The caller it was issued to (its `Caller.key`): another caller's retry is refused. */
+  readonly p: string;
   /** Expiry, epoch ms. */
   readonly e: number;
 }
@@ -39,10 +41,11 @@ export class RequestStateCodec {
     return this.#ttlMs;
   }
 
-  wrap(serverId: string, target: string, inside: { upstreamState?: string; parkedKey?: string }, now = Date.now()): string {
+  wrap(serverId: string, target: string, callerKey: string, inside: { upstreamState?: string; parkedKey?: string }, now = Date.now()): string {
     const payload: StatePayload = {
       s: serverId,
       t: target,
+      p: callerKey,
       ...(inside.upstreamState === undefined ? {} : { u: inside.upstreamState }),
       ...(inside.parkedKey === undefined ? {} : { k: inside.parkedKey }),
       e: now + this.#ttlMs,

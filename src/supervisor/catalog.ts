@@ -16,11 +16,22 @@ export interface PromptRoute {
   readonly prompt: string;
 }
 
+/** Which server an exposed entry comes from, and its name (or URI, URI template) there; what access rules match. */
+export interface EntryRef {
+  readonly serverId: string;
+  readonly name: string;
+}
+
 export class MergedCatalog {
   readonly tools: readonly Entry[];
   readonly prompts: readonly Entry[];
   readonly resources: readonly Entry[];
   readonly resourceTemplates: readonly Entry[];
+  /** Parallel to the four lists above. */
+  readonly toolRefs: readonly EntryRef[] = [];
+  readonly promptRefs: readonly EntryRef[] = [];
+  readonly resourceRefs: readonly EntryRef[] = [];
+  readonly templateRefs: readonly EntryRef[] = [];
   readonly #promptRoutes = new Map<string, PromptRoute>();
   readonly #resourceOwners = new Map<string, string>();
   readonly #templateOwners: { serverId: string; pattern: RegExp }[] = [];
@@ -39,11 +50,13 @@ export class MergedCatalog {
       const catalog = group.catalog;
       for (const tool of catalog.tools) {
         const name = String(tool.name);
+        (this.toolRefs as EntryRef[]).push({ serverId: id, name });
         tools.push(prefixed(toolCounts.get(name)!) ? { ...tool, name: RoutingTable.qualify(id, name) } : tool);
       }
       for (const prompt of catalog.prompts) {
         const name = String(prompt.name);
         const exposed = prefixed(promptCounts.get(name)!) ? RoutingTable.qualify(id, name) : name;
+        (this.promptRefs as EntryRef[]).push({ serverId: id, name });
         prompts.push(exposed === name ? prompt : { ...prompt, name: exposed });
         this.#promptRoutes.set(exposed, { serverId: id, prompt: name });
         this.#promptRoutes.set(RoutingTable.qualify(id, name), { serverId: id, prompt: name });
@@ -54,9 +67,11 @@ export class MergedCatalog {
         if (this.#resourceOwners.has(uri)) continue;
         this.#resourceOwners.set(uri, id);
         resources.push(resource);
+        (this.resourceRefs as EntryRef[]).push({ serverId: id, name: uri });
       }
       for (const template of catalog.resourceTemplates) {
         templates.push(template);
+        (this.templateRefs as EntryRef[]).push({ serverId: id, name: String(template.uriTemplate) });
         this.#templateOwners.push({ serverId: id, pattern: templatePattern(String(template.uriTemplate)) });
       }
       if ('resources' in (group.identity?.capabilities ?? {})) this.#resourceServers.push(id);

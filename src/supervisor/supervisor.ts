@@ -113,10 +113,15 @@ export class Supervisor {
     return this.#routing;
   }
 
+  /** The server and tool a name means (with `server`: on that server, which must be able to take calls). */
+  route(name: string, server?: string): Route {
+    if (server !== undefined) this.#routable(server);
+    return this.routing().resolve(name, server);
+  }
+
   /** Routes a tool call and dispatches it; throws routing errors synchronously. */
   callTool(name: string, args: unknown, options: ForwardOptions & { server?: string; extraParams?: Readonly<Record<string, unknown>> }): RoutedCall {
-    if (options.server !== undefined) this.#routable(options.server);
-    const route = this.routing().resolve(name, options.server);
+    const route = this.route(name, options.server);
     const params = { ...options.extraParams, name: route.tool, ...(args === undefined ? {} : { arguments: args }) };
     return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options) };
   }

@@ -114,10 +114,10 @@ test('validate accepts what init wrote', async (t) => {
   assert.equal(run.stdout, '✓ mcp-gateway.yml is valid: 1 server (demo)\n');
 });
 
-test('validate -c counts the servers and warns about settings start refuses', async (t) => {
+test('validate -c counts the servers and warns about an open gateway beyond loopback', async (t) => {
   const dir = await tempDir(t);
   const config = [
-    'auth: { strategy: api-key, apiKeys: ["${KEY:-dev}"] }',
+    'host: 0.0.0.0',
     'servers:',
     '  - { id: one, transport: stdio, command: node }',
     '  - { id: two, transport: http, url: "http://127.0.0.1:9/mcp" }',
@@ -126,7 +126,7 @@ test('validate -c counts the servers and warns about settings start refuses', as
   const run = await cli(['validate', '-c', 'gw.yaml'], dir);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, '✓ gw.yaml is valid: 2 servers (one, two)\n');
-  assert.match(run.stderr, /auth\.strategy "api-key" is accepted in the config but not enforced by this version/);
+  assert.match(run.stderr, /⚠ auth\.strategy is "none" but host is 0\.0\.0\.0: anyone who can reach port 4000 can call every tool/);
 });
 
 test('validate finds the file through MCP_GATEWAY_CONFIG', async (t) => {

@@ -103,14 +103,26 @@ test('start -c FILE reports each server, failures included, with --workers and -
   assert.equal(await gateway.exited, 0);
 });
 
-test('start refuses an auth strategy it cannot enforce yet, rather than running open', async (t) => {
+test('start enforces api-key auth: health stays public, everything else needs the key', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'mcpgw-start-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'mcp-gateway.yml'), 'auth:\n  strategy: api-key\n  apiKeys: [secret]\nservers: []\n');
-  const child = spawn(process.execPath, [CLI, 'start', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 1);
-  assert.match(stderr, /auth\.strategy "api-key".*not enforced/);
+  await writeFile(join(dir, 'mcp-gateway.yml'), 'auth:\n  strategy: api-key\n  apiKeys: [{ key: cli-secret, name: cli }]\nservers: []\n');
+  const gateway = await startCli([], dir);
+  assert.equal((await fetch(`${gateway.url}/api/v1/health`)).status, 200);
+  const refused = await fetch(`${gateway.url}/api/v1/tools`);
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error.code, 'MCPGW_ERR_UNAUTHORIZED');
+  assert.equal((await fetch(`${gateway.url}/api/v1/tools`, { headers: { 'x-api-key': 'cli-secret' } })).status, 200);
+  gateway.child.kill('SIGTERM');
+  assert.equal(await gateway.exited, 0);
+});
+
+test('start warns when an open gateway listens beyond loopback', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpgw-start-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'mcp-gateway.yml'), 'host: 0.0.0.0\nservers: []\n');
+  const gateway = await startCli([], dir);
+  assert.match(gateway.output().stderr, /auth\.strategy is "none" but host is 0\.0\.0\.0/);
+  gateway.child.kill('SIGTERM');
+  assert.equal(await gateway.exited, 0);
 });

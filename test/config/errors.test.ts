@@ -89,8 +89,8 @@ test('transport needs its own kind of target', () => {
 });
 
 test('auth strategies that need settings say so', () => {
-  assert.deepEqual(configErrors('auth: { strategy: api-key }\nservers: []\n'), ['auth.apiKeys: must list at least one key when auth.strategy is "api-key"']);
-  assert.deepEqual(configErrors('auth: { strategy: jwt }\nservers: []\n'), ['auth.jwt: is required when auth.strategy is "jwt"']);
+  assert.deepEqual(configErrors('auth: { strategy: api-key }\nservers: []\n'), ['auth.apiKeys: must list at least one key when auth.strategy includes "api-key"']);
+  assert.deepEqual(configErrors('auth: { strategy: jwt }\nservers: []\n'), ['auth.jwt: needs one of secret, publicKey or jwksUrl (or auth.oauth.introspection) when auth.strategy includes "jwt"']);
 });
 
 test('every problem is reported at once, in file order', () => {

@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULTS, SERVER_DEFAULTS } from '../../src/config/defaults.js';
-import { assertSupported, loadConfig, locateConfig, normalizeConfig, parseConfig, unsupportedFeatures } from '../../src/config/load.js';
+import { loadConfig, locateConfig, normalizeConfig, parseConfig, securityWarnings } from '../../src/config/load.js';
 import { GatewayError } from '../../src/errors.js';
 import { oneServer } from './helpers.js';
 
 test('defaults are filled in everywhere', () => {
   const config = parseConfig(oneServer(), { env: {} });
   const { servers, ...top } = config;
-  assert.deepEqual(top, DEFAULTS);
+  const { strategy: _none, ...auth } = DEFAULTS.auth;
+  // The file's `strategy` becomes the list of strategies a credential is tried against.
+  assert.deepEqual(top, { ...DEFAULTS, auth: { ...auth, strategies: [] } });
   assert.deepEqual(servers, [{ id: 's', name: 's', transport: 'stdio', command: 'node', ...SERVER_DEFAULTS }]);
   assert.equal(DEFAULTS.maxBodyBytes, 4 * 1024 * 1024);
 });
@@ -19,7 +21,7 @@ test('defaults are filled in everywhere', () => {
 test('partial nested objects keep the defaults they do not set', () => {
   const config = parseConfig(oneServer('    healthCheck: { intervalSeconds: 5 }\n') + 'rateLimit: { limit: 7 }\n', { env: {} });
   assert.deepEqual(config.servers[0]?.healthCheck, { ...SERVER_DEFAULTS.healthCheck, intervalSeconds: 5 });
-  assert.deepEqual(config.rateLimit, { ...DEFAULTS.rateLimit, limit: 7 });
+  assert.deepEqual(config.rateLimit, { ...DEFAULTS.rateLimit, enabled: true, limit: 7 });
 });
 
 test('transport aliases are folded: http → streamable-http, ws → websocket', () => {
@@ -61,28 +63,52 @@ test('normalizeConfig does not modify its input', () => {
   assert.deepEqual(raw, snapshot);
 });
 
-test('api keys may be strings or {key, name}', () => {
-  const config = parseConfig('auth:\n  apiKeys: [k1, { key: k2, name: ci }]\nservers: []\n', { env: {} });
-  assert.deepEqual(config.auth.apiKeys, ['k1', { key: 'k2', name: 'ci' }]);
+test('api keys may be strings or {key, name, roles, rateLimit}; bare keys are named by position', () => {
+  const config = parseConfig('auth:\n  strategy: api-key\n  apiKeys: [k1, { key: k2, name: ci, roles: [reader], rateLimit: { limit: 3 } }, { key: k3 }]\nservers: []\n', { env: {} });
+  assert.deepEqual(config.auth.strategies, ['api-key']);
+  assert.deepEqual(config.auth.apiKeys, [
+    { key: 'k1', name: 'api-key-1', roles: [] },
+    { key: 'k2', name: 'ci', roles: ['reader'], rateLimit: { limit: 3, windowSeconds: 60 } },
+    { key: 'k3', name: 'api-key-3', roles: [] },
+  ]);
+  assert.deepEqual(config.auth.publicPaths, ['/api/v1/health', '/.well-known/*']);
 });
 
-test('auth and rate limiting are valid config but refused by assertSupported', () => {
-  const open = parseConfig('servers: []\n', { env: {} });
-  assert.doesNotThrow(() => assertSupported(open));
-  assert.deepEqual(unsupportedFeatures(open), []);
+test('auth.strategy may be a list; none means no strategy', () => {
+  assert.deepEqual(parseConfig('servers: []\n', { env: {} }).auth.strategies, []);
+  const both = parseConfig('auth: { strategy: [api-key, jwt], apiKeys: [k], jwt: { secret: "0123456789abcdef0123456789abcdef" } }\nservers: []\n', { env: {} });
+  assert.deepEqual(both.auth.strategies, ['api-key', 'jwt']);
+  assert.equal(both.auth.jwt?.rolesClaim, 'roles');
+  assert.equal(both.auth.jwt?.clockToleranceSeconds, 5);
+});
 
-  const config = parseConfig('auth: { strategy: api-key, apiKeys: [k] }\nrateLimit: { enabled: true }\nservers: []\n', { env: {} });
-  assert.equal(unsupportedFeatures(config).length, 2);
-  assert.throws(
-    () => assertSupported(config),
-    (error: unknown) => {
-      assert.ok(GatewayError.is(error));
-      assert.equal(error.code, 'MCPGW_ERR_UNSUPPORTED_FEATURE');
-      assert.match(error.message, /^auth\.strategy "api-key" is accepted in the config but not enforced by this version; refusing to start rather than run open$/m);
-      assert.match(error.message, /^rateLimit\.enabled: true is accepted in the config but not enforced by this version; /m);
-      return true;
-    },
-  );
+test('a rateLimit block turns the limit on unless it says enabled: false', () => {
+  assert.equal(parseConfig('servers: []\n', { env: {} }).rateLimit.enabled, false);
+  assert.equal(parseConfig('rateLimit: { limit: 5 }\nservers: []\n', { env: {} }).rateLimit.enabled, true);
+  assert.equal(parseConfig('rateLimit: { limit: 5, enabled: false }\nservers: []\n', { env: {} }).rateLimit.enabled, false);
+});
+
+test('auth mistakes are refused with the field named', () => {
+  const refused = (text: string, pattern: RegExp) =>
+    assert.throws(
+      () => parseConfig(text, { env: {} }),
+      (error: unknown) => GatewayError.is(error) && error.code === 'MCPGW_ERR_CONFIG' && pattern.test(error.message),
+    );
+  refused('auth: { strategy: api-key }\nservers: []\n', /^auth\.apiKeys: must list at least one key/m);
+  refused('auth: { strategy: jwt }\nservers: []\n', /^auth\.jwt: needs one of secret, publicKey or jwksUrl/m);
+  refused('auth: { strategy: jwt, jwt: { secret: short } }\nservers: []\n', /^auth\.jwt\.secret: must be at least 32 characters/m);
+  refused('auth: { strategy: jwt, jwt: { secret: "0123456789abcdef0123456789abcdef", jwksUrl: "https://x/jwks" } }\nservers: []\n', /^auth\.jwt\.jwksUrl: cannot be combined with secret/m);
+  refused('auth: { strategy: api-key, apiKeys: ["sha256:abc"] }\nservers: []\n', /^auth\.apiKeys\[0\]: a hashed key must be "sha256:" followed by 64 hex digits/m);
+  refused('auth: { strategy: api-key, apiKeys: [{ key: a, name: x }, { key: b, name: x }] }\nservers: []\n', /^auth\.apiKeys\[1\]\.name: duplicate key name "x"/m);
+  refused('auth: { strategy: api-key, apiKeys: [k], oauth: { resource: "https://gw/mcp", authorizationServers: ["https://idp"] } }\nservers: []\n', /^auth\.strategy: must include "jwt" when auth\.oauth is set/m);
+  refused('rateLimit: { perServer: { ghost: { limit: 1 } } }\nservers: []\n', /^rateLimit\.perServer\.ghost: names no configured server/m);
+  refused('access: [{ allow: ["*"] }]\nservers: []\n', /^access\[0\]/m);
+});
+
+test('securityWarnings: an open gateway on a non-loopback address is called out', () => {
+  assert.deepEqual(securityWarnings(parseConfig('servers: []\n', { env: {} })), []);
+  assert.match(securityWarnings(parseConfig('host: 0.0.0.0\nservers: []\n', { env: {} }))[0] ?? '', /anyone who can reach port 4000 can call every tool/);
+  assert.deepEqual(securityWarnings(parseConfig('host: 0.0.0.0\nauth: { strategy: api-key, apiKeys: [k] }\nservers: []\n', { env: {} })), []);
 });
 
 test('loadConfig reads a file, and reports a missing one as MCPGW_ERR_CONFIG_NOT_FOUND', async (t) => {

@@ -14,6 +14,7 @@ function entry(fields: Partial<Omit<RequestLogEntry, 'id'>> = {}): Omit<RequestL
   return {
     time: new Date(NOW - 1000).toISOString(),
     via: 'rest',
+    caller: 'anonymous',
     server: 'docs',
     tool: 'search',
     status: 'ok',

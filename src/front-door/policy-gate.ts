@@ -1,0 +1,56 @@
+/**
+ * The front door's policy step, before any route: serve the OAuth
+ * protected-resource metadata, authenticate (public paths excepted), apply the
+ * caller's request limit and stamp its `X-RateLimit-*` headers on whatever the
+ * route answers. Refusals come in the path's own error shape: JSON-RPC on the
+ * MCP paths, the REST error body elsewhere.
+ */
+import { GatewayError, toGatewayError } from '../errors.js';
+import { errorFrame } from '../protocol/jsonrpc.js';
+import { HttpExchange } from '../protocol/exchange.js';
+import { anonymousCaller, type Caller } from '../policy/caller.js';
+import type { Policy } from '../policy/policy.js';
+import { rateLimitError, rateLimitHeaders } from '../policy/rate-limiter.js';
+import type { HttpRequest, HttpResponse, RequestHandler } from './engine.js';
+import { sendError, sendRawJson, withHeaders } from './respond.js';
+
+export type CallerHandler = (request: HttpRequest, response: HttpResponse, caller: Caller) => void;
+
+export function createPolicyGate(policy: Policy, isMcpPath: (path: string) => boolean, next: CallerHandler): RequestHandler {
+  const { authenticator, limiter, resource } = policy;
+  const fail = (request: HttpRequest, response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>>): void => {
+    if (isMcpPath(request.path)) new HttpExchange(response).reply(error.status, errorFrame(null, error), headers);
+    else sendError(response, error, headers);
+  };
+
+  const admit = async (request: HttpRequest, response: HttpResponse, isPublic: boolean): Promise<void> => {
+    let caller: Caller;
+    try {
+      caller = isPublic ? anonymousCaller(request.remoteAddress) : await authenticator.authenticate(request.headers);
+    } catch (error) {
+      const refusal = toGatewayError(error);
+      const challenged = refusal.code === 'MCPGW_ERR_UNAUTHORIZED' || refusal.code === 'MCPGW_ERR_INSUFFICIENT_SCOPE';
+      const credentialGiven = request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined;
+      return fail(request, response, refusal, challenged ? { 'www-authenticate': resource.challenge(refusal, credentialGiven) } : {});
+    }
+    // Probes and discovery (the public paths) are never limited: a busy caller must not make the gateway look dead.
+    if (!limiter.enabled || (isPublic && authenticator.enabled)) return next(request, response, caller);
+    const decision = await limiter.request(caller);
+    const headers = rateLimitHeaders(decision);
+    if (!decision.allowed) return fail(request, response, rateLimitError(decision, `caller "${caller.name}"`), headers);
+    next(request, withHeaders(response, headers), caller);
+  };
+
+  return (request, response) => {
+    if (resource.document !== undefined && resource.metadataPaths.has(request.path)) {
+      if (request.method !== 'GET') return sendError(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}`), { allow: 'GET' });
+      sendRawJson(response, 200, resource.document);
+      return;
+    }
+    const isPublic = !authenticator.enabled || authenticator.isPublic(request.path);
+    if (isPublic && !limiter.enabled) return next(request, response, anonymousCaller(request.remoteAddress));
+    admit(request, response, isPublic).catch((error: unknown) => {
+      if (!response.closed) fail(request, response, toGatewayError(error), {});
+    });
+  };
+}
