@@ -121,7 +121,10 @@ export class Gateway {
     const handler = createPolicyGate(this.policy, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
     const servers = await this.supervisor.start();
     try {
-      this.#port = await engine.listen({ host: this.config.host, port: this.config.port }, withCors(this.config.corsOrigins, handler));
+      this.#port = await engine.listen(
+        { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs },
+        withCors(this.config.corsOrigins, handler),
+      );
     } catch (error) {
       await this.supervisor.stop(0);
       this.#state = 'stopped';

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../src/errors.js';
 import type { CallMessage, FromWorker, ToWorker, WorkerInit } from '../src/threads/messages.js';
+import { ArgumentValidator } from './argument-validator.js';
 import { CallQueue } from './call-queue.js';
 import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
@@ -21,6 +22,7 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: R
   post({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
 
 const queue = new CallQueue(server.maxConcurrency, server.maxQueue);
+const argumentValidator = server.validateArguments ? new ArgumentValidator((msg, fields) => log('warn', msg, fields)) : undefined;
 let connection: UpstreamConnection | undefined;
 let reconnecting: Promise<UpstreamConnection> | undefined;
 let health: HealthLoop | undefined;
@@ -102,6 +104,7 @@ async function start(): Promise<void> {
     const { opened, fetched } = await Promise.race([startup, timeout]);
     clearTimeout(timer);
     if (stopping) return;
+    argumentValidator?.setCatalog(fetched.catalog.tools);
     post({ type: 'ready', identity: opened.identity, catalog: fetched.catalog, connectMs: Date.now() - startedAt });
     scheduleExpiry(fetched.freshForMs);
     if (server.healthCheck.enabled) {
@@ -129,21 +132,27 @@ function submit(call: CallMessage): void {
     post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs: 0 });
     return;
   }
+  // Parsed here rather than when the call runs, so that invalid arguments never take a place in the queue.
+  const params = JSON.parse(call.params) as Record<string, unknown>;
+  const invalid = call.method === 'tools/call' ? argumentValidator?.check(params.name, params.arguments) : undefined;
+  if (invalid !== undefined) {
+    post({ type: 'call-error', callId: call.callId, error: invalid.toWire(), upstreamMs: 0, queuedMs: 0 });
+    return;
+  }
   queue.submit({
     callId: call.callId,
     deadline: call.deadline,
     reject: (error, queuedMs) => post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs }),
-    run: (signal, queuedMs) => execute(call, signal, queuedMs),
+    run: (signal, queuedMs) => execute(call, params, signal, queuedMs),
   });
 }
 
-async function execute(call: CallMessage, signal: AbortSignal, queuedMs: number): Promise<void> {
+async function execute(call: CallMessage, params: Record<string, unknown>, signal: AbortSignal, queuedMs: number): Promise<void> {
   const startedAt = Date.now();
   const timeoutMs = call.deadline - startedAt;
   const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout };
   try {
     if (timeoutMs <= 0) throw new GatewayError('MCPGW_ERR_TIMEOUT', `${call.method} on server "${server.id}" timed out after ${server.timeout} ms in the queue`);
-    const params = JSON.parse(call.params) as Record<string, unknown>;
     const options = {
       signal,
       timeoutMs,
@@ -205,6 +214,7 @@ function scheduleCatalogRefresh(delayMs = 50): void {
     if (!connection || stopping) return;
     fetchCatalog(connection, server.startupTimeoutMs).then(
       (fetched) => {
+        argumentValidator?.setCatalog(fetched.catalog.tools);
         post({ type: 'catalog', catalog: fetched.catalog });
         scheduleExpiry(fetched.freshForMs);
       },

@@ -14,6 +14,9 @@ export const DEFAULTS = {
   logLevel: 'info',
   httpEngine: 'auto',
   maxBodyBytes: 4 * MIB,
+  maxJsonDepth: 64,
+  maxHeaderBytes: 16 * 1024,
+  requestTimeoutMs: 30_000,
   shutdownGraceSeconds: 10,
   auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'] },
   rateLimit: { enabled: false, limit: 100, windowSeconds: 60, perKey: true, perServer: {}, perTool: {} },
@@ -46,6 +49,7 @@ export const SERVER_DEFAULTS = {
   startupTimeoutMs: 30_000,
   healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 5, unhealthyThreshold: 3 },
   restart: { maxRestarts: 5, windowSeconds: 60, initialDelayMs: 500, maxDelayMs: 30_000 },
+  validateArguments: true,
 } as const satisfies Omit<ServerConfig, 'id' | 'name' | 'transport' | 'command' | 'cwd' | 'url'>;
 
 /** The file `init` writes and `start`/`validate` look for when no path is given. */

@@ -98,6 +98,7 @@ const serverSchema = {
     startupTimeoutMs: { ...positiveInteger, default: SERVER_DEFAULTS.startupTimeoutMs },
     healthCheck: healthCheckSchema,
     restart: restartSchema,
+    validateArguments: { type: 'boolean', default: SERVER_DEFAULTS.validateArguments },
   },
 } as const;
 
@@ -194,6 +195,11 @@ export const configSchema = {
     logLevel: { type: 'string', enum: LOG_LEVELS, default: DEFAULTS.logLevel },
     httpEngine: { type: 'string', enum: HTTP_ENGINES, default: DEFAULTS.httpEngine },
     maxBodyBytes: { ...positiveInteger, default: DEFAULTS.maxBodyBytes },
+    // 1 would refuse every JSON-RPC message (params sit at depth 2); the top is generous, not a real need.
+    maxJsonDepth: { type: 'integer', minimum: 2, maximum: 10_000, default: DEFAULTS.maxJsonDepth },
+    // Below 1 KiB not even an ordinary client's headers fit; a megabyte of headers is an attack, not a client.
+    maxHeaderBytes: { type: 'integer', minimum: 1024, maximum: 1_048_576, default: DEFAULTS.maxHeaderBytes },
+    requestTimeoutMs: { ...positiveInteger, maximum: 3_600_000, default: DEFAULTS.requestTimeoutMs },
     shutdownGraceSeconds: { type: 'number', minimum: 0, default: DEFAULTS.shutdownGraceSeconds },
     auth: {
       type: 'object',

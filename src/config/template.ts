@@ -46,6 +46,16 @@ httpEngine: ${DEFAULTS.httpEngine}
 # Largest request body accepted, in bytes (4 MiB); larger requests get 413.
 maxBodyBytes: ${DEFAULTS.maxBodyBytes}
 
+# Deepest nesting of objects and arrays a request body may have; deeper gets 400.
+maxJsonDepth: ${DEFAULTS.maxJsonDepth}
+
+# Largest request line plus headers, in bytes (16 KiB); larger gets 431.
+maxHeaderBytes: ${DEFAULTS.maxHeaderBytes}
+
+# A request's headers and body must arrive within this many ms, else 408 and
+# the connection is closed (protects against slow clients holding connections).
+requestTimeoutMs: ${DEFAULTS.requestTimeoutMs}
+
 # On SIGTERM/SIGINT, how long calls in flight may take to finish.
 shutdownGraceSeconds: ${DEFAULTS.shutdownGraceSeconds}
 
@@ -101,6 +111,7 @@ ${c(`    maxQueue: ${s.maxQueue}`, 'calls waiting per replica; beyond it, 503')}
 ${c(`    replicas: ${s.replicas}`, 'processes (or connections) serving this server')}
 ${c(`    protocol: ${s.protocol}`, 'auto (probe) | 2026-07-28 | legacy (2025 revisions)')}
 ${c(`    startupTimeoutMs: ${s.startupTimeoutMs}`, 'spawn + handshake + first tool listing')}
+${c(`    validateArguments: ${s.validateArguments}`, "check call arguments against the tool's inputSchema (400 when they do not match)")}
     healthCheck:
       enabled: ${s.healthCheck.enabled}
       intervalSeconds: ${s.healthCheck.intervalSeconds}

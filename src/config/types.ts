@@ -59,6 +59,8 @@ export interface ServerConfig {
   readonly startupTimeoutMs: number;
   readonly healthCheck: HealthCheckConfig;
   readonly restart: RestartConfig;
+  /** Check `tools/call` arguments against the tool's `inputSchema` in the worker, before the upstream sees them. */
+  readonly validateArguments: boolean;
 }
 
 /** A sliding-window limit: at most `limit` requests in any `windowSeconds`. */
@@ -175,6 +177,12 @@ export interface GatewayConfig {
   readonly logLevel: LogLevel;
   readonly httpEngine: HttpEngineName;
   readonly maxBodyBytes: number;
+  /** Request bodies nesting objects/arrays deeper than this are refused before anything recursive touches them. */
+  readonly maxJsonDepth: number;
+  /** Total size of a request's start line and headers. */
+  readonly maxHeaderBytes: number;
+  /** Headers and body must have arrived within this long (slow-client bound). */
+  readonly requestTimeoutMs: number;
   /** How long a graceful stop waits for calls in flight. */
   readonly shutdownGraceSeconds: number;
   readonly auth: AuthConfig;

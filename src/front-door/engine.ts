@@ -23,8 +23,10 @@ export interface HttpRequest {
    * Reads the whole body. Rejects with GatewayError MCPGW_ERR_BODY_TOO_LARGE as
    * soon as more than `limitBytes` arrive (or Content-Length says so), without
    * buffering the rest; the answer the handler then sends closes the connection.
-   * Rejects with MCPGW_ERR_CANCELLED if the client leaves first. May be called
-   * after other awaits (the engine holds bytes that arrive early). Call at most once.
+   * Rejects with MCPGW_ERR_CANCELLED if the client leaves first, and with
+   * MCPGW_ERR_REQUEST_TIMEOUT if the body did not arrive within `requestTimeoutMs`
+   * (the engine has then answered 408 itself). May be called after other awaits
+   * (the engine holds bytes that arrive early). Call at most once.
    */
   readBody(limitBytes: number): Promise<Buffer>;
 }
@@ -38,7 +40,8 @@ export interface HttpResponse {
    */
   onAbort(listener: () => void): void;
   /**
-   * Writes a complete response. The engine sets Content-Length and Date itself.
+   * Writes a complete response. The engine sets Content-Length and Date itself,
+   * and the security headers of engine-support.ts the handler did not set.
    * Throws TypeError, before writing anything, on a header name or value node:http
    * would refuse (CR/LF in a value); so does startStream.
    */
@@ -70,6 +73,10 @@ export interface ListenOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
+  /** Request line plus headers, in bytes; a larger request gets 431 without reaching the handler. Default: the config default. */
+  readonly maxHeaderBytes?: number;
+  /** A request's headers and body must arrive within this, or it gets 408 and its connection is closed. Default: the config default. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface HttpEngine {

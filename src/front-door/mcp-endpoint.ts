@@ -74,7 +74,7 @@ async function post(context: McpEndpointContext, request: HttpRequest, response:
   try {
     if (context.stopping()) throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping and takes no new requests');
     const body = await request.readBody(context.config.maxBodyBytes);
-    const inbound = parseInbound(body);
+    const inbound = parseInbound(body, context.config.maxJsonDepth);
     const era = inbound.kind === 'response' ? { era: 'legacy' as const } : classify(inbound.message.method, inbound.message.params);
     if (era.era === 'modern') await handleModern(request, inbound, era.version, new HttpExchange(response), context.modern, caller, body.length, receivedAt);
     else await context.legacy.post(request, inbound, response, caller, body.length, receivedAt);
@@ -88,7 +88,7 @@ async function postMessage(context: McpEndpointContext, request: HttpRequest, re
   try {
     const sessionId = new URLSearchParams(request.query).get('sessionId') ?? undefined;
     const body = await request.readBody(context.config.maxBodyBytes);
-    await context.legacy.postMessage(sessionId, parseInbound(body), response, caller, body.length, receivedAt);
+    await context.legacy.postMessage(sessionId, parseInbound(body, context.config.maxJsonDepth), response, caller, body.length, receivedAt);
   } catch (error) {
     fail(response, toGatewayError(error));
   }

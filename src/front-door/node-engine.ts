@@ -3,8 +3,23 @@
  * serves as the reference behaviour the uWS engine is tested against.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { GatewayError } from '../errors.js';
-import { clientGone, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, isThenable, reportHandlerFailure, runListeners } from './engine-support.js';
+import type { Duplex } from 'node:stream';
+import { GatewayError, restErrorBody } from '../errors.js';
+import {
+  clientGone,
+  ENGINE_ERROR_HEADERS,
+  headersTooLarge,
+  INTERNAL_ERROR_BODY,
+  isThenable,
+  rawErrorResponse,
+  reportHandlerFailure,
+  requestLimits,
+  requestTimedOut,
+  runListeners,
+  SECURITY_HEADERS,
+  securityHeaderBit,
+  type RequestLimits,
+} from './engine-support.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
 
 export function createNodeEngine(): HttpEngine {
@@ -13,30 +28,41 @@ export function createNodeEngine(): HttpEngine {
 
 /** Same as node's default; said out loud because clients and proxies tune their pools against it. */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-/** Slow-loris bound: the whole header block must arrive within this. */
+/** Slow-loris bound: the whole header block must arrive within this (or within requestTimeoutMs, if shorter). */
 const HEADERS_TIMEOUT_MS = 10_000;
-/** The whole request, body included, must arrive within this (node's default is 5 minutes). */
-const REQUEST_TIMEOUT_MS = 60_000;
-/** How often node enforces the two timeouts above (default 30 s, too coarse for a 10 s bound). */
-const TIMEOUT_CHECK_INTERVAL_MS = 2_000;
+
+/**
+ * How often node enforces the two timeouts (default 30 s, too coarse for a
+ * 10 s bound): a quarter of the shorter one, so a timeout fires at most 25% late.
+ */
+function timeoutCheckInterval(limits: RequestLimits): number {
+  return Math.max(25, Math.min(2_000, Math.floor(Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs) / 4)));
+}
 
 class NodeEngine implements HttpEngine {
   readonly name = 'node' as const;
   #server: Server | undefined;
   #closed: Promise<void> | undefined;
+  /** The latest exchange on each connection, for node's request timeout, which names only the socket. */
+  readonly #exchanges = new WeakMap<Duplex, NodeExchange>();
 
   listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
     if (this.#server) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this node engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
+    const limits = requestLimits(options);
     const server = createServer({
       noDelay: true,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckInterval(limits),
     });
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      new NodeExchange(req, res).run(handler);
+      const exchange = new NodeExchange(req, res);
+      this.#exchanges.set(req.socket, exchange);
+      exchange.run(handler);
     });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.#onClientError(error, socket, limits));
     this.#server = server;
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => {
@@ -50,6 +76,29 @@ class NodeEngine implements HttpEngine {
         resolve(typeof address === 'object' && address !== null ? address.port : options.port);
       });
     });
+  }
+
+  /**
+   * node:http gave up on a request (headers too large, too slow, malformed).
+   * Listening for this replaces node's own plain-text answers with coded JSON
+   * ones; a request already handed to a handler is answered through its exchange.
+   */
+  #onClientError(error: NodeJS.ErrnoException, socket: Duplex, limits: RequestLimits): void {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const coded =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? headersTooLarge(limits.maxHeaderBytes)
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? requestTimedOut(limits.requestTimeoutMs)
+          : new GatewayError('MCPGW_ERR_BAD_REQUEST', `malformed HTTP request (${error.code ?? error.message})`);
+    if (coded.code === 'MCPGW_ERR_REQUEST_TIMEOUT' && this.#exchanges.get(socket)?.timeOut(coded) === true) return;
+    // A response already under way cannot be followed by another on the same bytes.
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (inFlight == null || !inFlight.headersSent) socket.write(rawErrorResponse(coded));
+    socket.destroy();
   }
 
   async stopAccepting(): Promise<void> {
@@ -84,6 +133,10 @@ class NodeExchange implements HttpRequest, HttpResponse {
   #aborted = false;
   #streaming = false;
   #bodyRead = false;
+  /** Fails the body read in progress, if any. */
+  #failBody: ((error: GatewayError) => void) | undefined;
+  /** Why the engine answered this request itself (the body did not arrive in time). */
+  #failure: GatewayError | undefined;
   #abortListeners: (() => void)[] | undefined;
   /** Set once the body was refused: the answer then closes the connection so the rest is never read. */
   #closeAfterResponse = false;
@@ -131,6 +184,7 @@ class NodeExchange implements HttpRequest, HttpResponse {
     this.#bodyRead = true;
     const declared = this.headers['content-length'];
     if (declared !== undefined && Number(declared) > limitBytes) return Promise.reject(this.#refuseBody(limitBytes));
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const req = this.#req;
     if (this.#aborted || req.destroyed) return Promise.reject(clientGone());
     return new Promise((resolve, reject) => {
@@ -157,15 +211,33 @@ class NodeExchange implements HttpRequest, HttpResponse {
         waiter.reject(clientGone());
       };
       const cleanup = (): void => {
+        this.#failBody = undefined;
         req.off('data', onData);
         req.off('end', onEnd);
         req.off('close', onClose);
+      };
+      this.#failBody = (error) => {
+        cleanup();
+        waiter.reject(error);
       };
       req.on('data', onData);
       req.on('end', onEnd);
       // 'close' comes after 'end' on success, so reaching it first means the client left mid-body.
       req.on('close', onClose);
     });
+  }
+
+  /**
+   * node's requestTimeout fired while this request's body was still arriving:
+   * answer 408 and close. False when the answer is already under way (node then drops the connection).
+   */
+  timeOut(error: GatewayError): boolean {
+    if (this.closed || this.#streaming) return false;
+    this.#failure = error;
+    this.#closeAfterResponse = true;
+    this.send(408, ENGINE_ERROR_HEADERS, restErrorBody(error));
+    this.#failBody?.(error);
+    return true;
   }
 
   #refuseBody(limitBytes: number): GatewayError {
@@ -217,13 +289,16 @@ class NodeExchange implements HttpRequest, HttpResponse {
   /** Flat [name, value, ...] list: the cheapest form writeHead takes. */
   #headerList(headers: Readonly<Record<string, string>>): string[] {
     const flat: string[] = [];
+    let present = 0;
     for (const name in headers) {
       const lower = name.toLowerCase();
       // node frames the body itself; a caller's length or encoding could only contradict it.
       if (lower === 'content-length' || lower === 'transfer-encoding') continue;
       if (lower === 'connection' && this.#closeAfterResponse) continue;
+      present |= securityHeaderBit(lower);
       flat.push(name, headers[name]!);
     }
+    for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) flat.push(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
     if (this.#closeAfterResponse) flat.push('connection', 'close');
     return flat;
   }
@@ -243,7 +318,7 @@ class NodeExchange implements HttpRequest, HttpResponse {
     if (this.closed) return;
     // Half a stream cannot turn into an error answer: cut it so the client sees it fail.
     if (this.#streaming) this.#res.destroy();
-    else this.send(500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY);
+    else this.send(500, ENGINE_ERROR_HEADERS, INTERNAL_ERROR_BODY);
   }
 }
 

@@ -134,11 +134,11 @@ interface CallBody {
   server?: string;
 }
 
-function parseCallBody(body: Buffer, contentType: string | undefined): CallBody {
+function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDepth: number): CallBody {
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `Content-Type must be application/json (got "${contentType}")`);
   }
-  const value = parseJsonBody(body);
+  const value = parseJsonBody(body, maxJsonDepth);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'request body must be a JSON object {"tool", "arguments"?, "server"?}');
   const candidate = value as Record<string, unknown>;
   const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server');
@@ -179,7 +179,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     if (context.stopping()) throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping and takes no new calls');
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
-    body = parseCallBody(raw, request.headers['content-type']);
+    body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
     route = context.supervisor.route(body.tool, body.server);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     let inputWanted: string | undefined;

@@ -12,12 +12,31 @@
  * - request body bytes that arrive while no onData handler is registered are
  *   dropped, and onData's ArrayBuffer is neutered after the callback;
  * - writes outside the handler tick must be corked or each becomes a syscall.
+ *
+ * Limits: uWS hands over a request only once its headers are complete, and
+ * bounds that itself (its 10 s idle timeout; a header block that spans reads
+ * beyond 4 KiB, or holds more than about 50 headers, is dropped without an
+ * answer: compiled into uWS). What it hands over is checked against
+ * `maxHeaderBytes` here, and the body must then arrive within `requestTimeoutMs`.
  */
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
-import { GatewayError } from '../errors.js';
-import { clientGone, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, isThenable, reportHandlerFailure, runListeners } from './engine-support.js';
+import { GatewayError, restErrorBody } from '../errors.js';
+import {
+  clientGone,
+  ENGINE_ERROR_HEADERS,
+  headersTooLarge,
+  INTERNAL_ERROR_BODY,
+  isThenable,
+  reportHandlerFailure,
+  requestLimits,
+  requestTimedOut,
+  runListeners,
+  SECURITY_HEADERS,
+  securityHeaderBit,
+  type RequestLimits,
+} from './engine-support.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
 
 export function createUwsEngine(): HttpEngine {
@@ -64,8 +83,9 @@ class UwsEngine implements HttpEngine {
     this.#app = app;
     if (typeof app.close !== 'function') this.#inFlight = new Set();
     const inFlight = this.#inFlight;
+    const limits = requestLimits(options);
     app.any('/*', (res, req) => {
-      const exchange = new UwsExchange(res, req, inFlight);
+      const exchange = new UwsExchange(res, req, inFlight, limits);
       exchange.run(handler);
     });
     return new Promise((resolve, reject) => {
@@ -118,6 +138,9 @@ class UwsExchange implements HttpRequest, HttpResponse {
 
   readonly #res: UwsResponse;
   readonly #inFlight: Set<UwsExchange> | undefined;
+  readonly #limits: RequestLimits;
+  /** Request line plus headers as they stood on the wire, near enough (uWS gives no byte count). */
+  readonly #headerBytes: number;
   /** Writes during the handler's own tick are already corked by uWS. */
   #inHandlerTick = true;
   #closed = false;
@@ -134,21 +157,30 @@ class UwsExchange implements HttpRequest, HttpResponse {
   #bodyRead = false;
   #bodyWaiter: BodyWaiter | undefined;
   #paused = false;
+  /** Runs while the body is still arriving: a client must not hold the request open at its own pace. */
+  #bodyTimer: NodeJS.Timeout | undefined;
+  /** Why the engine answered this request itself (the body did not arrive in time). */
+  #failure: GatewayError | undefined;
   /** Set once the body was refused: the answer then closes the connection so the rest is never read. */
   #closeAfterResponse = false;
 
-  constructor(res: UwsResponse, req: UwsRequest, inFlight: Set<UwsExchange> | undefined) {
+  constructor(res: UwsResponse, req: UwsRequest, inFlight: Set<UwsExchange> | undefined, limits: RequestLimits) {
     this.#res = res;
     this.#inFlight = inFlight;
+    this.#limits = limits;
     this.method = req.getMethod().toUpperCase();
     this.path = req.getUrl();
     this.query = req.getQuery() ?? '';
     const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+    // "GET " + target + " HTTP/1.1\r\n", then "name: value\r\n" per header.
+    let headerBytes = this.method.length + this.path.length + (this.query === '' ? 0 : this.query.length + 1) + 11;
     req.forEach((name, value) => {
+      headerBytes += name.length + value.length + 4;
       const previous = headers[name];
       headers[name] = previous === undefined ? value : `${previous}, ${value}`;
     });
     this.headers = headers;
+    this.#headerBytes = headerBytes;
     this.remoteAddress = canonicalAddress(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
 
     const length = headers['content-length'];
@@ -158,11 +190,21 @@ class UwsExchange implements HttpRequest, HttpResponse {
 
     res.onAborted(() => this.#onAborted());
     // Registered now, not in readBody: bytes arriving before a handler exists are lost for good.
-    if (!this.#bodyComplete) res.onData((chunk, isLast) => this.#onData(chunk, isLast));
+    if (!this.#bodyComplete) {
+      res.onData((chunk, isLast) => this.#onData(chunk, isLast));
+      this.#bodyTimer = setTimeout(() => this.#onBodyTimeout(), limits.requestTimeoutMs);
+    }
     inFlight?.add(this);
   }
 
   run(handler: RequestHandler): void {
+    if (this.#headerBytes > this.#limits.maxHeaderBytes) {
+      const error = headersTooLarge(this.#limits.maxHeaderBytes);
+      this.#closeAfterResponse = true;
+      this.send(error.status, ENGINE_ERROR_HEADERS, restErrorBody(error));
+      this.#inHandlerTick = false;
+      return;
+    }
     try {
       const result: unknown = handler(this, this);
       if (isThenable(result)) result.then(undefined, (error: unknown) => this.#failHandler(error));
@@ -183,6 +225,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
     if (this.#bodyRead) return Promise.reject(new GatewayError('MCPGW_ERR_INTERNAL', 'readBody called twice for one request'));
     this.#bodyRead = true;
     this.#bodyLimit = limitBytes;
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#declaredLength > limitBytes) return Promise.reject(this.#refuseBody());
     if (this.#bodyBytes > limitBytes) return Promise.reject(this.#refuseBody());
     if (this.#bodyComplete) return Promise.resolve(this.#takeBody());
@@ -207,6 +250,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
     this.#bodyBytes += size;
     if (isLast) {
       this.#bodyComplete = true;
+      this.#stopBodyTimer();
       const waiter = this.#bodyWaiter;
       this.#bodyWaiter = undefined;
       waiter?.resolve(this.#takeBody());
@@ -221,6 +265,28 @@ class UwsExchange implements HttpRequest, HttpResponse {
     const chunks = this.#bodyChunks;
     this.#bodyChunks = [];
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#bodyBytes);
+  }
+
+  #stopBodyTimer(): void {
+    if (this.#bodyTimer === undefined) return;
+    clearTimeout(this.#bodyTimer);
+    this.#bodyTimer = undefined;
+  }
+
+  /** The body did not arrive within requestTimeoutMs: answer 408 and close, whether or not the handler is waiting for it. */
+  #onBodyTimeout(): void {
+    this.#bodyTimer = undefined;
+    if (this.#closed || this.#bodyComplete) return;
+    const error = requestTimedOut(this.#limits.requestTimeoutMs);
+    this.#failure = error;
+    this.#closeAfterResponse = true;
+    this.#bodyChunks = [];
+    const waiter = this.#bodyWaiter;
+    this.#bodyWaiter = undefined;
+    // A stream already under way cannot turn into an error answer: cut it.
+    if (this.#streaming) this.forceClose();
+    else this.send(error.status, ENGINE_ERROR_HEADERS, restErrorBody(error));
+    waiter?.reject(error);
   }
 
   #refuseBody(): GatewayError {
@@ -308,6 +374,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
   #writeHead(status: number, headers: Readonly<Record<string, string>>): boolean {
     const res = this.#res;
     let closeConnection = this.#closeAfterResponse;
+    let present = 0;
     res.writeStatus(statusLine(status));
     for (const name in headers) {
       const value = headers[name]!;
@@ -317,8 +384,10 @@ class UwsExchange implements HttpRequest, HttpResponse {
         closeConnection = true;
         continue;
       }
+      present |= securityHeaderBit(lower);
       res.writeHeader(name, value);
     }
+    for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) res.writeHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
     return closeConnection;
   }
 
@@ -342,6 +411,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
 
   #finish(): void {
     this.#unpause();
+    this.#stopBodyTimer();
     this.#closed = true;
     this.#abortListeners = undefined;
     this.#inFlight?.delete(this);
@@ -365,7 +435,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
     if (this.#closed) return;
     // Half a stream cannot turn into an error answer: cut it so the client sees it fail.
     if (this.#streaming) this.forceClose();
-    else this.send(500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY);
+    else this.send(500, ENGINE_ERROR_HEADERS, INTERNAL_ERROR_BODY);
   }
 
   /** Drops the connection (engine close, or a handler that failed mid-stream). */

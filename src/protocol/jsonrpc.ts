@@ -30,9 +30,9 @@ export type Inbound =
   | { readonly kind: 'notification'; readonly message: RpcNotification }
   | { readonly kind: 'response'; readonly message: RpcResponse };
 
-/** Parses one JSON-RPC message; batches and malformed frames are GatewayErrors (400). */
-export function parseInbound(body: Buffer): Inbound {
-  const value = parseJsonBody(body);
+/** Parses one JSON-RPC message; batches, malformed frames and nesting deeper than `maxDepth` are GatewayErrors (400). */
+export function parseInbound(body: Buffer, maxDepth: number): Inbound {
+  const value = parseJsonBody(body, maxDepth);
   if (Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per request');
   if (typeof value !== 'object' || value === null) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC message must be a JSON object');
   const message = value as Record<string, unknown>;

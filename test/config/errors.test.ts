@@ -115,3 +115,12 @@ test('an empty file is an error, not an empty gateway', () => {
     'gw.yml: is empty; expected a mapping with at least "servers" (mcp-gateway init writes a commented example)',
   ]);
 });
+
+test('input-hardening limits: a bad value names the field', () => {
+  assert.deepEqual(configErrors('maxJsonDepth: 1\nservers: []\n'), ['maxJsonDepth: must be between 2 and 10000 (got 1)']);
+  assert.deepEqual(configErrors('maxHeaderBytes: 100\nservers: []\n'), ['maxHeaderBytes: must be between 1024 and 1048576 (got 100)']);
+  assert.deepEqual(configErrors('requestTimeoutMs: 0\nservers: []\n'), ['requestTimeoutMs: must be between 1 and 3600000 (got 0)']);
+  assert.deepEqual(configErrors('requestTimeoutMs: soon\nservers: []\n'), ['requestTimeoutMs: must be an integer (got "soon")']);
+  assert.deepEqual(configErrors(oneServer('    validateArguments: sometimes\n')), ['servers[0].validateArguments: must be a boolean (true or false) (got "sometimes")']);
+  assert.deepEqual(configErrors(oneServer('    validate_arguments: false\n')), ['servers[0].validate_arguments: unknown key (did you mean "validateArguments"?)']);
+});

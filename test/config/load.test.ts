@@ -136,3 +136,10 @@ test('without a path: $MCP_GATEWAY_CONFIG, else ./mcp-gateway.yml, else not foun
   assert.deepEqual(await locateConfig(undefined, { cwd: dir, env: { MCP_GATEWAY_CONFIG: 'other.json' } }), { path: join(dir, 'other.json'), origin: 'env' });
   assert.equal((await loadConfig(undefined, { cwd: dir, env: { MCP_GATEWAY_CONFIG: 'other.json' } })).servers.length, 0);
 });
+
+test('input-hardening settings: defaults, and values taken as given', () => {
+  const defaults = parseConfig(oneServer(), { env: {} });
+  assert.deepEqual([defaults.maxJsonDepth, defaults.maxHeaderBytes, defaults.requestTimeoutMs, defaults.servers[0]?.validateArguments], [64, 16384, 30000, true]);
+  const set = parseConfig(oneServer('    validateArguments: false\n') + 'maxJsonDepth: 8\nmaxHeaderBytes: 4096\nrequestTimeoutMs: 300\n', { env: {} });
+  assert.deepEqual([set.maxJsonDepth, set.maxHeaderBytes, set.requestTimeoutMs, set.servers[0]?.validateArguments], [8, 4096, 300, false]);
+});

@@ -32,9 +32,9 @@ after(async () => {
   await Promise.all([...started].map((engine) => engine.close()));
 });
 
-async function serve(name: EngineName, handler: RequestHandler): Promise<Server> {
+async function serve(name: EngineName, handler: RequestHandler, limits: { maxHeaderBytes?: number; requestTimeoutMs?: number } = {}): Promise<Server> {
   const engine = await selectEngine(name);
-  const port = await engine.listen({ host: HOST, port: 0 }, handler);
+  const port = await engine.listen({ host: HOST, port: 0, ...limits }, handler);
   started.add(engine);
   return { engine, port, url: `http://${HOST}:${port}` };
 }
@@ -589,6 +589,113 @@ for (const name of ENGINE_NAMES) {
         response.send(200, {}, second);
       });
       assert.equal(await (await fetch(`${server.url}/twice`, { method: 'POST', body: 'x' })).text(), 'MCPGW_ERR_INTERNAL');
+    });
+
+    it('adds the security headers to every answer, and a handler\'s own value wins', TEST, async () => {
+      const server = await serve(name, (request, response) => {
+        if (request.path === '/stream') {
+          response.startStream(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' });
+          response.write('data: x\n\n');
+          response.end();
+        } else if (request.path === '/framed') {
+          response.send(200, { 'X-Frame-Options': 'SAMEORIGIN' }, 'framed');
+        } else if (request.path === '/throws') {
+          throw new Error('boom');
+        } else {
+          response.send(200, { 'content-type': 'application/json' }, '{}');
+        }
+      });
+      const expected = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'referrer-policy': 'no-referrer' };
+      const onWarning = (): void => {};
+      process.on('warning', onWarning);
+      try {
+        for (const path of ['/json', '/throws']) {
+          const response = await rawRequest(server.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+          for (const [header, value] of Object.entries(expected)) assert.equal(response.headers[header], value, `${path}: ${header}`);
+        }
+      } finally {
+        process.off('warning', onWarning);
+      }
+      const stream = await rawRequest(server.port, 'GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.equal(stream.headers['cache-control'], 'no-cache, no-transform', 'an event stream keeps its own Cache-Control');
+      assert.equal(stream.headers['x-content-type-options'], 'nosniff');
+      const framed = await rawRequest(server.port, 'GET /framed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.equal(framed.headers['x-frame-options'], 'SAMEORIGIN', 'set once, by the handler, whatever its spelling');
+      assert.equal(framed.headers['referrer-policy'], 'no-referrer');
+    });
+
+    it('answers headers over maxHeaderBytes with 431 and a JSON error, without calling the handler, and keeps serving', TEST, async () => {
+      let handled = 0;
+      const server = await serve(
+        name,
+        (request, response) => {
+          handled++;
+          echo(request, response);
+        },
+        { maxHeaderBytes: 2048 },
+      );
+      const connection = await RawConnection.open(server.port);
+      // One write, so that uWS (which drops a header block spanning reads past 4 KiB) sees it whole.
+      connection.send(`GET /big HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(3000)}\r\n\r\n`);
+      const refused = await connection.response();
+      assert.equal(refused.status, 431);
+      assert.equal(JSON.parse(refused.body.toString()).error.code, 'MCPGW_ERR_HEADERS_TOO_LARGE');
+      assert.equal(refused.headers['x-content-type-options'], 'nosniff');
+      await connection.closed;
+      assert.equal(handled, 0);
+      const fine = await rawRequest(server.port, `GET /fine HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(1500)}\r\nConnection: close\r\n\r\n`);
+      assert.equal(fine.status, 200);
+      assert.equal(handled, 1);
+    });
+
+    it('a client that sends half a body and stalls gets 408 and is disconnected; readBody rejects; others are served meanwhile', TEST, async () => {
+      const bodyOutcome = deferred<string>();
+      const server = await serve(
+        name,
+        (request, response) => {
+          if (request.path !== '/stall') return echo(request, response);
+          request.readBody(LIMIT).then(
+            () => bodyOutcome.resolve('resolved'),
+            (error: GatewayError) => {
+              bodyOutcome.resolve(error.code);
+              response.send(500, {}, 'the engine has answered already; this must not reach the client');
+            },
+          );
+        },
+        { requestTimeoutMs: 300 },
+      );
+      const stalled = await RawConnection.open(server.port);
+      stalled.send('POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly half of it');
+      await sleep(50);
+      const other = await fetch(`${server.url}/other`, { method: 'POST', body: 'quick' });
+      assert.equal(other.status, 200, 'the stalled request does not hold up the rest');
+      const response = await stalled.response();
+      assert.equal(response.status, 408);
+      assert.equal(JSON.parse(response.body.toString()).error.code, 'MCPGW_ERR_REQUEST_TIMEOUT');
+      assert.equal(response.headers.connection, 'close');
+      await stalled.closed;
+      assert.equal(await bodyOutcome.promise, 'MCPGW_ERR_REQUEST_TIMEOUT');
+      assert.equal(stalled.receivedBytes, 0, 'nothing after the 408');
+      // A body that arrives in time is unaffected, even in slow pieces.
+      const slow = await RawConnection.open(server.port);
+      slow.send('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\nabc');
+      await sleep(100);
+      slow.send('def');
+      assert.equal(JSON.parse((await slow.response()).body.toString()).body, 'abcdef');
+      slow.destroy();
+    });
+
+    // uWS hands over nothing before the headers are complete; its own 10 s idle timeout bounds them (not configurable).
+    it('headers that trickle in past requestTimeoutMs get 408 and the connection is closed', { ...TEST, skip: name === 'uws' ? 'uWS bounds header time itself' : false }, async () => {
+      const server = await serve(name, echo, { requestTimeoutMs: 300 });
+      const connection = await RawConnection.open(server.port);
+      connection.send('GET /never-finished HTTP/1.1\r\nHost: x\r\n');
+      const response = await connection.response();
+      assert.equal(response.status, 408);
+      assert.equal(JSON.parse(response.body.toString()).error.code, 'MCPGW_ERR_REQUEST_TIMEOUT');
+      assert.equal(response.headers['x-content-type-options'], 'nosniff');
+      await connection.closed;
+      assert.equal((await fetch(`${server.url}/after`)).status, 200);
     });
 
     it('listens on a free port when asked for port 0', TEST, async () => {

@@ -17,7 +17,8 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
         [
           { id: 'demo', command: process.execPath, args: [demoServer], tags: ['demo', 'local'] },
           { id: 'alpha', command: process.execPath, args: [fixtures.modernStdio], env: { FIXTURE_NAME: 'alpha' }, tags: ['fixture'] },
-          { id: 'beta', command: process.execPath, args: [fixtures.modernStdio], env: { FIXTURE_NAME: 'beta' }, protocol: 'legacy', tags: ['fixture'] },
+          // Unchecked arguments, so that an upstream's own refusal can be seen.
+          { id: 'beta', command: process.execPath, args: [fixtures.modernStdio], env: { FIXTURE_NAME: 'beta' }, protocol: 'legacy', tags: ['fixture'], validateArguments: false },
         ],
         { engine, config: { maxBodyBytes: 2048, corsOrigins: ['http://allowed.example'] } },
       );
@@ -142,8 +143,11 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal((await gw.call('echo', { message: 'still here' }, 'demo')).body.content[0].text, 'still here');
     });
 
-    test('an upstream that rejects the arguments is a 400, not a gateway fault', async () => {
-      const { status, body } = await gw.call('add', { a: 'one' });
+    test('arguments that do not match the schema: 400 from the gateway, or (unchecked) the upstream\'s own refusal', async () => {
+      const checked = await gw.call('add', { a: 'one' });
+      assert.equal(checked.status, 400);
+      assert.equal(checked.body.error.code, 'MCPGW_ERR_INVALID_ARGUMENTS');
+      const { status, body } = await gw.call('slow', { ms: 'soon' }, 'beta');
       // SDK servers report schema failures as tool errors; either way the gateway must not crash or 5xx.
       assert.ok(status === 200 || status === 400, `status ${status}`);
       if (status === 200) assert.equal(body.isError, true);
