@@ -68,7 +68,7 @@ export class Gateway {
       *serverGauges() {
         for (const group of supervisor.groups()) yield { id: group.config.id, inFlight: group.inFlight, tools: group.catalog.tools.length, up: group.state === 'ready' };
       },
-    });
+    }, { separator: config.mcp.separator });
     this.requestLog = new RequestLog(config.monitor);
     this.recorder = new CallRecorder(this.metrics, this.requestLog);
   }

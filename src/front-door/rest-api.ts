@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RequestLog } from '../observability/request-log.js';
 import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
-import { RoutingTable } from '../supervisor/routing-table.js';
+import type { QualifiedNames } from '../qualified-names.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from './engine.js';
 import { parseJsonBody } from './json-body.js';
@@ -52,7 +52,7 @@ export function createRestApi(context: RestApiContext): RequestHandler {
   add('GET', '/api/v1/servers/:id', (_q, r, p) => {
     const group = context.supervisor.group(p.id!);
     if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${p.id}" is configured`);
-    sendJson(r, 200, serverDetail(group));
+    sendJson(r, 200, serverDetail(group, context.supervisor.names));
   });
   add('GET', '/api/v1/tools', (q, r) => {
     const query = new URLSearchParams(q.query);
@@ -250,7 +250,7 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
   };
 }
 
-function serverDetail(group: ServerGroup): Record<string, unknown> {
+function serverDetail(group: ServerGroup, names: QualifiedNames): Record<string, unknown> {
   return {
     ...serverSummary(group),
     replicas: group.replicaSummaries(),
@@ -261,16 +261,16 @@ function serverDetail(group: ServerGroup): Record<string, unknown> {
     instructions: group.identity?.instructions ?? null,
     health: group.lastHealth ?? null,
     readySince: group.readySince ? new Date(group.readySince).toISOString() : null,
-    toolList: group.catalog.tools.map((tool) => toolView(group.config.id, tool)),
+    toolList: group.catalog.tools.map((tool) => toolView(names, group.config.id, tool)),
     resourceList: group.catalog.resources,
     resourceTemplateList: group.catalog.resourceTemplates,
     promptList: group.catalog.prompts,
   };
 }
 
-function toolView(serverId: string, tool: Record<string, unknown>): Record<string, unknown> {
+function toolView(names: QualifiedNames, serverId: string, tool: Record<string, unknown>): Record<string, unknown> {
   const { name, ...rest } = tool;
-  return { name, server: serverId, qualifiedName: RoutingTable.qualify(serverId, String(name)), ...rest };
+  return { name, server: serverId, qualifiedName: names.qualify(serverId, String(name)), ...rest };
 }
 
 function listTools(supervisor: Supervisor, server: string | undefined, tag: string | undefined): Record<string, unknown>[] {
@@ -279,7 +279,7 @@ function listTools(supervisor: Supervisor, server: string | undefined, tag: stri
     if (server !== undefined && group.config.id !== server) continue;
     if (tag !== undefined && !group.config.tags.includes(tag)) continue;
     if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
-    for (const tool of group.catalog.tools) tools.push(toolView(group.config.id, tool));
+    for (const tool of group.catalog.tools) tools.push(toolView(supervisor.names, group.config.id, tool));
   }
   return tools;
 }

@@ -10,6 +10,7 @@ import type { StartReportEntry } from '../gateway-types.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { CallOutcome } from './replica.js';
 import { MergedCatalog } from './catalog.js';
+import { QualifiedNames } from '../qualified-names.js';
 import { RoutingTable, type Route } from './routing-table.js';
 import { ServerGroup, type GroupObserver } from './server-group.js';
 
@@ -42,9 +43,12 @@ export class Supervisor {
   #catalogListeners = new Set<() => void>();
   readonly #observer: GroupObserver;
   readonly #alwaysPrefix: boolean;
+  /** How `<serverId><separator><name>` names are made and read (`mcp.separator`). */
+  readonly names: QualifiedNames;
 
   constructor(config: GatewayConfig, options: SupervisorOptions) {
     this.#alwaysPrefix = config.mcp.alwaysPrefix;
+    this.names = new QualifiedNames(config.mcp.separator);
     this.#observer = {
       ...options.observer,
       catalogChanged: (serverId) => {
@@ -90,7 +94,7 @@ export class Supervisor {
   catalog(): MergedCatalog {
     this.#catalog ??= new MergedCatalog(
       this.#order.filter((group) => group.state === 'ready' || group.state === 'unhealthy'),
-      { alwaysPrefix: this.#alwaysPrefix },
+      { alwaysPrefix: this.#alwaysPrefix, names: this.names },
     );
     return this.#catalog;
   }
@@ -108,7 +112,7 @@ export class Supervisor {
         if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
         toolsByServer.set(group.config.id, new Set(group.catalog.tools.map((tool) => tool.name as string)));
       }
-      this.#routing = new RoutingTable(toolsByServer);
+      this.#routing = new RoutingTable(toolsByServer, this.names);
     }
     return this.#routing;
   }
