@@ -25,6 +25,7 @@ export const ERRORS = {
   MCPGW_ERR_UNKNOWN_TOOL: { status: 404, rpc: -32602, wire: true, summary: 'No enabled server offers a tool of that name.' },
   MCPGW_ERR_UNKNOWN_SERVER: { status: 404, rpc: -32602, wire: true, summary: 'No server has that id.' },
   MCPGW_ERR_AMBIGUOUS_TOOL: { status: 409, rpc: -32602, wire: true, summary: 'Several servers offer the tool; name one with `server` or `<serverId>__<tool>`.' },
+  MCPGW_ERR_SUBSCRIPTIONS_UNSUPPORTED: { status: 400, rpc: -32602, wire: true, summary: 'The server that offers the resource does not support resource subscriptions.' },
   MCPGW_ERR_INPUT_REQUIRED: { status: 409, rpc: -32600, wire: true, summary: 'The tool needs input from the client (elicitation, sampling, roots); only the MCP endpoint can carry that.' },
   MCPGW_ERR_UPSTREAM_REJECTED: { status: 400, rpc: -32602, wire: true, summary: 'The upstream refused the request as invalid (JSON-RPC -32602/-32600); its message is in `data`.' },
   MCPGW_ERR_UPSTREAM: { status: 502, rpc: -32603, wire: true, summary: 'The upstream answered with a JSON-RPC error.' },

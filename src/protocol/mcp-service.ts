@@ -248,10 +248,21 @@ export class McpService {
     return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
   }
 
-  /** What the gateway offers: lists always (they may change), completions when some upstream completes. */
+  /**
+   * What the gateway offers: lists always (they may change), completions when
+   * some upstream completes, resource subscriptions when some ready upstream
+   * takes them (a URI on another server is refused with a clear error).
+   */
   capabilities(): Record<string, unknown> {
-    const completes = this.#supervisor.groups().some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
-    return { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, ...(completes ? { completions: {} } : {}) };
+    const groups = this.#supervisor.groups();
+    const completes = groups.some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
+    const subscribes = groups.some((group) => (group.state === 'ready' || group.state === 'unhealthy') && group.subscribesResources);
+    return {
+      tools: { listChanged: true },
+      resources: { listChanged: true, ...(subscribes ? { subscribe: true } : {}) },
+      prompts: { listChanged: true },
+      ...(completes ? { completions: {} } : {}),
+    };
   }
 
   /**

@@ -71,7 +71,21 @@ async function serve(
   }
   const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, caller);
   // The lists do not depend on who asks yet (no per-caller policy), so they may be shared; ttl 0: always revalidate.
-  return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public', ...meta }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
+  if (isList) return stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: 'public', ...meta });
+  const resultType = resultTypeOf(resultJson);
+  if (message.method === 'resources/read' && resultType === 'complete') return withCacheHints(resultJson);
+  return stampObject(resultJson, { resultType });
+}
+
+/**
+ * A complete `resources/read` result must carry `ttlMs` and `cacheScope`; a
+ * 2025 upstream sends neither. Its own hints, when it has them, are kept. A
+ * read is not the tools/call hot path, so parsing it here is fine.
+ */
+function withCacheHints(resultJson: string): string {
+  const result = JSON.parse(resultJson) as Record<string, unknown>;
+  // Nothing says who may share a 2025 upstream's resource: private, and revalidate every time.
+  return JSON.stringify({ resultType: 'complete', ttlMs: 0, cacheScope: 'private', ...result });
 }
 
 /** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */

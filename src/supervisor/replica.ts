@@ -28,6 +28,7 @@ export interface CallRequest {
 export interface ReplicaEvents {
   ready(replica: Replica, identity: UpstreamIdentity, catalog: Catalog, connectMs: number): void;
   catalog(replica: Replica, catalog: Catalog): void;
+  resourceUpdated(replica: Replica, uri: string): void;
   health(replica: Replica, healthy: boolean, detail: string, latencyMs?: number): void;
   log(replica: Replica, level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Readonly<Record<string, unknown>>): void;
   /** The worker thread is gone; `reason` says why. Called exactly once. */
@@ -122,6 +123,11 @@ export class Replica {
     };
   }
 
+  /** The whole set of resource URIs this replica's upstream should be subscribed to. */
+  setResourceSubscriptions(uris: readonly string[]): void {
+    this.#post({ type: 'resource-subscriptions', uris });
+  }
+
   /** Asks the worker to finish its calls (up to `graceMs`) and exit; terminates it if it does not. */
   async stop(graceMs: number): Promise<void> {
     if (this.#exited) return;
@@ -169,6 +175,9 @@ export class Replica {
         return;
       case 'catalog':
         this.#events.catalog(this, message.catalog);
+        return;
+      case 'resource-updated':
+        this.#events.resourceUpdated(this, message.uri);
         return;
       case 'health':
         this.#events.health(this, message.healthy, message.detail, message.latencyMs);

@@ -41,6 +41,7 @@ export class Supervisor {
   #routing: RoutingTable | undefined;
   #catalog: MergedCatalog | undefined;
   #catalogListeners = new Set<() => void>();
+  readonly #resourceListeners = new Set<(serverId: string, uri: string) => void>();
   readonly #observer: GroupObserver;
   readonly #alwaysPrefix: boolean;
   /** How `<serverId><separator><name>` names are made and read (`mcp.separator`). */
@@ -56,6 +57,10 @@ export class Supervisor {
         this.#catalog = undefined;
         options.observer.catalogChanged(serverId);
         for (const listener of this.#catalogListeners) listener();
+      },
+      resourceUpdated: (serverId, uri) => {
+        options.observer.resourceUpdated(serverId, uri);
+        for (const listener of this.#resourceListeners) listener(serverId, uri);
       },
     };
     for (const server of config.servers) {
@@ -103,6 +108,12 @@ export class Supervisor {
   onCatalogChange(listener: () => void): () => void {
     this.#catalogListeners.add(listener);
     return () => this.#catalogListeners.delete(listener);
+  }
+
+  /** Called when an upstream reports an update of a resource that is subscribed on it. */
+  onResourceUpdated(listener: (serverId: string, uri: string) => void): () => void {
+    this.#resourceListeners.add(listener);
+    return () => this.#resourceListeners.delete(listener);
   }
 
   routing(): RoutingTable {

@@ -64,7 +64,17 @@ export interface InputResponseMessage {
   readonly error?: WireError;
 }
 
-export type ToWorker = CallMessage | CancelMessage | ShutdownMessage | InputResponseMessage;
+/**
+ * Every resource URI some client of the gateway is subscribed to on this
+ * server, in full (not a delta), so a replica that starts late or reconnects
+ * is simply told the whole set again.
+ */
+export interface ResourceSubscriptionsMessage {
+  readonly type: 'resource-subscriptions';
+  readonly uris: readonly string[];
+}
+
+export type ToWorker = CallMessage | CancelMessage | ShutdownMessage | InputResponseMessage | ResourceSubscriptionsMessage;
 
 // ---------------------------------------------------------------- worker → main
 
@@ -134,6 +144,12 @@ export interface InputRequestMessage {
   readonly params: string;
 }
 
+/** The upstream said a subscribed resource changed (`notifications/resources/updated`). */
+export interface ResourceUpdatedMessage {
+  readonly type: 'resource-updated';
+  readonly uri: string;
+}
+
 export interface HealthMessage {
   readonly type: 'health';
   readonly healthy: boolean;
@@ -174,6 +190,7 @@ export type FromWorker =
   | CallErrorMessage
   | ProgressMessage
   | InputRequestMessage
+  | ResourceUpdatedMessage
   | HealthMessage
   | ChildMessage
   | LogMessage
