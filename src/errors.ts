@@ -24,6 +24,7 @@ export const ERRORS = {
   MCPGW_ERR_MISSING_CAPABILITY: { status: 400, rpc: -32021, wire: true, summary: 'The upstream needs input (elicitation, sampling, roots) the client did not declare it can give.' },
   MCPGW_ERR_UNKNOWN_TOOL: { status: 404, rpc: -32602, wire: true, summary: 'No enabled server offers a tool of that name.' },
   MCPGW_ERR_UNKNOWN_SERVER: { status: 404, rpc: -32602, wire: true, summary: 'No server has that id.' },
+  MCPGW_ERR_UNKNOWN_TASK: { status: 404, rpc: -32602, wire: true, summary: 'The task id was not issued by this gateway, is malformed, or belongs to a server or replica that is gone.' },
   MCPGW_ERR_AMBIGUOUS_TOOL: { status: 409, rpc: -32602, wire: true, summary: 'Several servers offer the tool; name one with `server` or `<serverId>__<tool>`.' },
   MCPGW_ERR_SUBSCRIPTIONS_UNSUPPORTED: { status: 400, rpc: -32602, wire: true, summary: 'The server that offers the resource does not support resource subscriptions.' },
   MCPGW_ERR_INPUT_REQUIRED: { status: 409, rpc: -32600, wire: true, summary: 'The tool needs input from the client (elicitation, sampling, roots); only the MCP endpoint can carry that.' },

@@ -168,13 +168,14 @@ async function execute(call: CallMessage, signal: AbortSignal, queuedMs: number)
       result = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
     }
     claimServerInfo(result);
-    const shape = result as { resultType?: unknown; isError?: unknown } | null;
+    const shape = result as { resultType?: unknown; isError?: unknown; task?: { taskId?: unknown } } | null;
     post({
       type: 'result',
       callId: call.callId,
       result: JSON.stringify(result),
       inputRequired: shape?.resultType === 'input_required',
       toolError: shape?.isError === true,
+      task: shape?.resultType === 'task' || typeof shape?.task?.taskId === 'string',
       upstreamMs: Date.now() - startedAt,
       queuedMs,
     });

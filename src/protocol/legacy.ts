@@ -13,6 +13,7 @@ import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
 import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
 import type { McpService } from './mcp-service.js';
 import type { ResourceSubscriber, ResourceSubscriptions } from './resource-subscriptions.js';
+import { LEGACY_TASK_METHODS } from './tasks.js';
 import { canAnswer, missingCapability, negotiateLegacy } from './versions.js';
 
 export interface LegacyOptions {
@@ -195,7 +196,7 @@ export class LegacySessions {
         this.#options.subscriptions.unsubscribe(session.subscriber, message.params.uri);
         return '{}';
     }
-    if (!SHARED_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
+    if (!SHARED_METHODS.has(message.method) && !LEGACY_TASK_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
     const caller = { clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params) };
     let dispatched = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt, caller);
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
@@ -260,7 +261,7 @@ export class LegacySessions {
   #initializeResult(session: Session): Record<string, unknown> {
     return {
       protocolVersion: session.protocolVersion,
-      capabilities: { ...this.#options.service.capabilities(), logging: {} },
+      capabilities: { ...this.#options.service.capabilities('legacy'), logging: {} },
       serverInfo: this.#options.serverInfo,
       ...(this.#options.instructions ? { instructions: this.#options.instructions } : {}),
     };

@@ -14,6 +14,8 @@ import { CallEvents, ParkingLot } from './parked-calls.js';
 import { CALL_TOOL, META_TOOLS, SEARCH_TOOLS, searchTools } from './tool-search.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { RequestStateCodec } from './request-state.js';
+import { wrapTaskIds } from './task-ids.js';
+import { TaskRouter, TASKS_EXTENSION } from './tasks.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
 
 const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
@@ -79,12 +81,14 @@ export class McpService {
   readonly #parking = new ParkingLot<ParkedCall>();
 
   readonly #searchMode: boolean;
+  readonly tasks: TaskRouter;
 
   constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, options: { toolDiscovery?: 'full' | 'search' } = {}) {
     this.#supervisor = supervisor;
     this.#recorder = recorder;
     this.#states = states;
     this.#searchMode = options.toolDiscovery === 'search';
+    this.tasks = new TaskRouter(supervisor);
   }
 
   #search(args: Record<string, unknown> | undefined): Answer {
@@ -187,6 +191,8 @@ export class McpService {
       throw outcome.error;
     }
     parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
+    // The upstream made a task: its id must name the replica it lives on (rare, so the parse is fine).
+    if (outcome.task) return { resultJson: wrapTaskIds(outcome.result, parked.route.serverId, outcome.replica), inputRequired: false };
     if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
     return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool), inputRequired: true };
   }
@@ -253,8 +259,10 @@ export class McpService {
    * some upstream completes, resource subscriptions when some ready upstream
    * takes them (a URI on another server is refused with a clear error).
    */
-  capabilities(): Record<string, unknown> {
+  capabilities(era: 'modern' | 'legacy'): Record<string, unknown> {
     const groups = this.#supervisor.groups();
+    const tasks = era === 'legacy' ? this.tasks.legacyCapability() : undefined;
+    const extension = era === 'modern' && this.tasks.extension;
     const completes = groups.some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
     const subscribes = groups.some((group) => (group.state === 'ready' || group.state === 'unhealthy') && group.subscribesResources);
     return {
@@ -262,6 +270,8 @@ export class McpService {
       resources: { listChanged: true, ...(subscribes ? { subscribe: true } : {}) },
       prompts: { listChanged: true },
       ...(completes ? { completions: {} } : {}),
+      ...(tasks ? { tasks } : {}),
+      ...(extension ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
     };
   }
 

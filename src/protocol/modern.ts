@@ -10,10 +10,19 @@ import type { Exchange } from './exchange.js';
 import { errorFrame, resultFrame, stampObject, type Inbound } from './jsonrpc.js';
 import type { ListenHub } from './listen.js';
 import type { McpService } from './mcp-service.js';
+import { MODERN_TASK_METHODS } from './tasks.js';
 import { META_CLIENT_CAPABILITIES, META_SERVER_INFO, MODERN_VERSION, SUPPORTED_VERSIONS } from './versions.js';
 
 /** Methods whose target is named in the `Mcp-Name` header. */
-const NAMED: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const NAMED: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  // The tasks extension's Streamable HTTP binding: the (gateway's) task id, so intermediaries can route on it.
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
 
 export interface ModernContext {
   readonly service: McpService;
@@ -58,7 +67,7 @@ async function serve(
   if (message.method === 'server/discover') {
     return JSON.stringify({
       supportedVersions: SUPPORTED_VERSIONS,
-      capabilities: context.service.capabilities(),
+      capabilities: context.service.capabilities('modern'),
       ...(context.instructions ? { instructions: context.instructions } : {}),
       resultType: 'complete',
       ttlMs: 0,
@@ -66,7 +75,7 @@ async function serve(
       ...meta,
     });
   }
-  if (!SHARED_METHODS.has(message.method)) {
+  if (!SHARED_METHODS.has(message.method) && !MODERN_TASK_METHODS.has(message.method)) {
     throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
   }
   const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, caller);

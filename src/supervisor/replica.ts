@@ -12,7 +12,17 @@ import type { Catalog, ForwardedMethod, FromWorker, ToWorker, UpstreamIdentity, 
 import { killProcessGroup } from '../../workers/process-group.js';
 
 export type CallOutcome =
-  | { readonly ok: true; readonly result: string; readonly inputRequired: boolean; readonly toolError: boolean; readonly upstreamMs: number; readonly queuedMs: number }
+  | {
+      readonly ok: true;
+      readonly result: string;
+      readonly inputRequired: boolean;
+      readonly toolError: boolean;
+      /** The result names an upstream task; `replica` is where that task lives. */
+      readonly task: boolean;
+      readonly replica: number;
+      readonly upstreamMs: number;
+      readonly queuedMs: number;
+    }
   | { readonly ok: false; readonly error: GatewayError; readonly upstreamMs: number; readonly queuedMs: number };
 
 export interface CallRequest {
@@ -151,7 +161,16 @@ export class Replica {
   #onMessage(message: FromWorker): void {
     switch (message.type) {
       case 'result':
-        this.#settle(message.callId, { ok: true, result: message.result, inputRequired: message.inputRequired, toolError: message.toolError, upstreamMs: message.upstreamMs, queuedMs: message.queuedMs });
+        this.#settle(message.callId, {
+          ok: true,
+          result: message.result,
+          inputRequired: message.inputRequired,
+          toolError: message.toolError,
+          task: message.task,
+          replica: this.index,
+          upstreamMs: message.upstreamMs,
+          queuedMs: message.queuedMs,
+        });
         return;
       case 'call-error':
         this.#settle(message.callId, { ok: false, error: GatewayError.fromWire(message.error), upstreamMs: message.upstreamMs, queuedMs: message.queuedMs });

@@ -155,6 +155,16 @@ export class ServerGroup {
     return (this.#identity?.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
   }
 
+  /** A request for one replica in particular (an upstream task lives in the connection that made it). */
+  callReplica(index: number, request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
+    const replica = this.#slots[index]?.replica;
+    if (!replica?.ready) {
+      const error = new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `the task belongs to replica ${index} of server "${this.config.id}", which is no longer running (tasks do not survive a restart)`, { server: this.config.id, replica: index });
+      return { outcome: Promise.resolve({ ok: false, error, upstreamMs: 0, queuedMs: 0 }), cancel: () => undefined };
+    }
+    return replica.call(request);
+  }
+
   /** Test and admin hook: ends a replica's worker thread abruptly. */
   async killReplica(index: number): Promise<void> {
     await this.#slots[index]?.replica?.kill();

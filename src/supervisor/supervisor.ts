@@ -149,6 +149,19 @@ export class Supervisor {
     });
   }
 
+  /** Like `forward`, to one replica: the one an upstream task lives on. */
+  forwardToReplica(serverId: string, replica: number, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
+    const group = this.#routable(serverId);
+    return group.callReplica(replica, {
+      method,
+      params,
+      deadline: options.deadlineFor(group.config.timeout),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
+    });
+  }
+
   /** The group, if it can take calls now; otherwise the error that says why not. */
   #routable(serverId: string): ServerGroup {
     const group = this.#groups.get(serverId);

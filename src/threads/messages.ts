@@ -25,7 +25,13 @@ export type ForwardedMethod =
   | 'tools/call'
   | 'resources/read'
   | 'prompts/get'
-  | 'completion/complete';
+  | 'completion/complete'
+  // Tasks: 2025-11-25 (get, result, list, cancel) and the 2026-07-28 extension (get, update, cancel).
+  | 'tasks/get'
+  | 'tasks/result'
+  | 'tasks/list'
+  | 'tasks/cancel'
+  | 'tasks/update';
 
 // ---------------------------------------------------------------- main → worker
 
@@ -115,6 +121,8 @@ export interface ResultMessage {
   readonly inputRequired: boolean;
   /** A tool result with `isError: true`: the tool's own failure, passed through as an answer. */
   readonly toolError: boolean;
+  /** The result names an upstream task (a 2025 `{task}` or a 2026-07-28 `resultType: "task"`), whose id the gateway must wrap. */
+  readonly task: boolean;
   readonly upstreamMs: number;
   readonly queuedMs: number;
 }
