@@ -10,6 +10,7 @@ import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
+import { ResourceSubscriptions } from './protocol/resource-subscriptions.js';
 import { McpService } from './protocol/mcp-service.js';
 import { RequestStateCodec } from './protocol/request-state.js';
 import { selectEngine } from './front-door/engines.js';
@@ -49,6 +50,7 @@ export class Gateway {
   #sessions: LegacySessions | undefined;
   #listen: ListenHub | undefined;
   #service: McpService | undefined;
+  #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
   readonly #startedAt = Date.now();
 
@@ -62,6 +64,7 @@ export class Gateway {
       observer: {
         log: (serverId, level, msg, fields) => logger[level]({ server: serverId, ...fields }, msg),
         catalogChanged: () => undefined,
+        resourceUpdated: (serverId, uri) => logger.debug({ server: serverId, uri }, 'resource updated'),
         stateChanged: (serverId, state) => logger.debug({ server: serverId, state }, 'server state changed'),
         restarted: (serverId) => this.metrics.recordRestart(serverId),
       },
@@ -71,7 +74,7 @@ export class Gateway {
       *serverGauges() {
         for (const group of supervisor.groups()) yield { id: group.config.id, inFlight: group.inFlight, tools: group.catalog.tools.length, up: group.state === 'ready' };
       },
-    });
+    }, { separator: config.mcp.separator });
     this.requestLog = new RequestLog(config.monitor);
     this.recorder = new CallRecorder(this.metrics, this.requestLog);
     this.policy = new Policy(config, options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {});
@@ -108,9 +111,11 @@ export class Gateway {
     const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery });
     this.#service = service;
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
-    this.#sessions = new LegacySessions({ service, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
+    const subscriptions = new ResourceSubscriptions(this.supervisor);
+    this.#subscriptions = subscriptions;
+    this.#sessions = new LegacySessions({ service, subscriptions, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
     const sessions = this.#sessions;
-    this.#listen = new ListenHub(serverInfo);
+    this.#listen = new ListenHub(serverInfo, subscriptions);
     const listen = this.#listen;
     const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
     this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds) => {
@@ -156,6 +161,7 @@ export class Gateway {
     // Open session streams would otherwise hold their connections until the engine closes them.
     this.#sessions?.closeAll();
     this.#listen?.closeAll();
+    this.#subscriptions?.close();
     await this.#engine?.close();
     this.#state = 'stopped';
     if (wasRunning) this.logger.info('stopped');

@@ -42,6 +42,8 @@ export interface ConnectionHooks {
   /** The connection ended without `close()` being called. */
   onUnexpectedClose(reason: string): void;
   onListChanged(kind: 'tools' | 'resources' | 'prompts'): void;
+  /** A subscribed resource changed (unsolicited from a 2025 upstream, on a listen stream from a 2026-07-28 one). */
+  onResourceUpdated(uri: string): void;
   /** A 2025 upstream asked for input (elicitation, sampling) mid-call; resolves with the caller's result. */
   onInputRequest(method: string, params: unknown): Promise<unknown>;
 }
@@ -134,6 +136,10 @@ export class UpstreamConnection {
     this.client.setNotificationHandler('notifications/tools/list_changed', () => hooks.onListChanged('tools'));
     this.client.setNotificationHandler('notifications/resources/list_changed', () => hooks.onListChanged('resources'));
     this.client.setNotificationHandler('notifications/prompts/list_changed', () => hooks.onListChanged('prompts'));
+    this.client.setNotificationHandler('notifications/resources/updated', (notification: { params?: { uri?: unknown } }) => {
+      const uri = notification.params?.uri;
+      if (typeof uri === 'string') hooks.onResourceUpdated(uri);
+    });
     if (this.identity.era !== 'modern') return;
     const filter = {
       toolsListChanged: capabilities.tools?.listChanged === true,

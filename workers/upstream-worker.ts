@@ -11,6 +11,7 @@ import { ArgumentValidator } from './argument-validator.js';
 import { CallQueue } from './call-queue.js';
 import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
+import { ResourceSubscriber } from './resource-subscriptions.js';
 import { claimServerInfo, UpstreamConnection, type ConnectionHooks } from './upstream-connection.js';
 import { isExpiredSession, mapUpstreamError } from './upstream-errors.js';
 
@@ -29,6 +30,9 @@ let health: HealthLoop | undefined;
 let stopping = false;
 let catalogRefresh: NodeJS.Timeout | undefined;
 let catalogRefreshAt = 0;
+/** The URIs the main thread wants this upstream subscribed to, and who keeps the current connection so. */
+let wantedSubscriptions: readonly string[] = [];
+let subscriber: ResourceSubscriber | undefined;
 /** The last stderr lines, so a server that dies at start says why in the health output, not only in the log. */
 const recentStderr: string[] = [];
 
@@ -43,6 +47,7 @@ const hooks: ConnectionHooks = {
   onChildExit: (pid) => post({ type: 'child', pid, alive: false }),
   onUnexpectedClose: (reason) => goDown(reason, false),
   onListChanged: () => scheduleCatalogRefresh(),
+  onResourceUpdated: (uri) => post({ type: 'resource-updated', uri }),
   onInputRequest: (method, params) => relayInputRequest(method, params),
 };
 
@@ -75,6 +80,9 @@ port.on('message', (message: ToWorker) => {
       return queue.cancel(message.callId, new GatewayError('MCPGW_ERR_CANCELLED', message.reason));
     case 'shutdown':
       return void shutdown(message.graceMs);
+    case 'resource-subscriptions':
+      wantedSubscriptions = message.uris;
+      return void subscriber?.set(wantedSubscriptions);
     case 'input-response': {
       const pending = pendingInputs.get(message.inputId);
       pendingInputs.delete(message.inputId);
@@ -106,6 +114,7 @@ async function start(): Promise<void> {
     if (stopping) return;
     argumentValidator?.setCatalog(fetched.catalog.tools);
     post({ type: 'ready', identity: opened.identity, catalog: fetched.catalog, connectMs: Date.now() - startedAt });
+    subscribeOn(opened);
     scheduleExpiry(fetched.freshForMs);
     if (server.healthCheck.enabled) {
       health = new HealthLoop(server.healthCheck, () => current().check(server.healthCheck.timeoutSeconds * 1000), (healthy, detail, latencyMs) =>
@@ -168,13 +177,14 @@ async function execute(call: CallMessage, params: Record<string, unknown>, signa
       result = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
     }
     claimServerInfo(result);
-    const shape = result as { resultType?: unknown; isError?: unknown } | null;
+    const shape = result as { resultType?: unknown; isError?: unknown; task?: { taskId?: unknown } } | null;
     post({
       type: 'result',
       callId: call.callId,
       result: JSON.stringify(result),
       inputRequired: shape?.resultType === 'input_required',
       toolError: shape?.isError === true,
+      task: shape?.resultType === 'task' || typeof shape?.task?.taskId === 'string',
       upstreamMs: Date.now() - startedAt,
       queuedMs,
     });
@@ -185,6 +195,12 @@ async function execute(call: CallMessage, params: Record<string, unknown>, signa
   }
 }
 
+function subscribeOn(opened: UpstreamConnection): void {
+  void subscriber?.close();
+  subscriber = new ResourceSubscriber(opened, (message) => log('warn', message));
+  if (wantedSubscriptions.length > 0) void subscriber.set(wantedSubscriptions);
+}
+
 /** One re-initialisation at a time; concurrent callers share it. */
 function reconnect(): Promise<UpstreamConnection> {
   reconnecting ??= (async () => {
@@ -193,6 +209,8 @@ function reconnect(): Promise<UpstreamConnection> {
     await stale?.close();
     const fresh = await UpstreamConnection.open(server, hooks, 'legacy');
     connection = fresh;
+    // A new legacy session starts with no subscriptions: tell it the whole set again.
+    subscribeOn(fresh);
     return fresh;
   })().finally(() => {
     reconnecting = undefined;

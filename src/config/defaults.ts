@@ -22,7 +22,7 @@ export const DEFAULTS = {
   rateLimit: { enabled: false, limit: 100, windowSeconds: 60, perKey: true, perServer: {}, perTool: {} },
   monitor: { requestLog: true, prometheus: true, retentionHours: 24, maxEntries: 10_000 },
   corsOrigins: [],
-  mcp: { toolDiscovery: 'full', alwaysPrefix: false },
+  mcp: { toolDiscovery: 'full', alwaysPrefix: false, separator: '__' },
 } as const satisfies Omit<GatewayConfig, 'servers' | 'access' | 'auth' | 'rateLimit'> & { auth: object; rateLimit: object };
 
 /** Defaults inside optional blocks: they apply only when the block is present. */

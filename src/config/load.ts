@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { GatewayError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE } from './defaults.js';
+import { DEFAULT_SEPARATOR, SEPARATOR_PATTERN, separatorConflict } from '../qualified-names.js';
 import { applyOverrides, CONFIG_PATH_VARIABLE, envOverrides, substituteEnv, type ConfigOverride } from './env.js';
 import { formatPath, show, TRANSPORT_ALIASES, validateDocument, type ConfigIssue } from './schema.js';
 import type { ApiKeyConfig, AuthConfig, AuthStrategy, GatewayConfig, RateLimitConfig, ServerConfig, UpstreamTransport, WindowLimit } from './types.js';
@@ -175,12 +176,17 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
   issues.push(...authIssues(doc));
   const servers = Array.isArray(doc.servers) ? doc.servers : [];
   const firstIndex = new Map<string, number>();
+  // A malformed separator is reported on its own; ids are then checked against the default.
+  const configured = isRecord(doc.mcp) ? doc.mcp.separator : undefined;
+  const separator = typeof configured === 'string' && SEPARATOR_PATTERN.test(configured) ? configured : DEFAULT_SEPARATOR;
   servers.forEach((server: unknown, i) => {
     if (!isRecord(server)) return;
     if (typeof server.id === 'string') {
       const previous = firstIndex.get(server.id);
       if (previous !== undefined) at(['servers', i, 'id'], `duplicate id ${JSON.stringify(server.id)} (also servers[${previous}])`);
       else firstIndex.set(server.id, i);
+      const conflict = separatorConflict(server.id, separator);
+      if (conflict !== undefined) at(['servers', i, 'id'], `${conflict}${separator === DEFAULT_SEPARATOR ? '' : '; set by mcp.separator'} (got ${show(server.id)})`);
     }
 
     const transport = typeof server.transport === 'string' ? canonicalTransport(server.transport) : server.transport === undefined ? inferTransport(server) : undefined;

@@ -12,6 +12,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { DEFAULTS, OPTIONAL_BLOCK_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+import { SEPARATOR_PATTERN } from '../qualified-names.js';
 
 export interface ConfigIssue {
   /** Field path in dotted/bracket form, e.g. `servers[0].healthCheck.intervalSeconds`. */
@@ -69,11 +70,8 @@ const serverSchema = {
     id: {
       type: 'string',
       pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
-      not: { type: 'string', pattern: '__' },
-      'x-messages': {
-        pattern: 'must be 1-64 letters, digits, "_" or "-", starting with a letter or digit',
-        not: 'must not contain "__", the separator in qualified tool names (<serverId>__<tool>)',
-      },
+      // Whether it clashes with mcp.separator is a cross-field rule: load.ts checks it.
+      'x-messages': { pattern: 'must be 1-64 letters, digits, "_" or "-", starting with a letter or digit' },
     },
     name: nonEmptyString,
     transport: {
@@ -252,6 +250,12 @@ export const configSchema = {
       properties: {
         toolDiscovery: { type: 'string', enum: ['full', 'search'], default: DEFAULTS.mcp.toolDiscovery },
         alwaysPrefix: { type: 'boolean', default: DEFAULTS.mcp.alwaysPrefix },
+        separator: {
+          type: 'string',
+          pattern: SEPARATOR_PATTERN.source,
+          default: DEFAULTS.mcp.separator,
+          'x-messages': { pattern: 'must be 1-8 characters, each a letter, digit, "_", ".", "-" or "/" (characters valid in MCP tool names)' },
+        },
       },
     },
     servers: { type: 'array', items: serverSchema, default: [] },

@@ -89,9 +89,11 @@ corsOrigins: []
 mcp:
 ${c(`  toolDiscovery: ${DEFAULTS.mcp.toolDiscovery}`, 'full | search: search_tools + call_tool instead of every definition (large catalogs)')}
 ${c(`  alwaysPrefix: ${DEFAULTS.mcp.alwaysPrefix}`, 'name every tool <serverId>__<tool>, not only shared names')}
+${c(`  separator: "${DEFAULTS.mcp.separator}"`, 'joins <serverId> and <tool>: 1-8 of A-Z a-z 0-9 _ . - /')}
 
-# The MCP servers behind the gateway. Their tools are offered as <id>__<tool>;
-# an id is 1-64 letters, digits, "_" or "-" and must not contain "__".
+# The MCP servers behind the gateway. Tools two servers share are offered as
+# <id>__<tool> (with mcp.separator between); an id is 1-64 letters, digits,
+# "_" or "-" and must not contain the separator.
 # "transport" may be left out: a server with "command" runs over stdio, one
 # with a ws:// or wss:// "url" over WebSocket, one with an http:// or https://
 # "url" over Streamable HTTP. Legacy HTTP+SSE servers must say "transport: sse".

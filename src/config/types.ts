@@ -167,8 +167,10 @@ export interface MonitorConfig {
 export interface McpEndpointConfig {
   /** `full`: tools/list returns every tool; `search`: two meta-tools (search_tools, call_tool) stand for the catalog. */
   readonly toolDiscovery: 'full' | 'search';
-  /** Expose every tool and prompt as `<serverId>__<name>`, not only names two servers share. */
+  /** Expose every tool and prompt as `<serverId><separator><name>`, not only names two servers share. */
   readonly alwaysPrefix: boolean;
+  /** Joins server id and name in qualified names; 1-8 characters valid in MCP tool names, found in no server id. */
+  readonly separator: string;
 }
 
 export interface GatewayConfig {

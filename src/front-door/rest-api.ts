@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RequestLog } from '../observability/request-log.js';
 import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
-import { RoutingTable } from '../supervisor/routing-table.js';
+import type { QualifiedNames } from '../qualified-names.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Caller } from '../policy/caller.js';
 import type { Policy } from '../policy/policy.js';
@@ -56,7 +56,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
   add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
     const group = context.supervisor.group(p.id!);
     if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${p.id}" is configured`);
-    sendJson(r, 200, serverDetail(group, context.policy, caller));
+    sendJson(r, 200, serverDetail(group, context.supervisor.names, context.policy, caller));
   });
   add('GET', '/api/v1/tools', (q, r, _p, caller) => {
     const query = new URLSearchParams(q.query);
@@ -258,7 +258,7 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
   };
 }
 
-function serverDetail(group: ServerGroup, policy: Policy, caller: Caller): Record<string, unknown> {
+function serverDetail(group: ServerGroup, names: QualifiedNames, policy: Policy, caller: Caller): Record<string, unknown> {
   const id = group.config.id;
   return {
     ...serverSummary(group),
@@ -270,16 +270,16 @@ function serverDetail(group: ServerGroup, policy: Policy, caller: Caller): Recor
     instructions: group.identity?.instructions ?? null,
     health: group.lastHealth ?? null,
     readySince: group.readySince ? new Date(group.readySince).toISOString() : null,
-    toolList: group.catalog.tools.filter((tool) => policy.visible(caller, id, String(tool.name))).map((tool) => toolView(id, tool)),
+    toolList: group.catalog.tools.filter((tool) => policy.visible(caller, id, String(tool.name))).map((tool) => toolView(names, id, tool)),
     resourceList: group.catalog.resources.filter((resource) => policy.visible(caller, id, String(resource.uri))),
     resourceTemplateList: group.catalog.resourceTemplates.filter((template) => policy.visible(caller, id, String(template.uriTemplate))),
     promptList: group.catalog.prompts.filter((prompt) => policy.visible(caller, id, String(prompt.name))),
   };
 }
 
-function toolView(serverId: string, tool: Record<string, unknown>): Record<string, unknown> {
+function toolView(names: QualifiedNames, serverId: string, tool: Record<string, unknown>): Record<string, unknown> {
   const { name, ...rest } = tool;
-  return { name, server: serverId, qualifiedName: RoutingTable.qualify(serverId, String(name)), ...rest };
+  return { name, server: serverId, qualifiedName: names.qualify(serverId, String(name)), ...rest };
 }
 
 function listTools(supervisor: Supervisor, policy: Policy, caller: Caller, server: string | undefined, tag: string | undefined): Record<string, unknown>[] {
@@ -288,7 +288,7 @@ function listTools(supervisor: Supervisor, policy: Policy, caller: Caller, serve
     if (server !== undefined && group.config.id !== server) continue;
     if (tag !== undefined && !group.config.tags.includes(tag)) continue;
     if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
-    for (const tool of group.catalog.tools) if (policy.visible(caller, group.config.id, String(tool.name))) tools.push(toolView(group.config.id, tool));
+    for (const tool of group.catalog.tools) if (policy.visible(caller, group.config.id, String(tool.name))) tools.push(toolView(supervisor.names, group.config.id, tool));
   }
   return tools;
 }

@@ -4,6 +4,7 @@
  * compact JSON view behind `GET /api/v1/metrics`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DEFAULT_SEPARATOR } from '../qualified-names.js';
 
 export type CallOutcomeLabel = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'rejected' | 'unavailable' | 'cancelled' | 'client_error';
 
@@ -30,8 +31,11 @@ export class GatewayMetrics {
   readonly #byServer = new Map<string, Tally>();
   readonly #byTool = new Map<string, Tally>();
   readonly #startedAt = Date.now();
+  /** Per-tool totals are keyed by the tool's qualified name. */
+  readonly #separator: string;
 
-  constructor(source: ServerGaugeSource, options: { defaultMetrics?: boolean } = {}) {
+  constructor(source: ServerGaugeSource, options: { defaultMetrics?: boolean; separator?: string } = {}) {
+    this.#separator = options.separator ?? DEFAULT_SEPARATOR;
     const registers = [this.registry];
     this.#calls = new Counter({ name: 'mcp_gateway_tool_calls_total', help: 'Tool calls by server, tool and outcome.', labelNames: ['server', 'tool', 'outcome'], registers });
     this.#duration = new Histogram({ name: 'mcp_gateway_tool_call_duration_seconds', help: 'Tool call time as the client sees it (gateway total).', labelNames: ['server', 'outcome'], buckets: LATENCY_BUCKETS, registers });
@@ -63,7 +67,7 @@ export class GatewayMetrics {
     if (server !== null && upstreamMs > 0) this.#upstream.observe({ server }, upstreamMs / 1000);
     const failed = outcome !== 'ok';
     tally(this.#byServer, serverLabel, totalMs, failed);
-    if (server !== null) tally(this.#byTool, `${server}__${tool}`, totalMs, failed);
+    if (server !== null) tally(this.#byTool, server + this.#separator + tool, totalMs, failed);
   }
 
   recordRestart(server: string): void {

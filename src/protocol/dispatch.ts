@@ -10,6 +10,8 @@ import type { Exchange } from './exchange.js';
 
 export const SHARED_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'tools/call', 'resources/read', 'prompts/get', 'completion/complete']);
 
+const LIST_METHODS: ReadonlySet<string> = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
+
 export interface Dispatched {
   readonly resultJson: string;
   readonly isList: boolean;
@@ -32,7 +34,7 @@ export interface CallerContext {
 
 export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, caller: CallerContext): Promise<Dispatched> {
   const { method, params } = request;
-  if (method.endsWith('/list')) return { resultJson: JSON.stringify(service.list(method as ListMethod, params, caller.caller)), isList: true, inputRequired: false };
+  if (LIST_METHODS.has(method)) return { resultJson: JSON.stringify(service.list(method as ListMethod, params, caller.caller)), isList: true, inputRequired: false };
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const wantsProgress = typeof progressToken === 'string' || typeof progressToken === 'number';
   let cancel: ((reason: string) => void) | undefined;
@@ -71,6 +73,16 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
       break;
     case 'completion/complete':
       answer = await service.complete(params, context);
+      break;
+    // Which of these an era may use is the era handler's check (MODERN_TASK_METHODS, LEGACY_TASK_METHODS).
+    case 'tasks/list':
+      answer = await service.tasks.list(params, context);
+      break;
+    case 'tasks/get':
+    case 'tasks/result':
+    case 'tasks/cancel':
+    case 'tasks/update':
+      answer = await service.tasks.request(method, params, context);
       break;
     default:
       throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${method}" is not supported`);

@@ -1,8 +1,9 @@
 /**
  * The 2025 revisions of Streamable HTTP on the gateway's front door:
  * `initialize` opens a session (`Mcp-Session-Id`), the GET stream carries the
- * gateway's notifications (list changes), DELETE ends the session, idle
- * sessions expire, and `notifications/cancelled` reaches the call it names.
+ * gateway's notifications (list changes, updates of subscribed resources),
+ * DELETE ends the session, idle sessions expire, and `notifications/cancelled`
+ * reaches the call it names.
  */
 import { randomUUID } from 'node:crypto';
 import { GatewayError, toGatewayError } from '../errors.js';
@@ -12,10 +13,13 @@ import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
 import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
 import type { McpService } from './mcp-service.js';
 import type { Caller } from '../policy/caller.js';
+import type { ResourceSubscriber, ResourceSubscriptions } from './resource-subscriptions.js';
+import { LEGACY_TASK_METHODS } from './tasks.js';
 import { canAnswer, missingCapability, negotiateLegacy } from './versions.js';
 
 export interface LegacyOptions {
   readonly service: McpService;
+  readonly subscriptions: ResourceSubscriptions;
   readonly serverInfo: { readonly name: string; readonly version: string };
   readonly instructions?: string;
   /** A session with no request for this long is dropped. */
@@ -40,6 +44,8 @@ interface Session {
   /** Requests the gateway sent this client (elicitation, sampling, roots), awaiting its answer. */
   readonly asked: Map<string, { resolve: (result: unknown) => void; reject: (error: GatewayError) => void }>;
   nextAskId: number;
+  /** This session as a subscriber of resource updates (`resources/subscribe`). */
+  readonly subscriber: ResourceSubscriber;
 }
 
 /** Rounds of input a single call may ask for before the gateway gives up on it. */
@@ -159,17 +165,20 @@ export class LegacySessions {
   /** Tells every session with an open stream, e.g. `notifications/tools/list_changed`. */
   broadcast(method: string, params: Record<string, unknown> = {}): void {
     const data = notificationFrame(method, params);
-    for (const session of this.#sessions.values()) {
-      if (session.transport === 'sse') {
-        if (session.stream && !session.stream.closed) session.stream.write(`event: message\ndata: ${data}\n\n`);
-        continue;
-      }
-      // Kept even while no stream is open: a client that reconnects with Last-Event-ID gets them.
-      const event = { id: session.nextEventId++, data };
-      session.history.push(event);
-      if (session.history.length > HISTORY_LIMIT) session.history.shift();
-      if (session.stream && !session.stream.closed) session.stream.write(eventText(event.id, data));
+    for (const session of this.#sessions.values()) this.#send(session, data);
+  }
+
+  /** A notification on the session's stream (GET for Streamable HTTP, the session stream for HTTP+SSE). */
+  #send(session: Session, data: string): void {
+    if (session.transport === 'sse') {
+      if (session.stream && !session.stream.closed) session.stream.write(`event: message\ndata: ${data}\n\n`);
+      return;
     }
+    // Kept even while no stream is open: a client that reconnects with Last-Event-ID gets them.
+    const event = { id: session.nextEventId++, data };
+    session.history.push(event);
+    if (session.history.length > HISTORY_LIMIT) session.history.shift();
+    if (session.stream && !session.stream.closed) session.stream.write(eventText(event.id, data));
   }
 
   closeAll(): void {
@@ -182,8 +191,15 @@ export class LegacySessions {
       case 'ping':
       case 'logging/setLevel':
         return '{}';
+      case 'resources/subscribe':
+        this.#options.subscriptions.subscribe(session.subscriber, message.params.uri as string);
+        return '{}';
+      case 'resources/unsubscribe':
+        if (typeof message.params.uri !== 'string') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/unsubscribe needs a string "uri"');
+        this.#options.subscriptions.unsubscribe(session.subscriber, message.params.uri);
+        return '{}';
     }
-    if (!SHARED_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
+    if (!SHARED_METHODS.has(message.method) && !LEGACY_TASK_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
     const context = { caller, clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params) };
     let dispatched = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt, context);
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
@@ -221,6 +237,7 @@ export class LegacySessions {
 
   #create(transport: Session['transport'], owner: Caller): Session {
     const session: Session = {
+      subscriber: { resourceUpdated: (uri) => this.#send(session, notificationFrame('notifications/resources/updated', { uri })) },
       id: randomUUID(),
       transport,
       owner,
@@ -248,7 +265,7 @@ export class LegacySessions {
   #initializeResult(session: Session): Record<string, unknown> {
     return {
       protocolVersion: session.protocolVersion,
-      capabilities: { ...this.#options.service.capabilities(), logging: {} },
+      capabilities: { ...this.#options.service.capabilities('legacy'), logging: {} },
       serverInfo: this.#options.serverInfo,
       ...(this.#options.instructions ? { instructions: this.#options.instructions } : {}),
     };
@@ -264,6 +281,7 @@ export class LegacySessions {
 
   #drop(session: Session): void {
     this.#sessions.delete(session.id);
+    this.#options.subscriptions.drop(session.subscriber);
     for (const waiting of session.asked.values()) waiting.reject(new GatewayError('MCPGW_ERR_CANCELLED', 'the session ended'));
     session.asked.clear();
     session.inFlight.cancelAll();

@@ -1,16 +1,19 @@
 /**
  * `subscriptions/listen` for 2026-07-28 clients: each listen request holds an
  * SSE stream open; it is acknowledged with the honoured subset of its filter
- * and then carries the merged catalog's list changes, each tagged with the
- * listen request's id. It ends when the client closes it, or with a final
- * result when the gateway stops.
+ * and then carries the merged catalog's list changes and updates of the
+ * resources it subscribed to, each tagged with the listen request's id. It
+ * ends when the client closes it, or with a final result when the gateway
+ * stops.
  */
+import { GatewayError } from '../errors.js';
 import type { Exchange } from './exchange.js';
 import { notificationFrame, resultFrame, type RequestId } from './jsonrpc.js';
 import type { ListKind } from './catalog-events.js';
+import type { ResourceSubscriber, ResourceSubscriptions } from './resource-subscriptions.js';
 import { META_SERVER_INFO, META_SUBSCRIPTION_ID } from './versions.js';
 
-interface Listener {
+interface Listener extends ResourceSubscriber {
   readonly id: RequestId;
   readonly kinds: ReadonlySet<ListKind>;
   readonly exchange: Exchange;
@@ -25,9 +28,11 @@ export class ListenHub {
   readonly #listeners = new Set<Listener>();
   readonly #serverInfo: { readonly name: string; readonly version: string };
   readonly #keepAlive: NodeJS.Timeout;
+  readonly #resources: ResourceSubscriptions;
 
-  constructor(serverInfo: { readonly name: string; readonly version: string }) {
+  constructor(serverInfo: { readonly name: string; readonly version: string }, resources: ResourceSubscriptions) {
     this.#serverInfo = serverInfo;
+    this.#resources = resources;
     this.#keepAlive = setInterval(() => {
       for (const listener of this.#listeners) listener.exchange.comment('keepalive');
     }, KEEP_ALIVE_MS);
@@ -40,7 +45,11 @@ export class ListenHub {
 
   open(id: RequestId, params: Record<string, unknown>, exchange: Exchange): void {
     const filter = (params.notifications ?? {}) as Record<string, unknown>;
-    const honoured: Record<string, boolean> = {};
+    const uris = filter.resourceSubscriptions ?? [];
+    if (!Array.isArray(uris) || !uris.every((uri) => typeof uri === 'string' && uri !== '')) {
+      throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'notifications.resourceSubscriptions must be an array of resource URIs');
+    }
+    const honoured: Record<string, unknown> = {};
     const kinds = new Set<ListKind>();
     for (const [key, kind] of Object.entries(FILTER_KEYS)) {
       if (filter[key] === true) {
@@ -48,21 +57,40 @@ export class ListenHub {
         kinds.add(kind);
       }
     }
-    // resourceSubscriptions (per-URI updates) are not relayed yet, so they are not acknowledged.
+    const listener: Listener = {
+      id,
+      kinds,
+      exchange,
+      resourceUpdated: (uri) => exchange.notify(notificationFrame('notifications/resources/updated', { uri, _meta: { [META_SUBSCRIPTION_ID]: id } })),
+    };
+    // The acknowledgement is the honoured subset: a URI no ready server offers, or whose server takes no subscriptions, is left out.
+    const subscribed = (uris as string[]).filter((uri) => {
+      try {
+        this.#resources.subscribe(listener, uri);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (subscribed.length > 0) honoured.resourceSubscriptions = subscribed;
     exchange.notify(notificationFrame('notifications/subscriptions/acknowledged', { notifications: honoured, _meta: { [META_SUBSCRIPTION_ID]: id } }));
-    if (kinds.size === 0) {
+    if (kinds.size === 0 && subscribed.length === 0) {
       exchange.reply(200, this.#finalFrame(id));
       return;
     }
-    const listener: Listener = { id, kinds, exchange };
     this.#listeners.add(listener);
-    exchange.onAbort(() => this.#listeners.delete(listener));
+    exchange.onAbort(() => this.#remove(listener));
+  }
+
+  #remove(listener: Listener): void {
+    this.#listeners.delete(listener);
+    this.#resources.drop(listener);
   }
 
   publish(kinds: readonly ListKind[]): void {
     for (const listener of this.#listeners) {
       if (listener.exchange.closed) {
-        this.#listeners.delete(listener);
+        this.#remove(listener);
         continue;
       }
       for (const kind of kinds) {
@@ -74,7 +102,10 @@ export class ListenHub {
   /** Ends every stream gracefully (the empty listen result), e.g. on shutdown. */
   closeAll(): void {
     clearInterval(this.#keepAlive);
-    for (const listener of this.#listeners) listener.exchange.reply(200, this.#finalFrame(listener.id));
+    for (const listener of this.#listeners) {
+      this.#resources.drop(listener);
+      listener.exchange.reply(200, this.#finalFrame(listener.id));
+    }
     this.#listeners.clear();
   }
 

@@ -17,6 +17,8 @@ import { CallEvents, ParkingLot } from './parked-calls.js';
 import { CALL_TOOL, META_TOOLS, SEARCH_TOOLS, searchTools } from './tool-search.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { RequestStateCodec } from './request-state.js';
+import { wrapTaskIds } from './task-ids.js';
+import { TaskRouter, TASKS_EXTENSION } from './tasks.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
 
 const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
@@ -94,6 +96,7 @@ export class McpService {
   readonly #policy: Policy;
   /** Each catalog as each access view sees it, built on first use (callers share few role sets). */
   readonly #views = new WeakMap<MergedCatalog, Map<string, CatalogView>>();
+  readonly tasks: TaskRouter;
 
   constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, policy: Policy, options: { toolDiscovery?: 'full' | 'search' } = {}) {
     this.#supervisor = supervisor;
@@ -101,6 +104,7 @@ export class McpService {
     this.#states = states;
     this.#policy = policy;
     this.#searchMode = options.toolDiscovery === 'search';
+    this.tasks = new TaskRouter(supervisor);
   }
 
   /** True when list answers depend on who asks (access rules): they are then `cacheScope: private`. */
@@ -233,6 +237,8 @@ export class McpService {
       throw outcome.error;
     }
     parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
+    // The upstream made a task: its id must name the replica it lives on (rare, so the parse is fine).
+    if (outcome.task) return { resultJson: wrapTaskIds(outcome.result, parked.route.serverId, outcome.replica), inputRequired: false };
     if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
     return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool, parked.callerKey), inputRequired: true };
   }
@@ -297,10 +303,25 @@ export class McpService {
     return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
   }
 
-  /** What the gateway offers: lists always (they may change), completions when some upstream completes. */
-  capabilities(): Record<string, unknown> {
-    const completes = this.#supervisor.groups().some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
-    return { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, ...(completes ? { completions: {} } : {}) };
+  /**
+   * What the gateway offers: lists always (they may change), completions when
+   * some upstream completes, resource subscriptions when some ready upstream
+   * takes them (a URI on another server is refused with a clear error).
+   */
+  capabilities(era: 'modern' | 'legacy'): Record<string, unknown> {
+    const groups = this.#supervisor.groups();
+    const tasks = era === 'legacy' ? this.tasks.legacyCapability() : undefined;
+    const extension = era === 'modern' && this.tasks.extension;
+    const completes = groups.some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
+    const subscribes = groups.some((group) => (group.state === 'ready' || group.state === 'unhealthy') && group.subscribesResources);
+    return {
+      tools: { listChanged: true },
+      resources: { listChanged: true, ...(subscribes ? { subscribe: true } : {}) },
+      prompts: { listChanged: true },
+      ...(completes ? { completions: {} } : {}),
+      ...(tasks ? { tasks } : {}),
+      ...(extension ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+    };
   }
 
   /**

@@ -11,10 +11,19 @@ import type { Exchange } from './exchange.js';
 import { errorFrame, resultFrame, stampObject, type Inbound } from './jsonrpc.js';
 import type { ListenHub } from './listen.js';
 import type { McpService } from './mcp-service.js';
+import { MODERN_TASK_METHODS } from './tasks.js';
 import { META_CLIENT_CAPABILITIES, META_SERVER_INFO, MODERN_VERSION, SUPPORTED_VERSIONS } from './versions.js';
 
 /** Methods whose target is named in the `Mcp-Name` header. */
-const NAMED: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const NAMED: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  // The tasks extension's Streamable HTTP binding: the (gateway's) task id, so intermediaries can route on it.
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
 
 export interface ModernContext {
   readonly service: McpService;
@@ -59,7 +68,7 @@ async function serve(
   if (message.method === 'server/discover') {
     return JSON.stringify({
       supportedVersions: SUPPORTED_VERSIONS,
-      capabilities: context.service.capabilities(),
+      capabilities: context.service.capabilities('modern'),
       ...(context.instructions ? { instructions: context.instructions } : {}),
       resultType: 'complete',
       ttlMs: 0,
@@ -67,13 +76,26 @@ async function serve(
       ...meta,
     });
   }
-  if (!SHARED_METHODS.has(message.method)) {
+  if (!SHARED_METHODS.has(message.method) && !MODERN_TASK_METHODS.has(message.method)) {
     throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
   }
   const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, caller);
   // With access rules the lists depend on who asks, and must never be shared across callers; ttl 0: always revalidate.
-  const cacheScope = context.service.listsArePrivate ? 'private' : 'public';
-  return isList ? stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope, ...meta }) : stampObject(resultJson, { resultType: resultTypeOf(resultJson) });
+  if (isList) return stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: context.service.listsArePrivate ? 'private' : 'public', ...meta });
+  const resultType = resultTypeOf(resultJson);
+  if (message.method === 'resources/read' && resultType === 'complete') return withCacheHints(resultJson);
+  return stampObject(resultJson, { resultType });
+}
+
+/**
+ * A complete `resources/read` result must carry `ttlMs` and `cacheScope`; a
+ * 2025 upstream sends neither. Its own hints, when it has them, are kept. A
+ * read is not the tools/call hot path, so parsing it here is fine.
+ */
+function withCacheHints(resultJson: string): string {
+  const result = JSON.parse(resultJson) as Record<string, unknown>;
+  // Nothing says who may share a 2025 upstream's resource: private, and revalidate every time.
+  return JSON.stringify({ resultType: 'complete', ttlMs: 0, cacheScope: 'private', ...result });
 }
 
 /** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */

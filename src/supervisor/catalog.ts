@@ -2,11 +2,11 @@
  * The merged catalog an MCP client sees through the gateway: every routable
  * server's tools, prompts, resources and resource templates in one list each.
  * A tool or prompt name that two servers share is exposed as
- * `<serverId>__<name>` for each of them; a unique name stays as it is. Built
+ * `<serverId><separator><name>` for each of them; a unique name stays as it is. Built
  * once per catalog change, never per request.
  */
 import { GatewayError } from '../errors.js';
-import { RoutingTable } from './routing-table.js';
+import { QualifiedNames } from '../qualified-names.js';
 import type { ServerGroup } from './server-group.js';
 
 type Entry = Readonly<Record<string, unknown>>;
@@ -37,7 +37,8 @@ export class MergedCatalog {
   readonly #templateOwners: { serverId: string; pattern: RegExp }[] = [];
   readonly #resourceServers: string[] = [];
 
-  constructor(groups: readonly ServerGroup[], options: { alwaysPrefix?: boolean } = {}) {
+  constructor(groups: readonly ServerGroup[], options: { alwaysPrefix?: boolean; names?: QualifiedNames } = {}) {
+    const names = options.names ?? new QualifiedNames();
     const prefixed = (count: number) => options.alwaysPrefix === true || count > 1;
     const tools: Entry[] = [];
     const prompts: Entry[] = [];
@@ -51,15 +52,15 @@ export class MergedCatalog {
       for (const tool of catalog.tools) {
         const name = String(tool.name);
         (this.toolRefs as EntryRef[]).push({ serverId: id, name });
-        tools.push(prefixed(toolCounts.get(name)!) ? { ...tool, name: RoutingTable.qualify(id, name) } : tool);
+        tools.push(prefixed(toolCounts.get(name)!) ? { ...tool, name: names.qualify(id, name) } : tool);
       }
       for (const prompt of catalog.prompts) {
         const name = String(prompt.name);
-        const exposed = prefixed(promptCounts.get(name)!) ? RoutingTable.qualify(id, name) : name;
+        const exposed = prefixed(promptCounts.get(name)!) ? names.qualify(id, name) : name;
         (this.promptRefs as EntryRef[]).push({ serverId: id, name });
         prompts.push(exposed === name ? prompt : { ...prompt, name: exposed });
         this.#promptRoutes.set(exposed, { serverId: id, prompt: name });
-        this.#promptRoutes.set(RoutingTable.qualify(id, name), { serverId: id, prompt: name });
+        this.#promptRoutes.set(names.qualify(id, name), { serverId: id, prompt: name });
       }
       for (const resource of catalog.resources) {
         const uri = String(resource.uri);

@@ -12,7 +12,17 @@ import type { Catalog, ForwardedMethod, FromWorker, ToWorker, UpstreamIdentity, 
 import { killProcessGroup } from '../../workers/process-group.js';
 
 export type CallOutcome =
-  | { readonly ok: true; readonly result: string; readonly inputRequired: boolean; readonly toolError: boolean; readonly upstreamMs: number; readonly queuedMs: number }
+  | {
+      readonly ok: true;
+      readonly result: string;
+      readonly inputRequired: boolean;
+      readonly toolError: boolean;
+      /** The result names an upstream task; `replica` is where that task lives. */
+      readonly task: boolean;
+      readonly replica: number;
+      readonly upstreamMs: number;
+      readonly queuedMs: number;
+    }
   | { readonly ok: false; readonly error: GatewayError; readonly upstreamMs: number; readonly queuedMs: number };
 
 export interface CallRequest {
@@ -28,6 +38,7 @@ export interface CallRequest {
 export interface ReplicaEvents {
   ready(replica: Replica, identity: UpstreamIdentity, catalog: Catalog, connectMs: number): void;
   catalog(replica: Replica, catalog: Catalog): void;
+  resourceUpdated(replica: Replica, uri: string): void;
   health(replica: Replica, healthy: boolean, detail: string, latencyMs?: number): void;
   log(replica: Replica, level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Readonly<Record<string, unknown>>): void;
   /** The worker thread is gone; `reason` says why. Called exactly once. */
@@ -122,6 +133,11 @@ export class Replica {
     };
   }
 
+  /** The whole set of resource URIs this replica's upstream should be subscribed to. */
+  setResourceSubscriptions(uris: readonly string[]): void {
+    this.#post({ type: 'resource-subscriptions', uris });
+  }
+
   /** Asks the worker to finish its calls (up to `graceMs`) and exit; terminates it if it does not. */
   async stop(graceMs: number): Promise<void> {
     if (this.#exited) return;
@@ -145,7 +161,16 @@ export class Replica {
   #onMessage(message: FromWorker): void {
     switch (message.type) {
       case 'result':
-        this.#settle(message.callId, { ok: true, result: message.result, inputRequired: message.inputRequired, toolError: message.toolError, upstreamMs: message.upstreamMs, queuedMs: message.queuedMs });
+        this.#settle(message.callId, {
+          ok: true,
+          result: message.result,
+          inputRequired: message.inputRequired,
+          toolError: message.toolError,
+          task: message.task,
+          replica: this.index,
+          upstreamMs: message.upstreamMs,
+          queuedMs: message.queuedMs,
+        });
         return;
       case 'call-error':
         this.#settle(message.callId, { ok: false, error: GatewayError.fromWire(message.error), upstreamMs: message.upstreamMs, queuedMs: message.queuedMs });
@@ -169,6 +194,9 @@ export class Replica {
         return;
       case 'catalog':
         this.#events.catalog(this, message.catalog);
+        return;
+      case 'resource-updated':
+        this.#events.resourceUpdated(this, message.uri);
         return;
       case 'health':
         this.#events.health(this, message.healthy, message.detail, message.latencyMs);

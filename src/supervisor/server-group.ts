@@ -13,6 +13,8 @@ import { RestartPolicy } from './restart-policy.js';
 export interface GroupObserver {
   log(serverId: string, level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Readonly<Record<string, unknown>>): void;
   catalogChanged(serverId: string): void;
+  /** The upstream said a resource someone subscribed to changed. */
+  resourceUpdated(serverId: string, uri: string): void;
   stateChanged(serverId: string, state: ServerState): void;
   restarted(serverId: string, replica: number, delayMs: number, reason: string): void;
 }
@@ -47,6 +49,8 @@ export class ServerGroup {
   /** Per replica: settled once its first start succeeded or failed. */
   readonly #firstOutcomes: { promise: Promise<FirstOutcome>; resolve: (outcome: FirstOutcome) => void }[];
   #lastHealth: { healthy: boolean; detail: string; at: number; latencyMs?: number } | undefined;
+  /** Resource URIs clients are subscribed to on this server; every replica's upstream is kept subscribed to all of them. */
+  readonly #subscriptions = new Set<string>();
 
   constructor(config: ServerConfig, replicas: number, observer: GroupObserver) {
     this.config = config;
@@ -133,6 +137,34 @@ export class ServerGroup {
     return replica.call(request);
   }
 
+  /**
+   * Subscribes (or stops subscribing) every replica's upstream to a resource.
+   * Replicas are separate connections, often separate processes with their
+   * own state, so each is subscribed and each one's updates count.
+   */
+  setResourceSubscription(uri: string, subscribed: boolean): void {
+    if (subscribed === this.#subscriptions.has(uri)) return;
+    if (subscribed) this.#subscriptions.add(uri);
+    else this.#subscriptions.delete(uri);
+    const uris = [...this.#subscriptions];
+    for (const slot of this.#slots) if (slot.replica?.ready) slot.replica.setResourceSubscriptions(uris);
+  }
+
+  /** Whether the upstream says it takes resource subscriptions. */
+  get subscribesResources(): boolean {
+    return (this.#identity?.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
+  }
+
+  /** A request for one replica in particular (an upstream task lives in the connection that made it). */
+  callReplica(index: number, request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
+    const replica = this.#slots[index]?.replica;
+    if (!replica?.ready) {
+      const error = new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `the task belongs to replica ${index} of server "${this.config.id}", which is no longer running (tasks do not survive a restart)`, { server: this.config.id, replica: index });
+      return { outcome: Promise.resolve({ ok: false, error, upstreamMs: 0, queuedMs: 0 }), cancel: () => undefined };
+    }
+    return replica.call(request);
+  }
+
   /** Test and admin hook: ends a replica's worker thread abruptly. */
   async killReplica(index: number): Promise<void> {
     await this.#slots[index]?.replica?.kill();
@@ -186,11 +218,16 @@ export class ServerGroup {
       this.#identity = identity;
       this.#readySince ??= Date.now();
       this.#setCatalog(catalog);
+      // A replica that (re)started late learns the subscriptions made meanwhile.
+      if (this.#subscriptions.size > 0) replica.setResourceSubscriptions([...this.#subscriptions]);
       this.#observer.log(this.config.id, 'info', `replica ${replica.index} ready: MCP ${identity.protocolVersion} (${identity.era}), ${catalog.tools.length} tools, connected in ${connectMs} ms`);
       this.#firstOutcomes[replica.index]!.resolve({ ok: true });
       this.#noteState();
     },
     catalog: (_replica, catalog) => this.#setCatalog(catalog),
+    resourceUpdated: (_replica, uri) => {
+      if (this.#subscriptions.has(uri)) this.#observer.resourceUpdated(this.config.id, uri);
+    },
     health: (replica, healthy, detail, latencyMs) => {
       const slot = this.#slots[replica.index]!;
       this.#lastHealth = { healthy, detail, at: Date.now(), ...(latencyMs === undefined ? {} : { latencyMs }) };

@@ -10,6 +10,7 @@ import type { StartReportEntry } from '../gateway-types.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { CallOutcome } from './replica.js';
 import { MergedCatalog } from './catalog.js';
+import { QualifiedNames } from '../qualified-names.js';
 import { RoutingTable, type Route } from './routing-table.js';
 import { ServerGroup, type GroupObserver } from './server-group.js';
 
@@ -40,11 +41,15 @@ export class Supervisor {
   #routing: RoutingTable | undefined;
   #catalog: MergedCatalog | undefined;
   #catalogListeners = new Set<() => void>();
+  readonly #resourceListeners = new Set<(serverId: string, uri: string) => void>();
   readonly #observer: GroupObserver;
   readonly #alwaysPrefix: boolean;
+  /** How `<serverId><separator><name>` names are made and read (`mcp.separator`). */
+  readonly names: QualifiedNames;
 
   constructor(config: GatewayConfig, options: SupervisorOptions) {
     this.#alwaysPrefix = config.mcp.alwaysPrefix;
+    this.names = new QualifiedNames(config.mcp.separator);
     this.#observer = {
       ...options.observer,
       catalogChanged: (serverId) => {
@@ -52,6 +57,10 @@ export class Supervisor {
         this.#catalog = undefined;
         options.observer.catalogChanged(serverId);
         for (const listener of this.#catalogListeners) listener();
+      },
+      resourceUpdated: (serverId, uri) => {
+        options.observer.resourceUpdated(serverId, uri);
+        for (const listener of this.#resourceListeners) listener(serverId, uri);
       },
     };
     for (const server of config.servers) {
@@ -90,7 +99,7 @@ export class Supervisor {
   catalog(): MergedCatalog {
     this.#catalog ??= new MergedCatalog(
       this.#order.filter((group) => group.state === 'ready' || group.state === 'unhealthy'),
-      { alwaysPrefix: this.#alwaysPrefix },
+      { alwaysPrefix: this.#alwaysPrefix, names: this.names },
     );
     return this.#catalog;
   }
@@ -101,6 +110,12 @@ export class Supervisor {
     return () => this.#catalogListeners.delete(listener);
   }
 
+  /** Called when an upstream reports an update of a resource that is subscribed on it. */
+  onResourceUpdated(listener: (serverId: string, uri: string) => void): () => void {
+    this.#resourceListeners.add(listener);
+    return () => this.#resourceListeners.delete(listener);
+  }
+
   routing(): RoutingTable {
     if (!this.#routing) {
       const toolsByServer = new Map<string, Set<string>>();
@@ -108,7 +123,7 @@ export class Supervisor {
         if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
         toolsByServer.set(group.config.id, new Set(group.catalog.tools.map((tool) => tool.name as string)));
       }
-      this.#routing = new RoutingTable(toolsByServer);
+      this.#routing = new RoutingTable(toolsByServer, this.names);
     }
     return this.#routing;
   }
@@ -130,6 +145,19 @@ export class Supervisor {
   forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
     return group.call({
+      method,
+      params,
+      deadline: options.deadlineFor(group.config.timeout),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
+    });
+  }
+
+  /** Like `forward`, to one replica: the one an upstream task lives on. */
+  forwardToReplica(serverId: string, replica: number, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
+    const group = this.#routable(serverId);
+    return group.callReplica(replica, {
       method,
       params,
       deadline: options.deadlineFor(group.config.timeout),

@@ -25,7 +25,13 @@ export type ForwardedMethod =
   | 'tools/call'
   | 'resources/read'
   | 'prompts/get'
-  | 'completion/complete';
+  | 'completion/complete'
+  // Tasks: 2025-11-25 (get, result, list, cancel) and the 2026-07-28 extension (get, update, cancel).
+  | 'tasks/get'
+  | 'tasks/result'
+  | 'tasks/list'
+  | 'tasks/cancel'
+  | 'tasks/update';
 
 // ---------------------------------------------------------------- main → worker
 
@@ -64,7 +70,17 @@ export interface InputResponseMessage {
   readonly error?: WireError;
 }
 
-export type ToWorker = CallMessage | CancelMessage | ShutdownMessage | InputResponseMessage;
+/**
+ * Every resource URI some client of the gateway is subscribed to on this
+ * server, in full (not a delta), so a replica that starts late or reconnects
+ * is simply told the whole set again.
+ */
+export interface ResourceSubscriptionsMessage {
+  readonly type: 'resource-subscriptions';
+  readonly uris: readonly string[];
+}
+
+export type ToWorker = CallMessage | CancelMessage | ShutdownMessage | InputResponseMessage | ResourceSubscriptionsMessage;
 
 // ---------------------------------------------------------------- worker → main
 
@@ -105,6 +121,8 @@ export interface ResultMessage {
   readonly inputRequired: boolean;
   /** A tool result with `isError: true`: the tool's own failure, passed through as an answer. */
   readonly toolError: boolean;
+  /** The result names an upstream task (a 2025 `{task}` or a 2026-07-28 `resultType: "task"`), whose id the gateway must wrap. */
+  readonly task: boolean;
   readonly upstreamMs: number;
   readonly queuedMs: number;
 }
@@ -132,6 +150,12 @@ export interface InputRequestMessage {
   readonly method: string;
   /** JSON text of the request's params. */
   readonly params: string;
+}
+
+/** The upstream said a subscribed resource changed (`notifications/resources/updated`). */
+export interface ResourceUpdatedMessage {
+  readonly type: 'resource-updated';
+  readonly uri: string;
 }
 
 export interface HealthMessage {
@@ -174,6 +198,7 @@ export type FromWorker =
   | CallErrorMessage
   | ProgressMessage
   | InputRequestMessage
+  | ResourceUpdatedMessage
   | HealthMessage
   | ChildMessage
   | LogMessage

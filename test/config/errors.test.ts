@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseConfig } from '../../src/config/load.js';
 import { configErrors, oneServer } from './helpers.js';
 
 test('unknown key, with a suggestion from the allowed keys', () => {
@@ -61,6 +62,23 @@ test('server ids: pattern and no double underscore', () => {
     'servers[0].id: must not contain "__", the separator in qualified tool names (<serverId>__<tool>) (got "a__b")',
   ]);
   assert.deepEqual(configErrors(`servers:\n  - id: ${'a'.repeat(65)}\n    transport: stdio\n    command: x\n`).length, 1);
+  // An id ending in "_" would run into the default separator: "a_" + "__" + tool splits after "a".
+  assert.deepEqual(configErrors('servers:\n  - id: a_\n    transport: stdio\n    command: x\n').length, 1);
+});
+
+test('mcp.separator: 1-8 tool-name characters, and no server id may clash with it', () => {
+  const withSeparator = (separator: string, id = 'docs') => `mcp:\n  separator: ${JSON.stringify(separator)}\nservers:\n  - id: ${id}\n    transport: stdio\n    command: x\n`;
+  assert.equal(parseConfig(withSeparator('.'), { env: {} }).mcp.separator, '.');
+  assert.equal(parseConfig(withSeparator('.', 'a__b'), { env: {} }).servers[0]?.id, 'a__b', 'with another separator, "__" in an id is fine');
+  assert.deepEqual(configErrors(withSeparator('::')), ['mcp.separator: must be 1-8 characters, each a letter, digit, "_", ".", "-" or "/" (characters valid in MCP tool names) (got "::")']);
+  assert.deepEqual(configErrors(withSeparator('')).length, 1);
+  assert.deepEqual(configErrors(withSeparator('x'.repeat(9))).length, 1);
+  assert.deepEqual(configErrors(withSeparator('a b')).length, 1);
+  assert.deepEqual(configErrors(withSeparator('-', 'my-server')), [
+    'servers[0].id: must not contain "-", the separator in qualified tool names (<serverId>-<tool>); set by mcp.separator (got "my-server")',
+  ]);
+  // A malformed separator does not hide the ids' own problems (checked against the default then).
+  assert.deepEqual(configErrors(withSeparator('::', 'a__b')).length, 2);
 });
 
 test('duplicate ids name both places', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatewayError, type ErrorCode } from '../../src/errors.js';
+import { QualifiedNames, separatorConflict } from '../../src/qualified-names.js';
 import { RoutingTable } from '../../src/supervisor/routing-table.js';
 
 function table(servers: Record<string, string[]>): RoutingTable {
@@ -79,8 +80,36 @@ test('an empty table routes nothing', () => {
   rejects(() => empty.resolve('search', 'docs'), 'MCPGW_ERR_UNKNOWN_SERVER');
 });
 
-test('qualify joins with the separator', () => {
-  assert.equal(RoutingTable.qualify('docs', 'search'), 'docs__search');
+test('qualify joins with the separator, split undoes it at the first one', () => {
+  const names = new QualifiedNames();
+  assert.equal(names.qualify('docs', 'search'), 'docs__search');
+  assert.deepEqual(names.split('docs__repo__list'), { serverId: 'docs', name: 'repo__list' });
+  assert.equal(names.split('__search'), undefined);
+  assert.equal(names.split('plain'), undefined);
+  assert.equal(new QualifiedNames('.').qualify('docs', 'search'), 'docs.search');
+});
+
+test('a configured separator is the one every qualified name is made and read with', () => {
+  const dotted = new RoutingTable(new Map([['docs', new Set(['search', 'a__b'])], ['web', new Set(['search'])]]), new QualifiedNames('/'));
+  assert.deepEqual(dotted.resolve('web/search'), { serverId: 'web', tool: 'search' });
+  assert.deepEqual(dotted.resolve('docs/a__b'), { serverId: 'docs', tool: 'a__b' });
+  assert.deepEqual(dotted.resolve('docs/search', 'docs'), { serverId: 'docs', tool: 'search' });
+  // The old separator means nothing any more: "docs__search" is just an unknown name.
+  rejects(() => dotted.resolve('docs__search'), 'MCPGW_ERR_UNKNOWN_TOOL');
+  const ambiguous = rejects(() => dotted.resolve('search'), 'MCPGW_ERR_AMBIGUOUS_TOOL');
+  assert.deepEqual(ambiguous.data, { servers: ['docs', 'web'], qualifiedNames: ['docs/search', 'web/search'] });
+  assert.match(ambiguous.message, /<serverId>\/search/);
+});
+
+test('an id conflicts with a separator it contains, or one its end runs into', () => {
+  assert.equal(separatorConflict('docs', '__'), undefined);
+  assert.equal(separatorConflict('a-b', '.'), undefined);
+  assert.match(separatorConflict('a__b', '__') ?? '', /must not contain "__"/);
+  assert.match(separatorConflict('a-b', '-') ?? '', /must not contain "-"/);
+  // "xa" + "aa" + tool: the first "aa" starts inside the id, so the split would be wrong.
+  assert.match(separatorConflict('xa', 'aa') ?? '', /runs into "aa"/);
+  assert.match(separatorConflict('docs_', '__') ?? '', /runs into "__"/);
+  assert.equal(separatorConflict('docs_', '.'), undefined);
 });
 
 test('a qualified name always means the tool it names, even when another server has a tool spelled like it', () => {

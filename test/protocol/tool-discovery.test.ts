@@ -72,3 +72,57 @@ describe('alwaysPrefix', () => {
     }
   });
 });
+
+describe('mcp.separator', () => {
+  test('qualified names use the configured separator in /mcp lists, routing, tool search and REST', async () => {
+    const withCopy = [...servers, { id: 'copy', command: process.execPath, args: [demoServer] }];
+    const gw = await startGateway(withCopy, { config: { mcp: { separator: '.' } } });
+    const client = await connect(gw.url);
+    try {
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      for (const name of ['demo.echo', 'alpha.echo', 'copy.echo', 'demo.add', 'copy.add', 'whoami']) assert.ok(names.includes(name), `missing ${name} in ${names.join(',')}`);
+      assert.ok(!names.some((name) => name.includes('__')), names.join(','));
+      const echo = await client.callTool({ name: 'alpha.echo', arguments: { message: 'dotted' } });
+      assert.equal((echo.content as { text: string }[])[0]!.text, 'dotted');
+      const unknown = await client.callTool({ name: 'alpha__echo', arguments: { message: 'x' } }).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      assert.match(String(unknown?.message), /no ready server offers a tool named "alpha__echo"/);
+
+      const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
+      assert.deepEqual(prompts.sort(), ['copy.greet', 'demo.greet']);
+      const greeting = await client.getPrompt({ name: 'copy.greet', arguments: { name: 'Ada' } });
+      assert.match(JSON.stringify(greeting.messages), /Ada/);
+
+      const rest = await gw.get('/api/v1/tools?server=alpha');
+      assert.ok(rest.body.tools.some((tool: { qualifiedName: string }) => tool.qualifiedName === 'alpha.echo'));
+      const called = await gw.call('copy.add', { a: 2, b: 3 });
+      assert.equal(called.status, 200, called.text);
+      assert.deepEqual(called.body.structuredContent, { sum: 5 });
+      const ambiguous = await gw.call('echo', { message: 'x' });
+      assert.equal(ambiguous.status, 409);
+      assert.deepEqual(ambiguous.body.error.data.qualifiedNames.sort(), ['alpha.echo', 'copy.echo', 'demo.echo']);
+      const metrics = await gw.get('/api/v1/metrics');
+      assert.ok(metrics.body.tools['copy.add'], Object.keys(metrics.body.tools).join(','));
+    } finally {
+      await client.close();
+      await gw.stop();
+    }
+  });
+
+  test('search_tools and call_tool speak the configured separator too', async () => {
+    const gw = await startGateway(servers, { config: { mcp: { separator: '/', toolDiscovery: 'search' } } });
+    const client = await connect(gw.url);
+    try {
+      const result = await client.callTool({ name: 'search_tools', arguments: { query: 'echo message verbatim', limit: 5 } });
+      const found = (result.structuredContent as { tools: { name: string }[] }).tools.map((tool) => tool.name);
+      assert.ok(found.includes('alpha/echo') && found.includes('demo/echo'), found.join(','));
+      const echo = await client.callTool({ name: 'call_tool', arguments: { name: 'alpha/echo', arguments: { message: 'slashed' } } });
+      assert.equal((echo.content as { text: string }[])[0]!.text, 'slashed');
+    } finally {
+      await client.close();
+      await gw.stop();
+    }
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Task routing for both eras: 2025-11-25 tasks (`tasks/get`, `tasks/result`,
+ * `tasks/list`, `tasks/cancel`, after a task-augmented `tools/call`) and the
+ * 2026-07-28 extension `io.modelcontextprotocol/tasks` (`tasks/get`,
+ * `tasks/update`, `tasks/cancel`, after an unsolicited `resultType: "task"`).
+ * Every tasks/* request goes to the upstream connection that made the task,
+ * named by the gateway's task id (task-ids.ts); ids in the answer are wrapped
+ * again on the way out.
+ */
+import { GatewayError } from '../errors.js';
+import type { ServerGroup } from '../supervisor/server-group.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { ForwardedMethod } from '../threads/messages.js';
+import type { Answer, CallContext } from './mcp-service.js';
+import { unwrapTaskId, wrapTaskIds } from './task-ids.js';
+import { META_CLIENT_CAPABILITIES } from './versions.js';
+
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+export const MODERN_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/update', 'tasks/cancel']);
+export const LEGACY_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
+
+/** A merged `tasks/list` follows each upstream's pages up to this many. */
+const MAX_LIST_PAGES = 20;
+
+interface TasksCapability {
+  list?: unknown;
+  cancel?: unknown;
+  requests?: { tools?: { call?: unknown } };
+}
+
+export class TaskRouter {
+  readonly #supervisor: Supervisor;
+
+  constructor(supervisor: Supervisor) {
+    this.#supervisor = supervisor;
+  }
+
+  /** tasks/get, tasks/result, tasks/cancel, tasks/update: to the replica that owns the task. */
+  async request(method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    const owner = unwrapTaskId(params.taskId);
+    if (!this.#supervisor.group(owner.serverId)) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}": no server "${owner.serverId}" is configured`);
+    const { _meta, ...rest } = params;
+    const forwarded = { ...rest, taskId: owner.taskId, ...(context.clientCapabilities === undefined ? {} : { _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } }) };
+    const call = this.#supervisor.forwardToReplica(owner.serverId, owner.replica, method, JSON.stringify(forwarded), {
+      deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
+      ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+      ...(context.headers ? { headers: context.headers } : {}),
+    });
+    context.onCancel(call.cancel);
+    const outcome = await call.outcome;
+    if (!outcome.ok) throw outcome.error;
+    return { resultJson: wrapTaskIds(outcome.result, owner.serverId, owner.replica), inputRequired: false };
+  }
+
+  /**
+   * tasks/list (2025): every replica of every server that lists tasks, merged
+   * in one page. A cursor would have to carry a position in each upstream's
+   * listing; one merged page keeps that out of the id space.
+   */
+  async list(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+    if (params.cursor !== undefined) throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', `invalid cursor "${String(params.cursor)}": the gateway lists every task in one page`);
+    const tasks: unknown[] = [];
+    for (const group of this.#listing()) {
+      for (const replica of group.replicaSummaries()) {
+        if (!replica.ready) continue;
+        let cursor: unknown;
+        for (let page = 0; page < MAX_LIST_PAGES; page++) {
+          const call = this.#supervisor.forwardToReplica(group.config.id, replica.index, 'tasks/list', JSON.stringify(cursor === undefined ? {} : { cursor }), { deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs });
+          context.onCancel(call.cancel);
+          const outcome = await call.outcome;
+          if (!outcome.ok) throw outcome.error;
+          const listed = JSON.parse(wrapTaskIds(outcome.result, group.config.id, replica.index)) as { tasks?: unknown[]; nextCursor?: unknown };
+          tasks.push(...(listed.tasks ?? []));
+          cursor = listed.nextCursor;
+          if (cursor === undefined) break;
+        }
+      }
+    }
+    return { resultJson: JSON.stringify({ tasks }), inputRequired: false };
+  }
+
+  /** The 2025 `tasks` capability: what any ready 2025 upstream offers. */
+  legacyCapability(): Record<string, unknown> | undefined {
+    let merged: Record<string, unknown> | undefined;
+    for (const group of this.#ready()) {
+      const tasks = group.identity?.capabilities.tasks as TasksCapability | undefined;
+      if (!tasks || typeof tasks !== 'object') continue;
+      merged ??= {};
+      if (tasks.list !== undefined) merged.list = {};
+      if (tasks.cancel !== undefined) merged.cancel = {};
+      if (tasks.requests?.tools?.call !== undefined) merged.requests = { tools: { call: {} } };
+    }
+    return merged;
+  }
+
+  /** Whether a ready 2026-07-28 upstream speaks the tasks extension. */
+  get extension(): boolean {
+    return this.#ready().some((group) => TASKS_EXTENSION in ((group.identity?.capabilities.extensions as Record<string, unknown> | undefined) ?? {}));
+  }
+
+  #ready(): ServerGroup[] {
+    return this.#supervisor.groups().filter((group) => group.state === 'ready' || group.state === 'unhealthy');
+  }
+
+  #listing(): ServerGroup[] {
+    return this.#ready().filter((group) => (group.identity?.capabilities.tasks as TasksCapability | undefined)?.list !== undefined);
+  }
+}
