@@ -23,10 +23,10 @@ export function createPolicyGate(policy: Policy, isMcpPath: (path: string) => bo
     else sendError(response, error, headers);
   };
 
-  const admit = async (request: HttpRequest, response: HttpResponse, isPublic: boolean): Promise<void> => {
+  const admit = async (request: HttpRequest, response: HttpResponse, publicPath: boolean): Promise<void> => {
     let caller: Caller;
     try {
-      caller = isPublic ? anonymousCaller(request.remoteAddress) : await authenticator.authenticate(request.headers);
+      caller = publicPath || !authenticator.enabled ? anonymousCaller(request.remoteAddress) : await authenticator.authenticate(request.headers);
     } catch (error) {
       const refusal = toGatewayError(error);
       const challenged = refusal.code === 'MCPGW_ERR_UNAUTHORIZED' || refusal.code === 'MCPGW_ERR_INSUFFICIENT_SCOPE';
@@ -34,7 +34,7 @@ export function createPolicyGate(policy: Policy, isMcpPath: (path: string) => bo
       return fail(request, response, refusal, challenged ? { 'www-authenticate': resource.challenge(refusal, credentialGiven) } : {});
     }
     // Probes and discovery (the public paths) are never limited: a busy caller must not make the gateway look dead.
-    if (!limiter.enabled || (isPublic && authenticator.enabled)) return next(request, response, caller);
+    if (!limiter.enabled || publicPath) return next(request, response, caller);
     const decision = await limiter.request(caller);
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) return fail(request, response, rateLimitError(decision, `caller "${caller.name}"`), headers);
@@ -47,9 +47,9 @@ export function createPolicyGate(policy: Policy, isMcpPath: (path: string) => bo
       sendRawJson(response, 200, resource.document);
       return;
     }
-    const isPublic = !authenticator.enabled || authenticator.isPublic(request.path);
-    if (isPublic && !limiter.enabled) return next(request, response, anonymousCaller(request.remoteAddress));
-    admit(request, response, isPublic).catch((error: unknown) => {
+    const publicPath = authenticator.isPublic(request.path);
+    if ((publicPath || !authenticator.enabled) && !limiter.enabled) return next(request, response, anonymousCaller(request.remoteAddress));
+    admit(request, response, publicPath).catch((error: unknown) => {
       if (!response.closed) fail(request, response, toGatewayError(error), {});
     });
   };

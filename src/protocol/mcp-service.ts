@@ -17,7 +17,6 @@ import { CallEvents, ParkingLot } from './parked-calls.js';
 import { CALL_TOOL, META_TOOLS, SEARCH_TOOLS, searchTools } from './tool-search.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { RequestStateCodec } from './request-state.js';
-import { wrapTaskIds } from './task-ids.js';
 import { TaskRouter, TASKS_EXTENSION } from './tasks.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
 
@@ -238,7 +237,7 @@ export class McpService {
     }
     parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
     // The upstream made a task: its id must name the replica it lives on (rare, so the parse is fine).
-    if (outcome.task) return { resultJson: wrapTaskIds(outcome.result, parked.route.serverId, outcome.replica), inputRequired: false };
+    if (outcome.task) return { resultJson: this.tasks.issue(outcome.result, parked.route.serverId, outcome.replica, parked.callerKey), inputRequired: false };
     if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
     return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool, parked.callerKey), inputRequired: true };
   }

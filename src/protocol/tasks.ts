@@ -22,22 +22,43 @@ export const LEGACY_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 't
 /** A merged `tasks/list` follows each upstream's pages up to this many. */
 const MAX_LIST_PAGES = 20;
 
+/** Task owners remembered; the oldest are forgotten first (their tasks then answer "unknown task"). */
+const MAX_OWNED_TASKS = 10_000;
+
 interface TasksCapability {
   list?: unknown;
   cancel?: unknown;
   requests?: { tools?: { call?: unknown } };
 }
 
+/**
+ * Upstream connections are shared by every caller, so the upstream cannot
+ * tell whose task is whose: the gateway remembers who was handed each task id
+ * and answers only that caller's tasks/* about it.
+ */
 export class TaskRouter {
   readonly #supervisor: Supervisor;
+  readonly #owners = new Map<string, string>();
 
   constructor(supervisor: Supervisor) {
     this.#supervisor = supervisor;
   }
 
   /** tasks/get, tasks/result, tasks/cancel, tasks/update: to the replica that owns the task. */
+  /** A result that made a task: its ids wrapped for the client, and the task recorded as this caller's. */
+  issue(resultJson: string, serverId: string, replica: number, callerKey: string): string {
+    const wrapped = wrapTaskIds(resultJson, serverId, replica);
+    for (const taskId of taskIdsIn(wrapped)) {
+      if (this.#owners.size >= MAX_OWNED_TASKS) this.#owners.delete(this.#owners.keys().next().value!);
+      this.#owners.set(taskId, callerKey);
+    }
+    return wrapped;
+  }
+
   async request(method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     const owner = unwrapTaskId(params.taskId);
+    // Another caller's task is reported exactly like a missing one.
+    if (this.#owners.get(params.taskId as string) !== context.caller.key) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}"`);
     if (!this.#supervisor.group(owner.serverId)) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}": no server "${owner.serverId}" is configured`);
     const { _meta, ...rest } = params;
     const forwarded = { ...rest, taskId: owner.taskId, ...(context.clientCapabilities === undefined ? {} : { _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } }) };
@@ -69,8 +90,8 @@ export class TaskRouter {
           context.onCancel(call.cancel);
           const outcome = await call.outcome;
           if (!outcome.ok) throw outcome.error;
-          const listed = JSON.parse(wrapTaskIds(outcome.result, group.config.id, replica.index)) as { tasks?: unknown[]; nextCursor?: unknown };
-          tasks.push(...(listed.tasks ?? []));
+          const listed = JSON.parse(wrapTaskIds(outcome.result, group.config.id, replica.index)) as { tasks?: { taskId?: unknown }[]; nextCursor?: unknown };
+          tasks.push(...(listed.tasks ?? []).filter((task) => this.#owners.get(task.taskId as string) === context.caller.key));
           cursor = listed.nextCursor;
           if (cursor === undefined) break;
         }
@@ -105,4 +126,10 @@ export class TaskRouter {
   #listing(): ServerGroup[] {
     return this.#ready().filter((group) => (group.identity?.capabilities.tasks as TasksCapability | undefined)?.list !== undefined);
   }
+}
+
+/** The (wrapped) task ids a result names: a 2025 `{task: {taskId}}`, or a flat `{taskId}`. */
+function taskIdsIn(resultJson: string): string[] {
+  const result = JSON.parse(resultJson) as { taskId?: unknown; task?: { taskId?: unknown } };
+  return [result.taskId, result.task?.taskId].filter((id): id is string => typeof id === 'string');
 }
