@@ -6,3 +6,5 @@ export { embeddedDefaultConfig } from './config/default-config.js';
 export type * from './config/types.js';
 export { GatewayError, ERRORS, type ErrorCode, type WireError } from './errors.js';
 export { VERSION } from './version.js';
+export type { Caller } from './policy/caller.js';
+export { MemoryRateLimitStore, type RateLimitStore, type RateLimitDecision } from './policy/rate-limit.js';

@@ -59,16 +59,37 @@ requestTimeoutMs: ${DEFAULTS.requestTimeoutMs}
 # On SIGTERM/SIGINT, how long calls in flight may take to finish.
 shutdownGraceSeconds: ${DEFAULTS.shutdownGraceSeconds}
 
-# Who may call the gateway: none | api-key | jwt. This version enforces only
-# "none"; with the others \`start\` refuses to run rather than run open.
-# Keys are strings or {key, name}, e.g.
-#   apiKeys: ["\${GATEWAY_API_KEY}", { key: "\${CI_KEY}", name: ci }]
+# Who may call the gateway: none | api-key | jwt, or a list, e.g. [api-key, jwt].
+# Credentials: "Authorization: Bearer <key or token>" or "X-API-Key: <key>".
+# publicPaths are served without one (health probes, OAuth discovery).
+# Keys are strings or {key, name, roles, rateLimit}; a key may be given as
+# "sha256:<hex>" of itself, so the file never holds it:
+#   apiKeys:
+#     - "\${GATEWAY_API_KEY}"
+#     - { key: "sha256:<hex>", name: ci-bot, roles: [reader], rateLimit: { limit: 30 } }
+# JWT bearer tokens: one of secret (HS256/384/512), publicKey (PEM) or jwksUrl:
+#   jwt: { jwksUrl: "https://idp.example/.well-known/jwks.json", issuer: "https://idp.example",
+#          audience: mcp-gateway, rolesClaim: roles }
+# As an OAuth 2.1 resource server for MCP clients (401s then point them at
+# /.well-known/oauth-protected-resource; tokens must name the resource in aud):
+#   oauth: { resource: "https://gw.example/mcp", authorizationServers: ["https://idp.example"],
+#            scopes: [mcp], introspection: { url: "https://idp.example/introspect",
+#            clientId: gw, clientSecret: "\${INTROSPECTION_SECRET}" } }
 auth:
   strategy: ${DEFAULTS.auth.strategy}
   apiKeys: []
+  publicPaths: [${DEFAULTS.auth.publicPaths.map((path) => JSON.stringify(path)).join(', ')}]
 
-# Calls per window, per API key (perKey) or for everyone. Not enforced by this
-# version yet: \`start\` refuses enabled: true.
+# Which tools, resources and prompts each role may use: globs over
+# <serverId>/<name> (resources by URI), deny first; without any "access" every
+# authenticated caller may use everything. Role "*" is every caller.
+#   access:
+#     - { role: reader, allow: ["docs/*", "*/search"], deny: ["*/delete_*"] }
+#     - { role: admin, allow: ["*/*"] }
+
+# Requests per sliding window, per caller (perKey) or for everyone; a key's
+# own rateLimit replaces limit. perServer / perTool limit calls further:
+#   perTool: { "github/create_*": { limit: 5 } }
 rateLimit:
   enabled: ${DEFAULTS.rateLimit.enabled}
   limit: ${DEFAULTS.rateLimit.limit}
