@@ -123,7 +123,7 @@ export class Gateway {
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
     });
     const isMcpPath = (path: string) => MCP_PATHS.has(path);
-    const handler = createPolicyGate(this.policy, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    const handler = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
     const servers = await this.supervisor.start();
     try {
       this.#port = await engine.listen(
