@@ -42,6 +42,7 @@ export const ERRORS = {
   MCPGW_ERR_UPSTREAM_CRASHED: { status: 502, rpc: -32603, wire: true, summary: 'The upstream connection or process ended while the call was in flight.' },
   MCPGW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, rpc: -32603, wire: true, summary: 'The upstream sent something that is not a valid answer.' },
   MCPGW_ERR_SERVER_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The server is starting, restarting, failed or stopped.' },
+  MCPGW_ERR_CIRCUIT_OPEN: { status: 503, rpc: -32603, wire: true, summary: 'The server\'s circuit breaker is open after repeated upstream failures; calls fail at once until a probe succeeds (`data.retryAfterSeconds`).' },
   MCPGW_ERR_QUEUE_FULL: { status: 503, rpc: -32603, wire: true, summary: 'The server is at `maxConcurrency` and its queue (`maxQueue`) is full.' },
   MCPGW_ERR_SHUTTING_DOWN: { status: 503, rpc: -32603, wire: true, summary: 'The gateway is stopping and takes no new calls.' },
   MCPGW_ERR_TIMEOUT: { status: 504, rpc: -32603, wire: true, summary: 'The call exceeded the server `timeout`; it was cancelled upstream.' },

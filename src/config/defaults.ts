@@ -49,6 +49,8 @@ export const SERVER_DEFAULTS = {
   startupTimeoutMs: 30_000,
   healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 5, unhealthyThreshold: 3 },
   restart: { maxRestarts: 5, windowSeconds: 60, initialDelayMs: 500, maxDelayMs: 30_000 },
+  circuitBreaker: { enabled: true, consecutiveFailures: 5, errorRate: 0.5, minimumCalls: 20, windowSeconds: 30, openSeconds: 10 },
+  retry: { attempts: 0, backoffMs: 100 },
   validateArguments: true,
 } as const satisfies Omit<ServerConfig, 'id' | 'name' | 'transport' | 'command' | 'cwd' | 'url'>;
 

@@ -61,6 +61,30 @@ const restartSchema = {
   },
 } as const;
 
+const circuitBreakerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: { type: 'boolean', default: SERVER_DEFAULTS.circuitBreaker.enabled },
+    consecutiveFailures: { ...positiveInteger, default: SERVER_DEFAULTS.circuitBreaker.consecutiveFailures },
+    errorRate: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: SERVER_DEFAULTS.circuitBreaker.errorRate },
+    minimumCalls: { ...positiveInteger, default: SERVER_DEFAULTS.circuitBreaker.minimumCalls },
+    windowSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: SERVER_DEFAULTS.circuitBreaker.windowSeconds },
+    openSeconds: { ...positiveSeconds, default: SERVER_DEFAULTS.circuitBreaker.openSeconds },
+  },
+} as const;
+
+const retrySchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    attempts: { type: 'integer', minimum: 0, maximum: 5, default: SERVER_DEFAULTS.retry.attempts },
+    backoffMs: { type: 'integer', minimum: 0, maximum: 60_000, default: SERVER_DEFAULTS.retry.backoffMs },
+  },
+} as const;
+
 const serverSchema = {
   type: 'object',
   additionalProperties: false,
@@ -96,6 +120,8 @@ const serverSchema = {
     startupTimeoutMs: { ...positiveInteger, default: SERVER_DEFAULTS.startupTimeoutMs },
     healthCheck: healthCheckSchema,
     restart: restartSchema,
+    circuitBreaker: circuitBreakerSchema,
+    retry: retrySchema,
     validateArguments: { type: 'boolean', default: SERVER_DEFAULTS.validateArguments },
   },
 } as const;

@@ -34,6 +34,25 @@ export interface RestartConfig {
   readonly maxDelayMs: number;
 }
 
+export interface CircuitBreakerConfig {
+  readonly enabled: boolean;
+  /** Upstream failures in a row that open the circuit. */
+  readonly consecutiveFailures: number;
+  /** Failure share (0-1) over `windowSeconds` that opens it, once `minimumCalls` were made. */
+  readonly errorRate: number;
+  readonly minimumCalls: number;
+  readonly windowSeconds: number;
+  /** How long an open circuit refuses calls before one probe may go through. */
+  readonly openSeconds: number;
+}
+
+/** Retries for idempotent requests only: `resources/read` and tools annotated readOnlyHint or idempotentHint. */
+export interface RetryConfig {
+  /** Further attempts after the first (0: no retries). */
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
 export interface ServerConfig {
   readonly id: string;
   readonly name: string;
@@ -59,6 +78,8 @@ export interface ServerConfig {
   readonly startupTimeoutMs: number;
   readonly healthCheck: HealthCheckConfig;
   readonly restart: RestartConfig;
+  readonly circuitBreaker: CircuitBreakerConfig;
+  readonly retry: RetryConfig;
   /** Check `tools/call` arguments against the tool's `inputSchema` in the worker, before the upstream sees them. */
   readonly validateArguments: boolean;
 }

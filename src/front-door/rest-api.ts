@@ -229,6 +229,7 @@ function health(context: RestApiContext): Record<string, unknown> {
       protocolVersion: g.identity?.protocolVersion ?? null,
       tools: g.catalog.tools.length,
       restarts: g.restarts,
+      circuit: g.circuit,
       ...(g.lastError && g.state !== 'ready' ? { lastError: g.lastError } : {}),
     })),
   };
@@ -254,6 +255,7 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
     replicas: config.replicas,
     inFlight: group.inFlight,
     restarts: group.restarts,
+    circuit: group.circuit,
     lastError: group.lastError ?? null,
   };
 }

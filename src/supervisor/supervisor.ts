@@ -138,14 +138,16 @@ export class Supervisor {
   callTool(name: string, args: unknown, options: ForwardOptions & { server?: string; extraParams?: Readonly<Record<string, unknown>> }): RoutedCall {
     const route = this.route(name, options.server);
     const params = { ...options.extraParams, name: route.tool, ...(args === undefined ? {} : { arguments: args }) };
-    return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options) };
+    const idempotent = this.#groups.get(route.serverId)?.isIdempotentTool(route.tool) ?? false;
+    return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options, idempotent) };
   }
 
   /** Sends one request to a server (its least-loaded ready replica); routing is the caller's job. */
-  forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
+  forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions, idempotent = method === 'resources/read'): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
     return group.call({
       method,
+      idempotent,
       params,
       deadline: options.deadlineFor(group.config.timeout),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
