@@ -48,6 +48,7 @@ export const ERRORS = {
   MCPGW_ERR_TIMEOUT: { status: 504, rpc: -32603, wire: true, summary: 'The call exceeded the server `timeout`; it was cancelled upstream.' },
   MCPGW_ERR_CANCELLED: { status: 499, rpc: -32603, wire: true, summary: 'The client went away; the call was cancelled upstream.' },
   MCPGW_ERR_INTERNAL: { status: 500, rpc: -32603, wire: true, summary: 'A gateway bug; the log has the details.' },
+  MCPGW_ERR_RELOAD_REFUSED: { status: 422, rpc: -32602, wire: true, summary: 'A config reload was refused: the new file is invalid (`data.errors` lists each field and what is wrong); the running config stays.' },
   MCPGW_ERR_CONFIG: { status: 500, rpc: -32603, wire: false, summary: 'The configuration is invalid; the message lists each field and what is wrong.' },
   MCPGW_ERR_CONFIG_NOT_FOUND: { status: 500, rpc: -32603, wire: false, summary: 'The configuration file does not exist or cannot be read.' },
   MCPGW_ERR_UNSUPPORTED_FEATURE: { status: 500, rpc: -32603, wire: false, summary: 'The configuration asks for a feature this version does not provide yet.' },

@@ -4,7 +4,7 @@
  * gateways can live in one process (tests do exactly that).
  */
 import type { GatewayConfig } from './config/types.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, toGatewayError } from './errors.js';
 import type { HttpEngine } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog } from './protocol/catalog-events.js';
@@ -23,7 +23,8 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
 import { CallRecorder } from './observability/call-recorder.js';
-import { Supervisor } from './supervisor/supervisor.js';
+import { Supervisor, type ReconcileReport } from './supervisor/supervisor.js';
+import { applied, restartRequired } from './config/reloadable.js';
 import { VERSION } from './version.js';
 
 export type { GatewayOptions, StartReport, StartReportEntry, ServerState, ProtocolEra } from './gateway-types.js';
@@ -34,8 +35,14 @@ const REQUEST_STATE_TTL_MS = 15 * 60 * 1000;
 /** A 2025 session without requests or an open stream for this long is dropped. */
 const LEGACY_SESSION_IDLE_MS = 30 * 60 * 1000;
 
+/** What `reload` did. */
+export interface ReloadReport extends ReconcileReport {
+  /** Changed settings that take effect only after a restart (port, host, engine, limits of the front door, …). */
+  readonly restartRequired: readonly string[];
+}
+
 export class Gateway {
-  readonly config: GatewayConfig;
+  #config: GatewayConfig;
   readonly logger: Logger;
   readonly supervisor: Supervisor;
   readonly metrics: GatewayMetrics;
@@ -53,9 +60,11 @@ export class Gateway {
   #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
   readonly #startedAt = Date.now();
+  /** Reloads run one after another: each sees the servers the previous one left. */
+  #reloading: Promise<unknown> = Promise.resolve();
 
   constructor(config: GatewayConfig, options: GatewayOptions = {}) {
-    this.config = config;
+    this.#config = config;
     this.#options = options;
     this.logger = createLogger(options.logLevel ?? config.logLevel, options.logDestination);
     const logger = this.logger;
@@ -78,6 +87,46 @@ export class Gateway {
     this.requestLog = new RequestLog(config.monitor);
     this.recorder = new CallRecorder(this.metrics, this.requestLog);
     this.policy = new Policy(config, options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {});
+  }
+
+  /** The config in effect (after reloads: their servers and policy, the start's front-door settings). */
+  get config(): GatewayConfig {
+    return this.#config;
+  }
+
+  /**
+   * Applies a new, already validated config while running: servers are added,
+   * drained and replaced (see Supervisor.reconcile), and keys, access rules
+   * and limits apply from the next request. Settings of the front door itself
+   * are reported in `restartRequired` and left as they are.
+   */
+  reload(next: GatewayConfig): Promise<ReloadReport> {
+    const run = this.#reloading.then(async (): Promise<ReloadReport> => {
+      if (this.#state !== 'running') throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', `the gateway is ${this.#state}; nothing to reload`);
+      const restartRequiredKeys = restartRequired(this.#config, next);
+      this.#config = applied(this.#config, next);
+      this.policy.reconfigure(this.#config);
+      const report = await this.supervisor.reconcile(this.#config.servers, this.#config.shutdownGraceSeconds * 1000);
+      this.logger.info({ ...report, restartRequired: restartRequiredKeys }, 'config reloaded');
+      return { ...report, restartRequired: restartRequiredKeys };
+    });
+    this.#reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reloads from `GatewayOptions.configSource`; an invalid file is refused (MCPGW_ERR_RELOAD_REFUSED) and nothing changes. */
+  async reloadFromSource(): Promise<ReloadReport> {
+    const source = this.#options.configSource;
+    if (source === undefined) throw new GatewayError('MCPGW_ERR_RELOAD_REFUSED', 'this gateway has no config source to reload from (it was started without a config file)');
+    let next: GatewayConfig;
+    try {
+      next = await source();
+    } catch (error) {
+      const refusal = toGatewayError(error);
+      if (refusal.code !== 'MCPGW_ERR_CONFIG' && refusal.code !== 'MCPGW_ERR_CONFIG_NOT_FOUND') throw refusal;
+      throw new GatewayError('MCPGW_ERR_RELOAD_REFUSED', `reload refused; the running config stays. ${refusal.message}`, refusal.data);
+    }
+    return this.reload(next);
   }
 
   /** The bound port (after start). */
@@ -107,6 +156,7 @@ export class Gateway {
       startedAt: this.#startedAt,
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
+      reload: () => this.reloadFromSource(),
     });
     const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery });
     this.#service = service;

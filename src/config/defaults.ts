@@ -18,7 +18,7 @@ export const DEFAULTS = {
   maxHeaderBytes: 16 * 1024,
   requestTimeoutMs: 30_000,
   shutdownGraceSeconds: 10,
-  auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'] },
+  auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'], adminRoles: ['admin'] },
   rateLimit: { enabled: false, limit: 100, windowSeconds: 60, perKey: true, perServer: {}, perTool: {} },
   monitor: { requestLog: true, prometheus: true, retentionHours: 24, maxEntries: 10_000 },
   corsOrigins: [],

@@ -240,6 +240,7 @@ export const configSchema = {
         apiKeys: { type: 'array', items: apiKeySchema, default: DEFAULTS.auth.apiKeys },
         jwt: jwtSchema,
         oauth: oauthSchema,
+        adminRoles: { type: 'array', items: nonEmptyString, default: DEFAULTS.auth.adminRoles },
         publicPaths: { type: 'array', items: { type: 'string', pattern: '^/' , 'x-messages': { pattern: 'must be a path starting with "/" (a trailing "*" matches any rest)' } }, default: DEFAULTS.auth.publicPaths },
       },
     },

@@ -156,6 +156,8 @@ export interface AuthConfig {
   readonly oauth?: OAuthConfig;
   /** Paths served without a credential (`*` at the end matches any rest). */
   readonly publicPaths: readonly string[];
+  /** Roles that may use `/api/v1/admin/*` (without authentication: loopback callers only). */
+  readonly adminRoles: readonly string[];
 }
 
 /** Role → allow/deny over `server/name` globs; deny wins, and nothing allowed means hidden. */

@@ -18,13 +18,14 @@ import { sendError, sendRawJson, withHeaders } from './respond.js';
 export type CallerHandler = (request: HttpRequest, response: HttpResponse, caller: Caller) => void;
 
 export function createPolicyGate(policy: Policy, metrics: GatewayMetrics, isMcpPath: (path: string) => boolean, next: CallerHandler): RequestHandler {
-  const { authenticator, limiter, resource } = policy;
+  // Read from `policy` on every request: a reload replaces its parts.
   const fail = (request: HttpRequest, response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>>): void => {
     if (isMcpPath(request.path)) new HttpExchange(response).reply(error.status, errorFrame(null, error), headers);
     else sendError(response, error, headers);
   };
 
   const admit = async (request: HttpRequest, response: HttpResponse, publicPath: boolean): Promise<void> => {
+    const { authenticator, limiter, resource } = policy;
     let caller: Caller;
     try {
       caller = publicPath || !authenticator.enabled ? anonymousCaller(request.remoteAddress) : await authenticator.authenticate(request.headers);
@@ -47,6 +48,7 @@ export function createPolicyGate(policy: Policy, metrics: GatewayMetrics, isMcpP
   };
 
   return (request, response) => {
+    const { authenticator, limiter, resource } = policy;
     if (resource.document !== undefined && resource.metadataPaths.has(request.path)) {
       if (request.method !== 'GET') return sendError(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}`), { allow: 'GET' });
       sendRawJson(response, 200, resource.document);

@@ -217,6 +217,12 @@ export class ServerGroup {
     for (const slot of this.#slots) if (slot.replica?.ready) slot.replica.setResourceSubscriptions(uris);
   }
 
+  /** A replacement for `old` (a reload) keeps the resource subscriptions clients made there. */
+  takeSubscriptionsFrom(old: ServerGroup | undefined): void {
+    if (old === undefined) return;
+    for (const uri of old.#subscriptions) this.setResourceSubscription(uri, true);
+  }
+
   /** Whether the upstream says it takes resource subscriptions. */
   get subscribesResources(): boolean {
     return (this.#identity?.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
