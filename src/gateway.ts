@@ -18,6 +18,7 @@ import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
 import { createPolicyGate } from './front-door/policy-gate.js';
 import { Policy } from './policy/policy.js';
+import { RedisRateLimitStore } from './policy/redis-rate-limit.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -31,6 +32,9 @@ export type { GatewayOptions, StartReport, StartReportEntry, ServerState, Protoc
 
 /** How long a client may take to answer an input request (elicitation) before its retry is refused. */
 const REQUEST_STATE_TTL_MS = 15 * 60 * 1000;
+
+/** How long start waits for the rate-limit store's first connection. */
+const REDIS_CONNECT_WAIT_MS = 3000;
 
 /** A 2025 session without requests or an open stream for this long is dropped. */
 const LEGACY_SESSION_IDLE_MS = 30 * 60 * 1000;
@@ -59,6 +63,7 @@ export class Gateway {
   #service: McpService | undefined;
   #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
+  readonly #redisStore: RedisRateLimitStore | undefined;
   readonly #startedAt = Date.now();
   /** Reloads run one after another: each sees the servers the previous one left. */
   #reloading: Promise<unknown> = Promise.resolve();
@@ -86,7 +91,28 @@ export class Gateway {
     }, { separator: config.mcp.separator });
     this.requestLog = new RequestLog(config.monitor);
     this.recorder = new CallRecorder(this.metrics, this.requestLog);
-    this.policy = new Policy(config, options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {});
+    this.#redisStore = options.rateLimitStore === undefined && config.rateLimit.store === 'redis' ? this.#connectRedisStore(config) : undefined;
+    const rateLimitStore = options.rateLimitStore ?? this.#redisStore;
+    this.policy = new Policy(config, rateLimitStore ? { rateLimitStore } : {});
+  }
+
+  async #awaitRedis(): Promise<void> {
+    if (this.#redisStore === undefined) return;
+    const connected = await this.#redisStore.ready(REDIS_CONNECT_WAIT_MS);
+    if (!connected) this.logger.warn({ url: this.#config.rateLimit.redis.url, onError: this.#config.rateLimit.redis.onError }, 'rate-limit store (Redis) not reachable at start; still trying in the background');
+  }
+
+  #connectRedisStore(config: GatewayConfig): RedisRateLimitStore {
+    let lastWarning = 0;
+    return new RedisRateLimitStore(config.rateLimit.redis, {
+      error: (error, served) => {
+        this.metrics.recordStoreError(served);
+        // One line per 10 s: an outage must not flood the log with one line per request.
+        if (Date.now() - lastWarning < 10_000) return;
+        lastWarning = Date.now();
+        this.logger.warn({ err: error.message, served }, served ? 'rate-limit store unreachable: serving without the limit (fail-open)' : 'rate-limit store unreachable: refusing requests (fail-closed)');
+      },
+    });
   }
 
   /** The config in effect (after reloads: their servers and policy, the start's front-door settings). */
@@ -174,7 +200,7 @@ export class Gateway {
     });
     const isMcpPath = (path: string) => MCP_PATHS.has(path);
     const handler = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
-    const servers = await this.supervisor.start();
+    const [servers] = await Promise.all([this.supervisor.start(), this.#awaitRedis()]);
     try {
       this.#port = await engine.listen(
         { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs },
@@ -213,6 +239,7 @@ export class Gateway {
     this.#listen?.closeAll();
     this.#subscriptions?.close();
     await this.#engine?.close();
+    await this.#redisStore?.close();
     this.#state = 'stopped';
     if (wasRunning) this.logger.info('stopped');
     this.logger.flush?.();

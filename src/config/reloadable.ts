@@ -12,7 +12,10 @@ const RELOADABLE = new Set<keyof GatewayConfig>(['servers', 'auth', 'access', 'r
 /** The keys whose new values differ but take effect only after a restart. */
 export function restartRequired(running: GatewayConfig, next: GatewayConfig): string[] {
   const keys = new Set([...Object.keys(running), ...Object.keys(next)] as (keyof GatewayConfig)[]);
-  return [...keys].filter((key) => !RELOADABLE.has(key) && !isDeepStrictEqual(running[key], next[key])).sort();
+  const changed: string[] = [...keys].filter((key) => !RELOADABLE.has(key) && !isDeepStrictEqual(running[key], next[key]));
+  // Limits reload; the store holding the counters was connected at start.
+  for (const key of ['store', 'redis'] as const) if (!isDeepStrictEqual(running.rateLimit[key], next.rateLimit[key])) changed.push(`rateLimit.${key}`);
+  return changed.sort();
 }
 
 /** The config in effect after a reload: the reloadable parts of `next`, the rest of `running`. */

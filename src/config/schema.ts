@@ -251,6 +251,18 @@ export const configSchema = {
       default: {},
       properties: {
         enabled: { type: 'boolean' },
+        store: { type: 'string', enum: ['memory', 'redis'], default: DEFAULTS.rateLimit.store },
+        redis: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            url: { type: 'string', pattern: '^rediss?://', default: DEFAULTS.rateLimit.redis.url, 'x-messages': { pattern: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' } },
+            keyPrefix: { type: 'string', default: DEFAULTS.rateLimit.redis.keyPrefix },
+            timeoutMs: { ...positiveInteger, default: DEFAULTS.rateLimit.redis.timeoutMs },
+            onError: { type: 'string', enum: ['fail-open', 'fail-closed'], default: DEFAULTS.rateLimit.redis.onError },
+          },
+        },
         limit: { ...positiveInteger, default: DEFAULTS.rateLimit.limit },
         windowSeconds: { ...positiveSeconds, default: DEFAULTS.rateLimit.windowSeconds },
         perKey: { type: 'boolean', default: DEFAULTS.rateLimit.perKey },

@@ -168,8 +168,21 @@ export interface AccessRule {
   readonly deny: readonly string[];
 }
 
+/** Counters in Redis, shared by every gateway instance using the same server. */
+export interface RedisStoreConfig {
+  readonly url: string;
+  readonly keyPrefix: string;
+  /** Longest a limiter round trip may take before `onError` decides. */
+  readonly timeoutMs: number;
+  /** Redis down or slow: `fail-open` serves the request (logged and counted), `fail-closed` answers 503. */
+  readonly onError: 'fail-open' | 'fail-closed';
+}
+
 export interface RateLimitConfig {
   readonly enabled: boolean;
+  /** Where counters live: this process, or Redis (one limit across instances). */
+  readonly store: 'memory' | 'redis';
+  readonly redis: RedisStoreConfig;
   /** Per caller (`perKey`) or for everyone together. */
   readonly limit: number;
   readonly windowSeconds: number;

@@ -37,6 +37,7 @@ export class GatewayMetrics {
   readonly #callerCalls: Counter<'caller' | 'outcome'>;
   readonly #refusals: Counter<'reason' | 'caller'>;
   readonly #callerLabels = new Set<string>();
+  readonly #storeErrors: Counter<'outcome'>;
   readonly #byServer = new Map<string, Tally>();
   readonly #byTool = new Map<string, Tally>();
   readonly #startedAt = Date.now();
@@ -52,6 +53,7 @@ export class GatewayMetrics {
     this.#restarts = new Counter({ name: 'mcp_gateway_server_restarts_total', help: 'Replica restarts by server.', labelNames: ['server'], registers });
     this.#callerCalls = new Counter({ name: 'mcp_gateway_caller_calls_total', help: `Tool calls by caller (key name or token subject; beyond ${MAX_CALLER_LABELS} callers, "other") and outcome.`, labelNames: ['caller', 'outcome'], registers });
     this.#refusals = new Counter({ name: 'mcp_gateway_front_door_refusals_total', help: 'Requests refused before any route: no or bad credential, missing scope, identity provider unreachable, request rate limit.', labelNames: ['reason', 'caller'], registers });
+    this.#storeErrors = new Counter({ name: 'mcp_gateway_rate_limit_store_errors_total', help: 'Rate-limit decisions the shared store (Redis) could not make, by what happened to the request (served: fail-open; refused: fail-closed).', labelNames: ['outcome'], registers });
     const inFlight = new Gauge({ name: 'mcp_gateway_calls_in_flight', help: 'Calls dispatched to a server and not yet answered.', labelNames: ['server'], registers });
     const tools = new Gauge({ name: 'mcp_gateway_server_tools', help: 'Tools a server currently offers.', labelNames: ['server'], registers });
     const up = new Gauge({
@@ -85,6 +87,10 @@ export class GatewayMetrics {
   /** `caller` is unknown (`none`) when the credential itself was refused. */
   recordRefusal(reason: RefusalReason, caller = 'none'): void {
     this.#refusals.inc({ reason, caller: this.#callerLabel(caller) });
+  }
+
+  recordStoreError(served: boolean): void {
+    this.#storeErrors.inc({ outcome: served ? 'served' : 'refused' });
   }
 
   #callerLabel(caller: string): string {
