@@ -9,6 +9,7 @@ import type { CallOutcomeLabel, GatewayMetrics } from '../observability/metrics.
 import type { Logger } from '../observability/logger.js';
 import type { RequestLog } from '../observability/request-log.js';
 import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js';
+import { identityView, redactValues } from '../observability/redact.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
 import type { QualifiedNames } from '../qualified-names.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -242,6 +243,7 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
     transport: config.transport,
     ...(config.url ? { url: config.url } : {}),
     ...(config.command ? { command: config.command } : {}),
+    identity: config.identity?.mode ?? null,
     tags: config.tags,
     enabled: config.enabled,
     state: group.state,
@@ -263,6 +265,10 @@ function serverDetail(group: ServerGroup, names: QualifiedNames, policy: Policy,
   return {
     ...serverSummary(group),
     replicas: group.replicaSummaries(),
+    // Credentials by name only: which are set is worth seeing, their values never leave the config.
+    headers: redactValues(group.config.headers),
+    env: redactValues(group.config.env),
+    identity: group.config.identity === undefined ? null : identityView(group.config.identity),
     timeout: group.config.timeout,
     maxConcurrency: group.config.maxConcurrency,
     maxQueue: group.config.maxQueue,
