@@ -186,6 +186,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     let inputWanted: string | undefined;
     const call = context.supervisor.callTool(route.tool, body.arguments, {
       server: route.serverId,
+      caller,
       deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.
       onInputRequest: (method) => {

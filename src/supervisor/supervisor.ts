@@ -7,8 +7,11 @@
 import type { GatewayConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { StartReportEntry } from '../gateway-types.js';
+import type { UpstreamCredentials } from '../identity/upstream-credentials.js';
+import type { Caller } from '../policy/caller.js';
 import type { ForwardedMethod } from '../threads/messages.js';
-import type { CallOutcome } from './replica.js';
+import { withCredentials } from './credentialed-call.js';
+import type { CallOutcome, CallRequest } from './replica.js';
 import { MergedCatalog } from './catalog.js';
 import { QualifiedNames } from '../qualified-names.js';
 import { RoutingTable, type Route } from './routing-table.js';
@@ -18,6 +21,8 @@ export interface SupervisorOptions {
   /** Default replicas per server (`--workers N`); a server's own `replicas` wins when set above 1. */
   readonly workers: number;
   readonly observer: GroupObserver;
+  /** Per server with `identity`: how a caller's credential for it is made. */
+  readonly credentials?: ReadonlyMap<string, UpstreamCredentials>;
 }
 
 export interface ForwardOptions {
@@ -27,6 +32,8 @@ export interface ForwardOptions {
   /** Passed to HTTP upstreams with the request (e.g. `Mcp-Param-*`). */
   readonly headers?: Readonly<Record<string, string>>;
   readonly onInputRequest?: (method: string, paramsJson: string) => Promise<string>;
+  /** Who the call is for: a server with `identity` is told, in a header of its own (never the caller's token). */
+  readonly caller?: Caller;
 }
 
 export interface RoutedCall {
@@ -44,11 +51,13 @@ export class Supervisor {
   readonly #resourceListeners = new Set<(serverId: string, uri: string) => void>();
   readonly #observer: GroupObserver;
   readonly #alwaysPrefix: boolean;
+  readonly #credentials: ReadonlyMap<string, UpstreamCredentials>;
   /** How `<serverId><separator><name>` names are made and read (`mcp.separator`). */
   readonly names: QualifiedNames;
 
   constructor(config: GatewayConfig, options: SupervisorOptions) {
     this.#alwaysPrefix = config.mcp.alwaysPrefix;
+    this.#credentials = options.credentials ?? new Map();
     this.names = new QualifiedNames(config.mcp.separator);
     this.#observer = {
       ...options.observer,
@@ -144,27 +153,19 @@ export class Supervisor {
   /** Sends one request to a server (its least-loaded ready replica); routing is the caller's job. */
   forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
-    return group.call({
-      method,
-      params,
-      deadline: options.deadlineFor(group.config.timeout),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
-    });
+    const request = callRequest(method, params, group.config.timeout, options);
+    const credentials = options.caller === undefined ? undefined : this.#credentials.get(serverId);
+    if (credentials === undefined) return group.call(request);
+    return withCredentials(credentials.headersFor(options.caller!), request, (ready) => group.call(ready));
   }
 
   /** Like `forward`, to one replica: the one an upstream task lives on. */
   forwardToReplica(serverId: string, replica: number, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
-    return group.callReplica(replica, {
-      method,
-      params,
-      deadline: options.deadlineFor(group.config.timeout),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
-    });
+    const request = callRequest(method, params, group.config.timeout, options);
+    const credentials = options.caller === undefined ? undefined : this.#credentials.get(serverId);
+    if (credentials === undefined) return group.callReplica(replica, request);
+    return withCredentials(credentials.headersFor(options.caller!), request, (ready) => group.callReplica(replica, ready));
   }
 
   /** The group, if it can take calls now; otherwise the error that says why not. */
@@ -176,4 +177,15 @@ export class Supervisor {
     const code = group.state === 'stopping' || group.state === 'stopped' ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE';
     throw new GatewayError(code, `server "${group.config.id}" is ${group.state}${why}`, { state: group.state });
   }
+}
+
+function callRequest(method: ForwardedMethod, params: string, timeoutMs: number, options: ForwardOptions): CallRequest {
+  return {
+    method,
+    params,
+    deadline: options.deadlineFor(timeoutMs),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
+  };
 }
