@@ -17,6 +17,7 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 /** Life of the gateway-signed subject token: it only has to reach the token endpoint. */
 const SUBJECT_TOKEN_TTL_SECONDS = 60;
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
 /** How much of an authorization server's error description goes into the message. */
 const DESCRIPTION_LIMIT = 200;
 
@@ -59,6 +60,8 @@ export class TokenExchange {
     if (!answer.ok) throw this.#failure(`the token endpoint answered HTTP ${answer.status}${describeOAuthError(answer.body)}`);
     const issued = answer.body as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (typeof issued?.access_token !== 'string' || issued.access_token === '') throw this.#failure('the token endpoint answered without an access_token');
+    // It goes out as a header value: anything beyond visible ASCII (a CR/LF above all) cannot.
+    if (!HEADER_SAFE.test(issued.access_token)) throw this.#failure('the token endpoint answered with an access_token that cannot travel in an HTTP header');
     const expiresIn = typeof issued.expires_in === 'number' ? issued.expires_in : typeof issued.expires_in === 'string' ? Number(issued.expires_in) : NaN;
     // Without expires_in the token's life is unknown: use it for this call only.
     return { value: issued.access_token, expiresAt: Number.isFinite(expiresIn) && expiresIn > 0 ? startedAt + expiresIn * 1000 : undefined };

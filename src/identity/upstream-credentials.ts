@@ -44,6 +44,8 @@ class CallerCredentials implements UpstreamCredentials {
   constructor(serverId: string, identity: UpstreamIdentityConfig, gatewaySigner: CallerTokenSigner, keys: GatewayKeys) {
     this.#serverId = serverId;
     this.#bearer = identity.header === 'authorization';
+    // The gateway's key is made (or read) now, at start, rather than on some caller's first call.
+    if (identity.mode === 'exchange' || identity.secret === undefined) void keys.signingKey;
     if (identity.mode === 'signed') {
       const signer = identity.secret !== undefined ? new CallerTokenSigner(keys, identity.secret) : gatewaySigner;
       const options = { audience: identity.audience, ttlSeconds: identity.ttlSeconds, claims: identity.claims };

@@ -17,20 +17,28 @@ export interface Dispatch {
 export function withCredentials(credentials: CredentialHeaders | Promise<CredentialHeaders>, request: CallRequest, send: (request: CallRequest) => Dispatch): Dispatch {
   if (!(credentials instanceof Promise)) return send(merged(request, credentials));
   let sent: Dispatch | undefined;
-  let cancelled: string | undefined;
-  const outcome = credentials.then(
-    (headers): Promise<CallOutcome> | CallOutcome => {
-      if (cancelled !== undefined) return failed(new GatewayError('MCPGW_ERR_CANCELLED', cancelled));
-      sent = send(merged(request, headers));
-      return sent.outcome;
+  let cancelled = false;
+  let settle!: (outcome: CallOutcome) => void;
+  const outcome = new Promise<CallOutcome>((resolve) => (settle = resolve));
+  credentials.then(
+    (headers) => {
+      if (cancelled) return;
+      try {
+        sent = send(merged(request, headers));
+      } catch (error) {
+        return settle(failed(toGatewayError(error)));
+      }
+      void sent.outcome.then(settle);
     },
-    (error: unknown) => failed(toGatewayError(error)),
+    (error: unknown) => settle(failed(toGatewayError(error))),
   );
   return {
     outcome,
     cancel: (reason) => {
-      if (sent !== undefined) sent.cancel(reason);
-      else cancelled ??= reason;
+      if (sent !== undefined) return sent.cancel(reason);
+      // Settled at once: the caller is gone, and a slow token endpoint must not hold its answer.
+      if (!cancelled) settle(failed(new GatewayError('MCPGW_ERR_CANCELLED', reason)));
+      cancelled = true;
     },
   };
 }

@@ -154,7 +154,7 @@ export class Supervisor {
   forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
     const request = callRequest(method, params, group.config.timeout, options);
-    const credentials = options.caller === undefined ? undefined : this.#credentials.get(serverId);
+    const credentials = this.#credentialsFor(serverId, options.caller);
     if (credentials === undefined) return group.call(request);
     return withCredentials(credentials.headersFor(options.caller!), request, (ready) => group.call(ready));
   }
@@ -163,9 +163,15 @@ export class Supervisor {
   forwardToReplica(serverId: string, replica: number, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
     const request = callRequest(method, params, group.config.timeout, options);
-    const credentials = options.caller === undefined ? undefined : this.#credentials.get(serverId);
+    const credentials = this.#credentialsFor(serverId, options.caller);
     if (credentials === undefined) return group.callReplica(replica, request);
     return withCredentials(credentials.headersFor(options.caller!), request, (ready) => group.callReplica(replica, ready));
+  }
+
+  /** How `serverId` learns who a call is for; undefined (and nothing else done) for servers without `identity`. */
+  #credentialsFor(serverId: string, caller: Caller | undefined): UpstreamCredentials | undefined {
+    if (this.#credentials.size === 0 || caller === undefined) return undefined;
+    return this.#credentials.get(serverId);
   }
 
   /** The group, if it can take calls now; otherwise the error that says why not. */
