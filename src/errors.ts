@@ -40,6 +40,7 @@ export const ERRORS = {
   MCPGW_ERR_INPUT_REQUIRED: { status: 409, rpc: -32600, wire: true, summary: 'The tool needs input from the client (elicitation, sampling, roots); only the MCP endpoint can carry that.' },
   MCPGW_ERR_UPSTREAM_REJECTED: { status: 400, rpc: -32602, wire: true, summary: 'The upstream refused the request as invalid (JSON-RPC -32602/-32600); its message is in `data`.' },
   MCPGW_ERR_UPSTREAM: { status: 502, rpc: -32603, wire: true, summary: 'The upstream answered with a JSON-RPC error.' },
+  MCPGW_ERR_UPSTREAM_IDENTITY: { status: 502, rpc: -32603, wire: true, summary: 'The gateway could not get the caller\'s credential for the upstream (`servers[].identity`): the token endpoint failed, timed out or refused the exchange. The upstream was not called.' },
   MCPGW_ERR_UPSTREAM_CRASHED: { status: 502, rpc: -32603, wire: true, summary: 'The upstream connection or process ended while the call was in flight.' },
   MCPGW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, rpc: -32603, wire: true, summary: 'The upstream sent something that is not a valid answer.' },
   MCPGW_ERR_SERVER_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The server is starting, restarting, failed or stopped.' },

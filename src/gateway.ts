@@ -17,6 +17,9 @@ import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
 import { createPolicyGate } from './front-door/policy-gate.js';
+import { withJwks } from './front-door/jwks.js';
+import { GatewayKeys } from './identity/gateway-keys.js';
+import { upstreamCredentials } from './identity/upstream-credentials.js';
 import { Policy } from './policy/policy.js';
 import { RedisRateLimitStore } from './policy/redis-rate-limit.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
@@ -53,6 +56,8 @@ export class Gateway {
   readonly requestLog: RequestLog;
   readonly recorder: CallRecorder;
   readonly policy: Policy;
+  /** The key the gateway signs upstream tokens with, published at /.well-known/jwks.json. */
+  readonly keys: GatewayKeys;
   readonly #options: GatewayOptions;
   #engine: HttpEngine | undefined;
   #port = 0;
@@ -73,8 +78,10 @@ export class Gateway {
     this.#options = options;
     this.logger = createLogger(options.logLevel ?? config.logLevel, options.logDestination);
     const logger = this.logger;
+    this.keys = new GatewayKeys(config.identity);
     this.supervisor = new Supervisor(config, {
       workers: options.workers ?? 1,
+      credentials: upstreamCredentials(config.servers, this.keys),
       observer: {
         log: (serverId, level, msg, fields) => logger[level]({ server: serverId, ...fields }, msg),
         catalogChanged: () => undefined,
@@ -132,7 +139,7 @@ export class Gateway {
       const restartRequiredKeys = restartRequired(this.#config, next);
       this.#config = applied(this.#config, next);
       this.policy.reconfigure(this.#config);
-      const report = await this.supervisor.reconcile(this.#config.servers, this.#config.shutdownGraceSeconds * 1000);
+      const report = await this.supervisor.reconcile(this.#config.servers, this.#config.shutdownGraceSeconds * 1000, upstreamCredentials(this.#config.servers, this.keys));
       this.logger.info({ ...report, restartRequired: restartRequiredKeys }, 'config reloaded');
       return { ...report, restartRequired: restartRequiredKeys };
     });
@@ -204,7 +211,7 @@ export class Gateway {
     try {
       this.#port = await engine.listen(
         { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs },
-        withCors(this.config.corsOrigins, handler),
+        withCors(this.config.corsOrigins, withJwks(this.keys, handler)),
       );
     } catch (error) {
       await this.supervisor.stop(0);

@@ -10,6 +10,7 @@ import type { ServerConfig } from '../src/config/types.js';
 import type { ProtocolEra } from '../src/gateway-types.js';
 import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { VERSION } from '../src/version.js';
+import { carryIdentity } from './identity-fetch.js';
 import { RawForwarder } from './raw-forwarder.js';
 import { ProcessGroupStdioTransport } from './transports/stdio.js';
 import { WebSocketClientTransport } from './transports/websocket.js';
@@ -199,7 +200,7 @@ function createTransport(server: ServerConfig, hooks: ConnectionHooks): Transpor
         onExit: hooks.onChildExit,
       });
     case 'streamable-http':
-      return new StreamableHTTPClientTransport(new URL(server.url!), { requestInit: { headers } });
+      return new StreamableHTTPClientTransport(new URL(server.url!), { requestInit: { headers }, ...(server.identity ? { fetch: carryIdentity(server.identity.header) } : {}) });
     case 'sse':
       return new SSEClientTransport(new URL(server.url!), {
         requestInit: { headers },

@@ -18,7 +18,9 @@ export const DEFAULTS = {
   maxHeaderBytes: 16 * 1024,
   requestTimeoutMs: 30_000,
   shutdownGraceSeconds: 10,
+  // `/.well-known/*` covers the OAuth metadata and the JWKS upstreams verify the gateway's tokens with.
   auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'], adminRoles: ['admin'] },
+  identity: { issuer: 'mcp-gateway' },
   rateLimit: {
     enabled: false,
     store: 'memory',
@@ -38,6 +40,8 @@ export const DEFAULTS = {
 export const OPTIONAL_BLOCK_DEFAULTS = {
   jwt: { clockToleranceSeconds: 5, subjectClaim: 'sub', rolesClaim: 'roles', scopesClaim: 'scope', jwksTimeoutMs: 3000, jwksCacheSeconds: 600, jwksCooldownSeconds: 30 },
   introspection: { timeoutMs: 3000, cacheSeconds: 60 },
+  /** `servers[].identity`: `header` for both modes, `ttlSeconds`/`claims` for signed, `timeoutMs` for exchange. */
+  identity: { header: 'authorization', ttlSeconds: 60, claims: ['subject', 'name', 'roles', 'tenant'], timeoutMs: 3000 },
 } as const;
 
 /**

@@ -10,11 +10,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { GatewayError } from '../errors.js';
-import { DEFAULT_CONFIG_FILE } from './defaults.js';
+import { DEFAULT_CONFIG_FILE, OPTIONAL_BLOCK_DEFAULTS } from './defaults.js';
 import { DEFAULT_SEPARATOR, SEPARATOR_PATTERN, separatorConflict } from '../qualified-names.js';
 import { applyOverrides, CONFIG_PATH_VARIABLE, envOverrides, substituteEnv, type ConfigOverride } from './env.js';
+import { gatewayIdentityIssues, serverIdentityIssues } from './identity-rules.js';
 import { formatPath, show, TRANSPORT_ALIASES, validateDocument, type ConfigIssue } from './schema.js';
-import type { ApiKeyConfig, AuthConfig, AuthStrategy, GatewayConfig, RateLimitConfig, ServerConfig, UpstreamTransport, WindowLimit } from './types.js';
+import type { ApiKeyConfig, AuthConfig, AuthStrategy, ExchangeIdentityConfig, GatewayConfig, IdentityClaim, RateLimitConfig, ServerConfig, SignedIdentityConfig, UpstreamIdentityConfig, UpstreamTransport, WindowLimit } from './types.js';
 
 export interface NormalizeOptions {
   /** Source of `${VAR}` values and `MCP_GATEWAY_*` overrides; defaults to process.env. */
@@ -123,8 +124,11 @@ export function normalizeConfig(raw: unknown, options: NormalizeOptions = {}): G
 type RawLimit = { limit: number; windowSeconds?: number };
 type RawApiKey = Omit<ApiKeyConfig, 'name' | 'roles' | 'rateLimit'> & { name?: string; roles?: string[]; rateLimit?: RawLimit };
 
+/** `servers[].identity` as the file may give it: one bag of fields, `header` defaulted. */
+type RawIdentity = { mode: 'signed' | 'exchange'; header: string; audience?: string; ttlSeconds?: number; claims?: IdentityClaim[]; secret?: string } & Partial<Omit<ExchangeIdentityConfig, 'mode' | 'header' | 'audience'>>;
+
 /** The document once ajv has passed it and filled in the defaults. */
-type ValidServer = Omit<ServerConfig, 'name' | 'transport'> & { name?: string; transport?: UpstreamTransport | keyof typeof TRANSPORT_ALIASES };
+type ValidServer = Omit<ServerConfig, 'name' | 'transport' | 'identity'> & { name?: string; transport?: UpstreamTransport | keyof typeof TRANSPORT_ALIASES; identity?: RawIdentity };
 type ValidDocument = Omit<GatewayConfig, 'servers' | 'auth' | 'rateLimit'> & {
   servers: ValidServer[];
   auth: Omit<AuthConfig, 'strategies' | 'apiKeys'> & { strategy: string | string[]; apiKeys: (string | RawApiKey)[] };
@@ -175,6 +179,7 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
   if (!isRecord(doc)) return issues;
 
   issues.push(...authIssues(doc));
+  issues.push(...gatewayIdentityIssues(doc.identity));
   const servers = Array.isArray(doc.servers) ? doc.servers : [];
   const firstIndex = new Map<string, number>();
   // A malformed separator is reported on its own; ids are then checked against the default.
@@ -210,6 +215,8 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
         if (scheme === undefined || !rules.schemes.includes(scheme)) at(['servers', i, 'url'], `must be ${rules.wording} for ${rules.server} (got ${show(server.url)})`);
       }
     }
+
+    serverIdentityIssues(server.identity, transport, ['servers', i, 'identity'], at);
 
     const restart = isRecord(server.restart) ? server.restart : {};
     if (typeof restart.initialDelayMs === 'number' && typeof restart.maxDelayMs === 'number' && restart.initialDelayMs > restart.maxDelayMs) {
@@ -296,7 +303,43 @@ function normalise(doc: ValidDocument, rateLimitGiven: boolean): GatewayConfig {
       perServer: mapValues(doc.rateLimit.perServer, (limit) => withWindow(limit, doc.rateLimit.windowSeconds)),
       perTool: mapValues(doc.rateLimit.perTool, (limit) => withWindow(limit, doc.rateLimit.windowSeconds)),
     },
-    servers: doc.servers.map((server) => ({ ...server, name: server.name ?? server.id, transport: transportOf(server) })),
+    servers: doc.servers.map(({ identity, ...server }) => ({
+      ...server,
+      name: server.name ?? server.id,
+      transport: transportOf(server),
+      ...(identity !== undefined ? { identity: identityOf(identity, server) } : {}),
+    })),
+  };
+}
+
+/** One mode's fields, with that mode's defaults; semanticIssues has refused the other mode's. */
+function identityOf(raw: RawIdentity, server: Pick<ValidServer, 'id' | 'url'>): UpstreamIdentityConfig {
+  const defaults = OPTIONAL_BLOCK_DEFAULTS.identity;
+  const header = raw.header.toLowerCase();
+  if (raw.mode === 'signed') {
+    // semanticIssues admits identity only on streamable-http servers, which always have a url.
+    const audience = raw.audience ?? server.url;
+    if (audience === undefined) throw new GatewayError('MCPGW_ERR_INTERNAL', `server "${server.id}" passed validation with an identity but no url`);
+    const signed: SignedIdentityConfig = {
+      mode: 'signed',
+      header,
+      audience,
+      ttlSeconds: raw.ttlSeconds ?? defaults.ttlSeconds,
+      claims: raw.claims ?? [...defaults.claims],
+      ...(raw.secret !== undefined ? { secret: raw.secret } : {}),
+    };
+    return signed;
+  }
+  return {
+    mode: 'exchange',
+    header,
+    tokenEndpoint: raw.tokenEndpoint!,
+    clientId: raw.clientId!,
+    clientSecret: raw.clientSecret!,
+    ...(raw.audience !== undefined ? { audience: raw.audience } : {}),
+    ...(raw.resource !== undefined ? { resource: raw.resource } : {}),
+    ...(raw.scope !== undefined ? { scope: raw.scope } : {}),
+    timeoutMs: raw.timeoutMs ?? defaults.timeoutMs,
   };
 }
 

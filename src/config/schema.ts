@@ -85,6 +85,41 @@ const retrySchema = {
   },
 } as const;
 
+const IDENTITY_MODES = ['signed', 'exchange'] as const;
+const IDENTITY_CLAIMS = ['subject', 'name', 'roles', 'tenant'] as const;
+/** An RFC 9110 field name (token characters). */
+export const HEADER_NAME_PATTERN = "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$";
+
+/**
+ * `servers[].identity`. One object for both modes: which fields belong to
+ * which mode (and the mode-specific defaults) is load.ts's business, so a
+ * misplaced field is named plainly instead of as a failed schema branch.
+ */
+const upstreamIdentitySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mode'],
+  properties: {
+    mode: { type: 'string', enum: IDENTITY_MODES },
+    header: {
+      type: 'string',
+      pattern: HEADER_NAME_PATTERN,
+      default: OPTIONAL_BLOCK_DEFAULTS.identity.header,
+      'x-messages': { pattern: 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' },
+    },
+    audience: nonEmptyString,
+    ttlSeconds: { type: 'integer', minimum: 10, maximum: 3600 },
+    claims: { type: 'array', items: { type: 'string', enum: IDENTITY_CLAIMS }, uniqueItems: true },
+    secret: { type: 'string', minLength: 32, 'x-messages': { minLength: 'must be at least 32 characters (an HMAC key shorter than the hash is guessable)' } },
+    tokenEndpoint: { type: 'string', format: 'uri', 'x-messages': { format: 'must be an absolute URL such as https://idp.example/oauth2/token' } },
+    clientId: nonEmptyString,
+    clientSecret: nonEmptyString,
+    resource: { type: 'string', format: 'uri', 'x-messages': { format: 'must be an absolute URL (RFC 8707 resource indicator)' } },
+    scope: nonEmptyString,
+    timeoutMs: { ...positiveInteger, maximum: 60_000 },
+  },
+} as const;
+
 const serverSchema = {
   type: 'object',
   additionalProperties: false,
@@ -123,6 +158,7 @@ const serverSchema = {
     circuitBreaker: circuitBreakerSchema,
     retry: retrySchema,
     validateArguments: { type: 'boolean', default: SERVER_DEFAULTS.validateArguments },
+    identity: upstreamIdentitySchema,
   },
 } as const;
 
@@ -242,6 +278,16 @@ export const configSchema = {
         oauth: oauthSchema,
         adminRoles: { type: 'array', items: nonEmptyString, default: DEFAULTS.auth.adminRoles },
         publicPaths: { type: 'array', items: { type: 'string', pattern: '^/' , 'x-messages': { pattern: 'must be a path starting with "/" (a trailing "*" matches any rest)' } }, default: DEFAULTS.auth.publicPaths },
+      },
+    },
+    identity: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        issuer: { ...nonEmptyString, default: DEFAULTS.identity.issuer },
+        signingKey: { type: 'string', pattern: '-----BEGIN ', 'x-messages': { pattern: 'must be a PEM private key ("-----BEGIN PRIVATE KEY-----...")' } },
+        keyId: nonEmptyString,
       },
     },
     access: { type: 'array', items: accessRuleSchema },

@@ -4,7 +4,7 @@
  * `activateExamples` is set, so a test can check the examples parse too.
  */
 import { demoServerPath } from './default-config.js';
-import { DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+import { DEFAULTS, OPTIONAL_BLOCK_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 
 export interface TemplateOptions {
   /** Script the active demo server runs; defaults to the bundled demo server. */
@@ -86,6 +86,16 @@ auth:
 #   access:
 #     - { role: reader, allow: ["docs/*", "*/search"], deny: ["*/delete_*"] }
 #     - { role: admin, allow: ["*/*"] }
+
+# The gateway as the issuer of the tokens it signs for upstreams that set
+# identity (see servers below). Upstreams verify them against the public key at
+# http://<gateway>/.well-known/jwks.json. Without signingKey the gateway makes
+# an ES256 key pair at every start; give every instance behind one load
+# balancer the same key.
+identity:
+  issuer: ${DEFAULTS.identity.issuer}
+  # signingKey: "\${GATEWAY_SIGNING_KEY}"  # PEM private key: RSA, EC P-256/384/521 or Ed25519
+  # keyId: gateway-1                      # the key's kid; defaults to its RFC 7638 thumbprint
 
 # Requests per sliding window, per caller (perKey) or for everyone; a key's
 # own rateLimit replaces limit. perServer / perTool limit calls further:
@@ -170,6 +180,23 @@ ${c(`      attempts: ${s.retry.attempts}`, 'extra tries for idempotent requests 
   #>   headers:
   #>     Authorization: "Bearer \${REMOTE_MCP_TOKEN:-}"
   #>   timeout: 60000
+
+  # A remote server told who each call is for (streamable-http only; the
+  # client's own token is never passed on): a JWT the gateway signs per caller,
+  # sent as "Authorization: Bearer <jwt>" (any other header gets the bare JWT)
+  # and reused per caller until shortly before it expires. "claims" picks the
+  # caller facts it carries (sub is always there); secret: "\${UPSTREAM_SECRET}"
+  # makes it HS256 with a shared secret instead of the gateway's key. For an
+  # OAuth token exchange (RFC 8693) instead:
+  #   identity: { mode: exchange, tokenEndpoint: "https://idp.example/token",
+  #               clientId: gateway, clientSecret: "\${IDP_CLIENT_SECRET}" }
+  #> - id: on-behalf
+  #>   url: "\${ON_BEHALF_MCP_URL:-http://127.0.0.1:3004/mcp}"
+  #>   identity:
+${c('  #>     mode: signed', 'signed | exchange')}
+${c(`  #>     header: ${OPTIONAL_BLOCK_DEFAULTS.identity.header}`, 'or e.g. x-user-token')}
+${c(`  #>     ttlSeconds: ${OPTIONAL_BLOCK_DEFAULTS.identity.ttlSeconds}`, 'token lifetime')}
+  #>     claims: [${OPTIONAL_BLOCK_DEFAULTS.identity.claims.join(', ')}]
 
   # A server on the legacy HTTP+SSE transport (protocol 2024-11-05):
   #> - id: legacy

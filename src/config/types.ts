@@ -82,6 +82,50 @@ export interface ServerConfig {
   readonly retry: RetryConfig;
   /** Check `tools/call` arguments against the tool's `inputSchema` in the worker, before the upstream sees them. */
   readonly validateArguments: boolean;
+  /** Who the upstream is told a call is for (streamable-http only); absent: only the static `headers`/`env` credentials. */
+  readonly identity?: UpstreamIdentityConfig;
+}
+
+/** Caller facts a gateway-signed token may carry; `sub` (the caller's subject, else its name) is always there. */
+export type IdentityClaim = 'subject' | 'name' | 'roles' | 'tenant';
+
+/** A JWT the gateway signs per caller: with its own key (published at /.well-known/jwks.json), or HS256 with `secret`. */
+export interface SignedIdentityConfig {
+  readonly mode: 'signed';
+  /** Lower-case header name; `authorization` carries `Bearer <jwt>`, any other header the bare JWT. */
+  readonly header: string;
+  /** The token's `aud`; the server's url unless configured. */
+  readonly audience: string;
+  readonly ttlSeconds: number;
+  readonly claims: readonly IdentityClaim[];
+  /** HS256 shared secret; absent: the gateway's own key pair. */
+  readonly secret?: string;
+}
+
+/** OAuth 2.0 Token Exchange (RFC 8693): the caller's token (or a gateway-signed one) traded for an upstream token. */
+export interface ExchangeIdentityConfig {
+  readonly mode: 'exchange';
+  readonly header: string;
+  readonly tokenEndpoint: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly audience?: string;
+  readonly resource?: string;
+  readonly scope?: string;
+  /** The whole exchange (connect, answer, body) must finish within this. */
+  readonly timeoutMs: number;
+}
+
+export type UpstreamIdentityConfig = SignedIdentityConfig | ExchangeIdentityConfig;
+
+/** The gateway as the issuer of the tokens it signs for upstreams. */
+export interface GatewayIdentityConfig {
+  /** `iss` of every token the gateway signs. */
+  readonly issuer: string;
+  /** PEM private key (RSA → RS256, EC P-256/384/521 → ES256/384/512, Ed25519 → EdDSA); absent: an ES256 key pair made at start. */
+  readonly signingKey?: string;
+  /** `kid` of the key; absent: its RFC 7638 thumbprint. */
+  readonly keyId?: string;
 }
 
 /** A sliding-window limit: at most `limit` requests in any `windowSeconds`. */
@@ -224,6 +268,7 @@ export interface GatewayConfig {
   /** How long a graceful stop waits for calls in flight. */
   readonly shutdownGraceSeconds: number;
   readonly auth: AuthConfig;
+  readonly identity: GatewayIdentityConfig;
   /** Absent: every authenticated caller may use every tool, resource and prompt. */
   readonly access?: readonly AccessRule[];
   readonly rateLimit: RateLimitConfig;

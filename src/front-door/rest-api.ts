@@ -9,6 +9,7 @@ import type { CallOutcomeLabel, GatewayMetrics } from '../observability/metrics.
 import type { Logger } from '../observability/logger.js';
 import type { RequestLog } from '../observability/request-log.js';
 import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js';
+import { identityView, redactValues } from '../observability/redact.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
 import type { QualifiedNames } from '../qualified-names.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -193,6 +194,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     let inputWanted: string | undefined;
     const call = context.supervisor.callTool(route.tool, body.arguments, {
       server: route.serverId,
+      caller,
       deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.
       onInputRequest: (method) => {
@@ -251,6 +253,7 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
     transport: config.transport,
     ...(config.url ? { url: config.url } : {}),
     ...(config.command ? { command: config.command } : {}),
+    identity: config.identity?.mode ?? null,
     tags: config.tags,
     enabled: config.enabled,
     state: group.state,
@@ -273,6 +276,10 @@ function serverDetail(group: ServerGroup, names: QualifiedNames, policy: Policy,
   return {
     ...serverSummary(group),
     replicas: group.replicaSummaries(),
+    // Credentials by name only: which are set is worth seeing, their values never leave the config.
+    headers: redactValues(group.config.headers),
+    env: redactValues(group.config.env),
+    identity: group.config.identity === undefined ? null : identityView(group.config.identity),
     timeout: group.config.timeout,
     maxConcurrency: group.config.maxConcurrency,
     maxQueue: group.config.maxQueue,

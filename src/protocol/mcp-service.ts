@@ -187,6 +187,7 @@ export class McpService {
       const events = new CallEvents();
       const call = this.#supervisor.callTool(route.tool, params.arguments, {
         server: route.serverId,
+        caller: context.caller,
         extraParams,
         deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
         ...(context.onProgress ? { onProgress: context.onProgress } : {}),
@@ -367,6 +368,7 @@ export class McpService {
     const { _meta, ...rest } = params;
     const forwarded = context.clientCapabilities === undefined ? rest : { ...rest, _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } };
     const call = this.#supervisor.forward(serverId, method, JSON.stringify(forwarded), {
+      caller: context.caller,
       deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
       ...(context.onProgress ? { onProgress: context.onProgress } : {}),
       ...(context.headers ? { headers: context.headers } : {}),

@@ -65,6 +65,7 @@ export class TaskRouter {
     const { _meta, ...rest } = params;
     const forwarded = { ...rest, taskId: owner.taskId, ...(context.clientCapabilities === undefined ? {} : { _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } }) };
     const call = this.#supervisor.forwardToReplica(owner.serverId, owner.replica, method, JSON.stringify(forwarded), {
+      caller: context.caller,
       deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
       ...(context.onProgress ? { onProgress: context.onProgress } : {}),
       ...(context.headers ? { headers: context.headers } : {}),
@@ -88,7 +89,10 @@ export class TaskRouter {
         if (!replica.ready) continue;
         let cursor: unknown;
         for (let page = 0; page < MAX_LIST_PAGES; page++) {
-          const call = this.#supervisor.forwardToReplica(group.config.id, replica.index, 'tasks/list', JSON.stringify(cursor === undefined ? {} : { cursor }), { deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs });
+          const call = this.#supervisor.forwardToReplica(group.config.id, replica.index, 'tasks/list', JSON.stringify(cursor === undefined ? {} : { cursor }), {
+            caller: context.caller,
+            deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
+          });
           context.onCancel(call.cancel);
           const outcome = await call.outcome;
           if (!outcome.ok) throw outcome.error;

@@ -8,17 +8,22 @@ import { isDeepStrictEqual } from 'node:util';
 import type { GatewayConfig, ServerConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { StartReportEntry } from '../gateway-types.js';
+import type { UpstreamCredentials } from '../identity/upstream-credentials.js';
+import type { Caller } from '../policy/caller.js';
 import type { ForwardedMethod } from '../threads/messages.js';
-import type { CallOutcome } from './replica.js';
+import { withCredentials } from './credentialed-call.js';
+import type { CallOutcome, CallRequest } from './replica.js';
 import { MergedCatalog } from './catalog.js';
 import { QualifiedNames } from '../qualified-names.js';
 import { RoutingTable, type Route } from './routing-table.js';
-import { ServerGroup, type GroupObserver } from './server-group.js';
+import { ServerGroup, type GroupCallRequest, type GroupObserver } from './server-group.js';
 
 export interface SupervisorOptions {
   /** Default replicas per server (`--workers N`); a server's own `replicas` wins when set above 1. */
   readonly workers: number;
   readonly observer: GroupObserver;
+  /** Per server with `identity`: how a caller's credential for it is made. */
+  readonly credentials?: ReadonlyMap<string, UpstreamCredentials>;
 }
 
 export interface ForwardOptions {
@@ -28,6 +33,8 @@ export interface ForwardOptions {
   /** Passed to HTTP upstreams with the request (e.g. `Mcp-Param-*`). */
   readonly headers?: Readonly<Record<string, string>>;
   readonly onInputRequest?: (method: string, paramsJson: string) => Promise<string>;
+  /** Who the call is for: a server with `identity` is told, in a header of its own (never the caller's token). */
+  readonly caller?: Caller;
 }
 
 /** What a reload did to the servers. */
@@ -58,12 +65,14 @@ export class Supervisor {
   readonly #observer: GroupObserver;
   readonly #workers: number;
   readonly #alwaysPrefix: boolean;
+  #credentials: ReadonlyMap<string, UpstreamCredentials>;
   /** How `<serverId><separator><name>` names are made and read (`mcp.separator`). */
   readonly names: QualifiedNames;
 
   constructor(config: GatewayConfig, options: SupervisorOptions) {
     this.#alwaysPrefix = config.mcp.alwaysPrefix;
     this.#workers = options.workers;
+    this.#credentials = options.credentials ?? new Map();
     this.names = new QualifiedNames(config.mcp.separator);
     this.#observer = {
       ...options.observer,
@@ -97,7 +106,9 @@ export class Supervisor {
    * is ready, then drains. No call is dropped: each runs to its end on the
    * workers that took it.
    */
-  async reconcile(servers: readonly ServerConfig[], graceMs: number): Promise<ReconcileReport> {
+  async reconcile(servers: readonly ServerConfig[], graceMs: number, credentials?: ReadonlyMap<string, UpstreamCredentials>): Promise<ReconcileReport> {
+    // New identity settings apply to the next call, on old workers and new alike.
+    if (credentials !== undefined) this.#credentials = credentials;
     const wanted = new Map(servers.map((server) => [server.id, server]));
     const removed = this.#order.filter((group) => !wanted.has(group.config.id));
     const added = servers.filter((server) => !this.#groups.has(server.id));
@@ -219,28 +230,25 @@ export class Supervisor {
   /** Sends one request to a server (its least-loaded ready replica); routing is the caller's job. */
   forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions, idempotent = method === 'resources/read'): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
-    return group.call({
-      method,
-      idempotent,
-      params,
-      deadline: options.deadlineFor(group.config.timeout),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
-    });
+    const request: GroupCallRequest = { ...callRequest(method, params, group.config.timeout, options), idempotent };
+    const credentials = this.#credentialsFor(serverId, options.caller);
+    if (credentials === undefined) return group.call(request);
+    return withCredentials(credentials.headersFor(options.caller!), request, (ready) => group.call(ready));
   }
 
   /** Like `forward`, to one replica: the one an upstream task lives on. */
   forwardToReplica(serverId: string, replica: number, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
-    return group.callReplica(replica, {
-      method,
-      params,
-      deadline: options.deadlineFor(group.config.timeout),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
-    });
+    const request = callRequest(method, params, group.config.timeout, options);
+    const credentials = this.#credentialsFor(serverId, options.caller);
+    if (credentials === undefined) return group.callReplica(replica, request);
+    return withCredentials(credentials.headersFor(options.caller!), request, (ready) => group.callReplica(replica, ready));
+  }
+
+  /** How `serverId` learns who a call is for; undefined (and nothing else done) for servers without `identity`. */
+  #credentialsFor(serverId: string, caller: Caller | undefined): UpstreamCredentials | undefined {
+    if (this.#credentials.size === 0 || caller === undefined) return undefined;
+    return this.#credentials.get(serverId);
   }
 
   /** The group, if it can take calls now; otherwise the error that says why not. */
@@ -252,4 +260,15 @@ export class Supervisor {
     const code = group.state === 'stopping' || group.state === 'stopped' ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE';
     throw new GatewayError(code, `server "${group.config.id}" is ${group.state}${why}`, { state: group.state });
   }
+}
+
+function callRequest(method: ForwardedMethod, params: string, timeoutMs: number, options: ForwardOptions): CallRequest {
+  return {
+    method,
+    params,
+    deadline: options.deadlineFor(timeoutMs),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
+  };
 }

@@ -33,6 +33,15 @@ export type ForwardedMethod =
   | 'tasks/cancel'
   | 'tasks/update';
 
+/**
+ * The per-call header that carries a caller's upstream credential from the
+ * main thread to the worker, which renames it to the configured header on the
+ * way out. A carrier is needed because the SDK drops a per-request
+ * `Authorization`; clients cannot set it (only their `Mcp-Param-*` headers
+ * are passed on), and no upstream ever sees it.
+ */
+export const IDENTITY_CARRIER_HEADER = 'x-mcp-gateway-identity';
+
 // ---------------------------------------------------------------- main → worker
 
 export interface CallMessage {
@@ -45,7 +54,7 @@ export interface CallMessage {
   readonly deadline: number;
   /** Ask the upstream for progress notifications. */
   readonly wantsProgress: boolean;
-  /** Headers for an HTTP upstream's request (the client's `Mcp-Param-*`, passed through). */
+  /** Headers for an HTTP upstream's request: the client's `Mcp-Param-*`, and the caller's credential under IDENTITY_CARRIER_HEADER. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -17,7 +17,7 @@ test('the init template parses, with the demo server active', () => {
 
 test('the template comments every top-level key', () => {
   const text = configTemplate();
-  for (const key of ['port', 'host', 'logLevel', 'httpEngine', 'maxBodyBytes', 'maxJsonDepth', 'maxHeaderBytes', 'requestTimeoutMs', 'shutdownGraceSeconds', 'auth', 'rateLimit', 'monitor', 'corsOrigins', 'servers']) {
+  for (const key of ['port', 'host', 'logLevel', 'httpEngine', 'maxBodyBytes', 'maxJsonDepth', 'maxHeaderBytes', 'requestTimeoutMs', 'shutdownGraceSeconds', 'auth', 'identity', 'rateLimit', 'monitor', 'corsOrigins', 'servers']) {
     assert.match(text, new RegExp(`^#.*\\n${key}:`, 'm'), `${key} has a comment line above it`);
   }
   assert.match(text, /\$\{[A-Z_]+:-[^}]*\}/, 'shows ${VAR:-default}');
@@ -32,12 +32,14 @@ test('the commented examples parse too once uncommented', () => {
       ['demo', 'stdio'],
       ['everything', 'stdio'],
       ['remote', 'streamable-http'],
+      ['on-behalf', 'streamable-http'],
       ['legacy', 'sse'],
       ['socket', 'websocket'],
     ],
   );
   assert.deepEqual(config.servers[0]?.args, ['C:\\demo\\server.js']);
   assert.equal(config.servers[2]?.url, 'http://127.0.0.1:3001/mcp');
+  assert.deepEqual(config.servers[3]?.identity, { mode: 'signed', header: 'authorization', audience: 'http://127.0.0.1:3004/mcp', ttlSeconds: 60, claims: ['subject', 'name', 'roles', 'tenant'] });
   assert.equal(parseConfig(configTemplate({ activateExamples: true }), { env: { REMOTE_MCP_URL: 'https://x/mcp' } }).servers[2]?.url, 'https://x/mcp');
 });
 
