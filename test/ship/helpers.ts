@@ -76,6 +76,8 @@ export interface ProcessInfo {
   readonly ppid: number;
   /** R, S, Z (zombie), … */
   readonly state: string;
+  readonly argv: readonly string[];
+  /** argv joined by spaces. */
   readonly cmdline: string;
   readonly cwd: string | undefined;
 }
@@ -88,9 +90,9 @@ export async function processTable(): Promise<ProcessInfo[]> {
     try {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+      const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').filter((word) => word !== '');
       const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => undefined);
-      table.push({ pid: Number(entry), ppid: Number(ppid), state: state ?? '?', cmdline, cwd });
+      table.push({ pid: Number(entry), ppid: Number(ppid), state: state ?? '?', argv, cmdline: argv.join(' '), cwd });
     } catch {
       // Gone while we looked.
     }
