@@ -1,5 +1,5 @@
 /** Public types of the Gateway facade (src/gateway.ts), kept apart so the CLI and embedders depend on types only. */
-import type { HttpEngineName, LogLevel } from './config/types.js';
+import type { GatewayConfig, HttpEngineName, LogLevel } from './config/types.js';
 import type { RateLimitStore } from './policy/rate-limit.js';
 
 export type ServerState = 'starting' | 'ready' | 'unhealthy' | 'restarting' | 'failed' | 'stopping' | 'stopped' | 'disabled';
@@ -34,6 +34,8 @@ export interface GatewayOptions {
   readonly logLevel?: LogLevel;
   /** Where the JSON log goes; defaults to stdout (pretty when stdout is a TTY). */
   readonly logDestination?: NodeJS.WritableStream;
+  /** Where `reload()` without an argument, SIGHUP, --watch and POST /api/v1/admin/reload read the new config from (the CLI passes the file it started with). */
+  readonly configSource?: () => Promise<GatewayConfig>;
   /** Where rate-limit counters live (a shared store for several instances); in memory by default. */
   readonly rateLimitStore?: RateLimitStore;
 }

@@ -4,7 +4,7 @@
  * gateways can live in one process (tests do exactly that).
  */
 import type { GatewayConfig } from './config/types.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, toGatewayError } from './errors.js';
 import type { HttpEngine } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog } from './protocol/catalog-events.js';
@@ -18,12 +18,14 @@ import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
 import { createPolicyGate } from './front-door/policy-gate.js';
 import { Policy } from './policy/policy.js';
+import { RedisRateLimitStore } from './policy/redis-rate-limit.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
 import { CallRecorder } from './observability/call-recorder.js';
-import { Supervisor } from './supervisor/supervisor.js';
+import { Supervisor, type ReconcileReport } from './supervisor/supervisor.js';
+import { applied, restartRequired } from './config/reloadable.js';
 import { VERSION } from './version.js';
 
 export type { GatewayOptions, StartReport, StartReportEntry, ServerState, ProtocolEra } from './gateway-types.js';
@@ -31,11 +33,20 @@ export type { GatewayOptions, StartReport, StartReportEntry, ServerState, Protoc
 /** How long a client may take to answer an input request (elicitation) before its retry is refused. */
 const REQUEST_STATE_TTL_MS = 15 * 60 * 1000;
 
+/** How long start waits for the rate-limit store's first connection. */
+const REDIS_CONNECT_WAIT_MS = 3000;
+
 /** A 2025 session without requests or an open stream for this long is dropped. */
 const LEGACY_SESSION_IDLE_MS = 30 * 60 * 1000;
 
+/** What `reload` did. */
+export interface ReloadReport extends ReconcileReport {
+  /** Changed settings that take effect only after a restart (port, host, engine, limits of the front door, …). */
+  readonly restartRequired: readonly string[];
+}
+
 export class Gateway {
-  readonly config: GatewayConfig;
+  #config: GatewayConfig;
   readonly logger: Logger;
   readonly supervisor: Supervisor;
   readonly metrics: GatewayMetrics;
@@ -52,10 +63,13 @@ export class Gateway {
   #service: McpService | undefined;
   #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
+  readonly #redisStore: RedisRateLimitStore | undefined;
   readonly #startedAt = Date.now();
+  /** Reloads run one after another: each sees the servers the previous one left. */
+  #reloading: Promise<unknown> = Promise.resolve();
 
   constructor(config: GatewayConfig, options: GatewayOptions = {}) {
-    this.config = config;
+    this.#config = config;
     this.#options = options;
     this.logger = createLogger(options.logLevel ?? config.logLevel, options.logDestination);
     const logger = this.logger;
@@ -77,7 +91,68 @@ export class Gateway {
     }, { separator: config.mcp.separator });
     this.requestLog = new RequestLog(config.monitor);
     this.recorder = new CallRecorder(this.metrics, this.requestLog);
-    this.policy = new Policy(config, options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {});
+    this.#redisStore = options.rateLimitStore === undefined && config.rateLimit.store === 'redis' ? this.#connectRedisStore(config) : undefined;
+    const rateLimitStore = options.rateLimitStore ?? this.#redisStore;
+    this.policy = new Policy(config, rateLimitStore ? { rateLimitStore } : {});
+  }
+
+  async #awaitRedis(): Promise<void> {
+    if (this.#redisStore === undefined) return;
+    const connected = await this.#redisStore.ready(REDIS_CONNECT_WAIT_MS);
+    if (!connected) this.logger.warn({ url: this.#config.rateLimit.redis.url, onError: this.#config.rateLimit.redis.onError }, 'rate-limit store (Redis) not reachable at start; still trying in the background');
+  }
+
+  #connectRedisStore(config: GatewayConfig): RedisRateLimitStore {
+    let lastWarning = 0;
+    return new RedisRateLimitStore(config.rateLimit.redis, {
+      error: (error, served) => {
+        this.metrics.recordStoreError(served);
+        // One line per 10 s: an outage must not flood the log with one line per request.
+        if (Date.now() - lastWarning < 10_000) return;
+        lastWarning = Date.now();
+        this.logger.warn({ err: error.message, served }, served ? 'rate-limit store unreachable: serving without the limit (fail-open)' : 'rate-limit store unreachable: refusing requests (fail-closed)');
+      },
+    });
+  }
+
+  /** The config in effect (after reloads: their servers and policy, the start's front-door settings). */
+  get config(): GatewayConfig {
+    return this.#config;
+  }
+
+  /**
+   * Applies a new, already validated config while running: servers are added,
+   * drained and replaced (see Supervisor.reconcile), and keys, access rules
+   * and limits apply from the next request. Settings of the front door itself
+   * are reported in `restartRequired` and left as they are.
+   */
+  reload(next: GatewayConfig): Promise<ReloadReport> {
+    const run = this.#reloading.then(async (): Promise<ReloadReport> => {
+      if (this.#state !== 'running') throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', `the gateway is ${this.#state}; nothing to reload`);
+      const restartRequiredKeys = restartRequired(this.#config, next);
+      this.#config = applied(this.#config, next);
+      this.policy.reconfigure(this.#config);
+      const report = await this.supervisor.reconcile(this.#config.servers, this.#config.shutdownGraceSeconds * 1000);
+      this.logger.info({ ...report, restartRequired: restartRequiredKeys }, 'config reloaded');
+      return { ...report, restartRequired: restartRequiredKeys };
+    });
+    this.#reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reloads from `GatewayOptions.configSource`; an invalid file is refused (MCPGW_ERR_RELOAD_REFUSED) and nothing changes. */
+  async reloadFromSource(): Promise<ReloadReport> {
+    const source = this.#options.configSource;
+    if (source === undefined) throw new GatewayError('MCPGW_ERR_RELOAD_REFUSED', 'this gateway has no config source to reload from (it was started without a config file)');
+    let next: GatewayConfig;
+    try {
+      next = await source();
+    } catch (error) {
+      const refusal = toGatewayError(error);
+      if (refusal.code !== 'MCPGW_ERR_CONFIG' && refusal.code !== 'MCPGW_ERR_CONFIG_NOT_FOUND') throw refusal;
+      throw new GatewayError('MCPGW_ERR_RELOAD_REFUSED', `reload refused; the running config stays. ${refusal.message}`, refusal.data);
+    }
+    return this.reload(next);
   }
 
   /** The bound port (after start). */
@@ -107,6 +182,7 @@ export class Gateway {
       startedAt: this.#startedAt,
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
+      reload: () => this.reloadFromSource(),
     });
     const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery });
     this.#service = service;
@@ -123,8 +199,8 @@ export class Gateway {
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
     });
     const isMcpPath = (path: string) => MCP_PATHS.has(path);
-    const handler = createPolicyGate(this.policy, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
-    const servers = await this.supervisor.start();
+    const handler = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    const [servers] = await Promise.all([this.supervisor.start(), this.#awaitRedis()]);
     try {
       this.#port = await engine.listen(
         { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs },
@@ -163,6 +239,7 @@ export class Gateway {
     this.#listen?.closeAll();
     this.#subscriptions?.close();
     await this.#engine?.close();
+    await this.#redisStore?.close();
     this.#state = 'stopped';
     if (wasRunning) this.logger.info('stopped');
     this.logger.flush?.();

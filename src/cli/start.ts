@@ -8,17 +8,21 @@ import { CONFIG_PATH_VARIABLE, type ConfigOverride, type OverrideKey } from '../
 import { loadConfig, securityWarnings, locateConfig, type ConfigLocation } from '../config/load.js';
 import { configSchema, show } from '../config/schema.js';
 import type { GatewayConfig } from '../config/types.js';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { GatewayOptions, StartReport } from '../gateway-types.js';
+import type { ReloadReport } from '../gateway.js';
 import { EXIT_FAILURE, EXIT_OK, parseCommandLine, reportConfigError, stringOption, type CliIo, type CommandSpec, type OptionValues } from './args.js';
 
 const REPLICAS = configSchema.properties.servers.items.properties.replicas;
 
 export const startSpec: CommandSpec = {
   name: 'start',
-  usage: 'mcp-gateway start [-c FILE] [--port N] [--host H] [--workers N] [--log-level L] [--http-engine E]',
+  usage: 'mcp-gateway start [-c FILE] [--port N] [--host H] [--workers N] [--log-level L] [--http-engine E] [--watch]',
   summary:
     'Start the gateway: connect to every enabled server, then serve MCP on /mcp and REST on /api/v1. ' +
-    'Flags override the config file and MCP_GATEWAY_* variables. SIGTERM or Ctrl-C stops it gracefully (a second one at once).',
+    'Flags override the config file and MCP_GATEWAY_* variables. SIGTERM or Ctrl-C stops it gracefully (a second one at once); ' +
+    'SIGHUP reloads the config file (servers, auth, access, rate limits).',
   options: {
     config: {
       type: 'string',
@@ -47,6 +51,7 @@ export const startSpec: CommandSpec = {
       description: configSchema.properties.httpEngine.enum.join('|'),
       defaultText: `the config's httpEngine, ${DEFAULTS.httpEngine}`,
     },
+    watch: { type: 'boolean', description: 'Reload the config file whenever it changes (as SIGHUP does)', defaultText: 'off' },
   },
 };
 
@@ -71,25 +76,34 @@ export async function runStart(argv: readonly string[], io: CliIo): Promise<numb
   const location = await locateConfig(stringOption(values, 'config'), { env: io.env, cwd: io.cwd });
   io.stderr.write(`mcp-gateway: ${describeSource(location)}\n`);
   let config: GatewayConfig;
+  const options = { env: io.env, cwd: io.cwd, overrides: flagOverrides(values) };
+  const load = (): Promise<GatewayConfig> => (location === undefined ? Promise.resolve(embeddedDefaultConfig(options)) : loadConfig(location.path, options));
   try {
-    const options = { env: io.env, cwd: io.cwd, overrides: flagOverrides(values) };
-    config = location === undefined ? embeddedDefaultConfig(options) : await loadConfig(location.path, options);
+    config = await load();
   } catch (error) {
     return reportConfigError(error, location?.path ?? 'the built-in config', io);
   }
 
   for (const warning of securityWarnings(config)) io.stderr.write(`⚠ ${warning}\n`);
   const gatewayOptions: GatewayOptions = {
+    configSource: load,
     ...(workers === undefined ? {} : { workers }),
     ...(values['http-engine'] === undefined ? {} : { httpEngine: config.httpEngine }),
     ...(values['log-level'] === undefined ? {} : { logLevel: config.logLevel }),
   };
   const { Gateway } = await import('../gateway.js');
-  return run(new Gateway(config, gatewayOptions), io);
+  if (values.watch === true && location === undefined) io.stderr.write('⚠ --watch: there is no config file to watch (running the built-in config)\n');
+  return run(new Gateway(config, gatewayOptions), io, values.watch === true ? location?.path : undefined);
 }
 
-/** Runs until a signal: the first stops gracefully (exit 0), a second exits 1 at once. */
-async function run(gateway: { start(): Promise<StartReport>; stop(): Promise<void> }, io: CliIo): Promise<number> {
+interface Reloadable {
+  start(): Promise<StartReport>;
+  stop(): Promise<void>;
+  reloadFromSource(): Promise<ReloadReport>;
+}
+
+/** Runs until a signal: the first stops gracefully (exit 0), a second exits 1 at once; SIGHUP (and, with --watch, a change of the file) reloads. */
+async function run(gateway: Reloadable, io: CliIo, watchPath: string | undefined): Promise<number> {
   let stopping = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -111,9 +125,15 @@ async function run(gateway: { start(): Promise<StartReport>; stop(): Promise<voi
     io.stderr.write(`mcp-gateway: ${signal}, stopping (send it again to exit at once)\n`);
     stopWith(EXIT_OK);
   };
-  const onHangup = () => {
-    io.stderr.write('mcp-gateway: SIGHUP: config reload is not supported yet; still running with the config it started with\n');
+  const reload = (why: string) => {
+    if (stopping) return;
+    gateway.reloadFromSource().then(
+      (report) => io.stderr.write(`mcp-gateway: ${why}: ${formatReload(report)}\n`),
+      (error: unknown) => io.stderr.write(`✗ mcp-gateway: ${why}: ${(error as Error).message}\n`),
+    );
   };
+  const onHangup = () => reload('SIGHUP');
+  const watcher = watchPath === undefined ? undefined : watchFile(watchPath, () => reload(`${basename(watchPath)} changed`));
   // Installed before start() so that Ctrl-C while servers are still connecting stops them too.
   process.on('SIGINT', onStop);
   process.on('SIGTERM', onStop);
@@ -133,7 +153,32 @@ async function run(gateway: { start(): Promise<StartReport>; stop(): Promise<voi
     process.off('SIGINT', onStop);
     process.off('SIGTERM', onStop);
     process.off('SIGHUP', onHangup);
+    watcher?.close();
   }
+}
+
+/** Editors replace files rather than write them, so the directory is watched; bursts of events become one reload. */
+function watchFile(path: string, changed: () => void): FSWatcher {
+  const name = basename(path);
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(dirname(path), (_event, filename) => {
+    if (filename !== name) return;
+    clearTimeout(timer);
+    timer = setTimeout(changed, 200);
+  });
+  watcher.on('close', () => clearTimeout(timer));
+  return watcher;
+}
+
+export function formatReload(report: ReloadReport): string {
+  const parts = [
+    report.added.length > 0 ? `added ${report.added.join(', ')}` : '',
+    report.removed.length > 0 ? `removed ${report.removed.join(', ')}` : '',
+    report.replaced.length > 0 ? `replaced ${report.replaced.join(', ')}` : '',
+    report.failed.length > 0 ? `failed ${report.failed.map((f) => `${f.id} (${f.reason})`).join(', ')}` : '',
+    report.restartRequired.length > 0 ? `needs a restart to change ${report.restartRequired.join(', ')}` : '',
+  ].filter((part) => part !== '');
+  return `config reloaded${parts.length > 0 ? `: ${parts.join('; ')}` : ' (servers unchanged)'}`;
 }
 
 export function formatReport(report: StartReport): string {

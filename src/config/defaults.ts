@@ -18,8 +18,17 @@ export const DEFAULTS = {
   maxHeaderBytes: 16 * 1024,
   requestTimeoutMs: 30_000,
   shutdownGraceSeconds: 10,
-  auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'] },
-  rateLimit: { enabled: false, limit: 100, windowSeconds: 60, perKey: true, perServer: {}, perTool: {} },
+  auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'], adminRoles: ['admin'] },
+  rateLimit: {
+    enabled: false,
+    store: 'memory',
+    redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'mcpgw:rl:', timeoutMs: 250, onError: 'fail-open' },
+    limit: 100,
+    windowSeconds: 60,
+    perKey: true,
+    perServer: {},
+    perTool: {},
+  },
   monitor: { requestLog: true, prometheus: true, retentionHours: 24, maxEntries: 10_000 },
   corsOrigins: [],
   mcp: { toolDiscovery: 'full', alwaysPrefix: false, separator: '__' },
@@ -49,6 +58,8 @@ export const SERVER_DEFAULTS = {
   startupTimeoutMs: 30_000,
   healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 5, unhealthyThreshold: 3 },
   restart: { maxRestarts: 5, windowSeconds: 60, initialDelayMs: 500, maxDelayMs: 30_000 },
+  circuitBreaker: { enabled: true, consecutiveFailures: 5, errorRate: 0.5, minimumCalls: 20, windowSeconds: 30, openSeconds: 10 },
+  retry: { attempts: 0, backoffMs: 100 },
   validateArguments: true,
 } as const satisfies Omit<ServerConfig, 'id' | 'name' | 'transport' | 'command' | 'cwd' | 'url'>;
 

@@ -11,7 +11,8 @@ import { formatPath, type ConfigIssue, type PathSegment } from './schema.js';
 export const CONFIG_PATH_VARIABLE = 'MCP_GATEWAY_CONFIG';
 
 /** Settings that can be set from outside the file (environment, CLI flags). */
-export type OverrideKey = 'port' | 'host' | 'logLevel' | 'httpEngine';
+/** A config field, dotted for nested ones. */
+export type OverrideKey = 'port' | 'host' | 'logLevel' | 'httpEngine' | 'rateLimit.redis.url';
 
 export interface ConfigOverride {
   readonly key: OverrideKey;
@@ -25,6 +26,7 @@ const OVERRIDE_VARIABLES: readonly (readonly [string, OverrideKey])[] = [
   ['MCP_GATEWAY_PORT', 'port'],
   ['MCP_GATEWAY_HOST', 'host'],
   ['MCP_GATEWAY_LOG_LEVEL', 'logLevel'],
+  ['MCP_GATEWAY_REDIS_URL', 'rateLimit.redis.url'],
 ];
 
 export interface Substituted {
@@ -93,7 +95,13 @@ export function applyOverrides(doc: unknown, overrides: readonly ConfigOverride[
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return sources;
   const root = doc as Record<string, unknown>;
   for (const { key, value, source } of overrides) {
-    root[key] = value;
+    const path = key.split('.');
+    let node = root;
+    for (const segment of path.slice(0, -1)) {
+      const child = node[segment];
+      node = (typeof child === 'object' && child !== null && !Array.isArray(child) ? child : (node[segment] = {})) as Record<string, unknown>;
+    }
+    node[path.at(-1)!] = value;
     sources.set(key, source);
   }
   return sources;

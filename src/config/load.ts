@@ -98,13 +98,14 @@ export function normalizeConfig(raw: unknown, options: NormalizeOptions = {}): G
   const source = options.source ?? 'config';
   const substituted = substituteEnv(raw, env);
   const doc = substituted.value;
+  // Before the overrides: MCP_GATEWAY_REDIS_URL says where counters live, not that limits are wanted.
+  const rateLimitGiven = isRecord(doc) && doc.rateLimit !== undefined;
   const overriddenBy = applyOverrides(doc, [...envOverrides(env), ...(options.overrides ?? [])]);
 
   // A field already reported (a missing variable, a bad value) would fail later checks too; its first problem is the one worth reading.
   const issues: ConfigIssue[] = [...substituted.issues];
   const isNew = (issue: ConfigIssue) =>
     !issues.some((seen) => issue.path === seen.path || issue.path.startsWith(`${seen.path}.`) || issue.path.startsWith(`${seen.path}[`));
-  const rateLimitGiven = isRecord(doc) && doc.rateLimit !== undefined;
   issues.push(...validateDocument(doc).filter(isNew));
   issues.push(...semanticIssues(doc).filter(isNew));
   if (issues.length > 0) {

@@ -61,6 +61,30 @@ const restartSchema = {
   },
 } as const;
 
+const circuitBreakerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: { type: 'boolean', default: SERVER_DEFAULTS.circuitBreaker.enabled },
+    consecutiveFailures: { ...positiveInteger, default: SERVER_DEFAULTS.circuitBreaker.consecutiveFailures },
+    errorRate: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: SERVER_DEFAULTS.circuitBreaker.errorRate },
+    minimumCalls: { ...positiveInteger, default: SERVER_DEFAULTS.circuitBreaker.minimumCalls },
+    windowSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: SERVER_DEFAULTS.circuitBreaker.windowSeconds },
+    openSeconds: { ...positiveSeconds, default: SERVER_DEFAULTS.circuitBreaker.openSeconds },
+  },
+} as const;
+
+const retrySchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    attempts: { type: 'integer', minimum: 0, maximum: 5, default: SERVER_DEFAULTS.retry.attempts },
+    backoffMs: { type: 'integer', minimum: 0, maximum: 60_000, default: SERVER_DEFAULTS.retry.backoffMs },
+  },
+} as const;
+
 const serverSchema = {
   type: 'object',
   additionalProperties: false,
@@ -96,6 +120,8 @@ const serverSchema = {
     startupTimeoutMs: { ...positiveInteger, default: SERVER_DEFAULTS.startupTimeoutMs },
     healthCheck: healthCheckSchema,
     restart: restartSchema,
+    circuitBreaker: circuitBreakerSchema,
+    retry: retrySchema,
     validateArguments: { type: 'boolean', default: SERVER_DEFAULTS.validateArguments },
   },
 } as const;
@@ -214,6 +240,7 @@ export const configSchema = {
         apiKeys: { type: 'array', items: apiKeySchema, default: DEFAULTS.auth.apiKeys },
         jwt: jwtSchema,
         oauth: oauthSchema,
+        adminRoles: { type: 'array', items: nonEmptyString, default: DEFAULTS.auth.adminRoles },
         publicPaths: { type: 'array', items: { type: 'string', pattern: '^/' , 'x-messages': { pattern: 'must be a path starting with "/" (a trailing "*" matches any rest)' } }, default: DEFAULTS.auth.publicPaths },
       },
     },
@@ -224,6 +251,18 @@ export const configSchema = {
       default: {},
       properties: {
         enabled: { type: 'boolean' },
+        store: { type: 'string', enum: ['memory', 'redis'], default: DEFAULTS.rateLimit.store },
+        redis: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            url: { type: 'string', pattern: '^rediss?://', default: DEFAULTS.rateLimit.redis.url, 'x-messages': { pattern: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' } },
+            keyPrefix: { type: 'string', default: DEFAULTS.rateLimit.redis.keyPrefix },
+            timeoutMs: { ...positiveInteger, default: DEFAULTS.rateLimit.redis.timeoutMs },
+            onError: { type: 'string', enum: ['fail-open', 'fail-closed'], default: DEFAULTS.rateLimit.redis.onError },
+          },
+        },
         limit: { ...positiveInteger, default: DEFAULTS.rateLimit.limit },
         windowSeconds: { ...positiveSeconds, default: DEFAULTS.rateLimit.windowSeconds },
         perKey: { type: 'boolean', default: DEFAULTS.rateLimit.perKey },

@@ -145,6 +145,16 @@ ${c(`      maxRestarts: ${s.restart.maxRestarts}`, 'more than this within window
       windowSeconds: ${s.restart.windowSeconds}
 ${c(`      initialDelayMs: ${s.restart.initialDelayMs}`, 'backoff starts here, doubles...')}
 ${c(`      maxDelayMs: ${s.restart.maxDelayMs}`, '...up to here')}
+    circuitBreaker:
+${c(`      enabled: ${s.circuitBreaker.enabled}`, 'fail fast (503) while the upstream keeps failing')}
+${c(`      consecutiveFailures: ${s.circuitBreaker.consecutiveFailures}`, 'timeouts/crashes in a row that open it...')}
+${c(`      errorRate: ${s.circuitBreaker.errorRate}`, '...or this failure share over windowSeconds')}
+${c(`      minimumCalls: ${s.circuitBreaker.minimumCalls}`, '(once this many calls were made)')}
+      windowSeconds: ${s.circuitBreaker.windowSeconds}
+${c(`      openSeconds: ${s.circuitBreaker.openSeconds}`, 'then one probe call; success closes it')}
+    retry:
+${c(`      attempts: ${s.retry.attempts}`, 'extra tries for idempotent requests only (resources/read, readOnlyHint/idempotentHint tools)')}
+      backoffMs: ${s.retry.backoffMs}
 
   # A server from npm, over stdio (downloaded on first start; "command"
   # implies transport: stdio):

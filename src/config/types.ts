@@ -34,6 +34,25 @@ export interface RestartConfig {
   readonly maxDelayMs: number;
 }
 
+export interface CircuitBreakerConfig {
+  readonly enabled: boolean;
+  /** Upstream failures in a row that open the circuit. */
+  readonly consecutiveFailures: number;
+  /** Failure share (0-1) over `windowSeconds` that opens it, once `minimumCalls` were made. */
+  readonly errorRate: number;
+  readonly minimumCalls: number;
+  readonly windowSeconds: number;
+  /** How long an open circuit refuses calls before one probe may go through. */
+  readonly openSeconds: number;
+}
+
+/** Retries for idempotent requests only: `resources/read` and tools annotated readOnlyHint or idempotentHint. */
+export interface RetryConfig {
+  /** Further attempts after the first (0: no retries). */
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
 export interface ServerConfig {
   readonly id: string;
   readonly name: string;
@@ -59,6 +78,8 @@ export interface ServerConfig {
   readonly startupTimeoutMs: number;
   readonly healthCheck: HealthCheckConfig;
   readonly restart: RestartConfig;
+  readonly circuitBreaker: CircuitBreakerConfig;
+  readonly retry: RetryConfig;
   /** Check `tools/call` arguments against the tool's `inputSchema` in the worker, before the upstream sees them. */
   readonly validateArguments: boolean;
 }
@@ -135,6 +156,8 @@ export interface AuthConfig {
   readonly oauth?: OAuthConfig;
   /** Paths served without a credential (`*` at the end matches any rest). */
   readonly publicPaths: readonly string[];
+  /** Roles that may use `/api/v1/admin/*` (without authentication: loopback callers only). */
+  readonly adminRoles: readonly string[];
 }
 
 /** Role → allow/deny over `server/name` globs; deny wins, and nothing allowed means hidden. */
@@ -145,8 +168,21 @@ export interface AccessRule {
   readonly deny: readonly string[];
 }
 
+/** Counters in Redis, shared by every gateway instance using the same server. */
+export interface RedisStoreConfig {
+  readonly url: string;
+  readonly keyPrefix: string;
+  /** Longest a limiter round trip may take before `onError` decides. */
+  readonly timeoutMs: number;
+  /** Redis down or slow: `fail-open` serves the request (logged and counted), `fail-closed` answers 503. */
+  readonly onError: 'fail-open' | 'fail-closed';
+}
+
 export interface RateLimitConfig {
   readonly enabled: boolean;
+  /** Where counters live: this process, or Redis (one limit across instances). */
+  readonly store: 'memory' | 'redis';
+  readonly redis: RedisStoreConfig;
   /** Per caller (`perKey`) or for everyone together. */
   readonly limit: number;
   readonly windowSeconds: number;

@@ -32,6 +32,8 @@ export interface RestApiContext {
   readonly httpEngine: () => string;
   /** True once a graceful stop began: new calls get 503. */
   readonly stopping: () => boolean;
+  /** Re-reads the config file and applies it (POST /api/v1/admin/reload). */
+  readonly reload: () => Promise<unknown>;
 }
 
 type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
@@ -84,6 +86,12 @@ export function createRestApi(context: RestApiContext): CallerHandler {
       ...(query.get('status') !== null ? { status: query.get('status')! } : {}),
     };
     sendJson(r, 200, { enabled: context.requestLog.enabled, requests: context.requestLog.query(filter) });
+  });
+  add('POST', '/api/v1/admin/reload', async (_q, r, _p, caller) => {
+    if (!context.policy.mayAdminister(caller)) {
+      throw new GatewayError('MCPGW_ERR_FORBIDDEN', context.policy.authenticator.enabled ? `${caller.name} may not reload the config (needs one of auth.adminRoles)` : 'without authentication, only a caller on this machine may reload the config');
+    }
+    sendJson(r, 200, await context.reload());
   });
   if (context.config.monitor.prometheus) {
     add('GET', '/metrics', async (_q, r) => r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus()));
@@ -229,6 +237,7 @@ function health(context: RestApiContext): Record<string, unknown> {
       protocolVersion: g.identity?.protocolVersion ?? null,
       tools: g.catalog.tools.length,
       restarts: g.restarts,
+      circuit: g.circuit,
       ...(g.lastError && g.state !== 'ready' ? { lastError: g.lastError } : {}),
     })),
   };
@@ -254,6 +263,7 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
     replicas: config.replicas,
     inFlight: group.inFlight,
     restarts: group.restarts,
+    circuit: group.circuit,
     lastError: group.lastError ?? null,
   };
 }

@@ -33,7 +33,7 @@ export class CallRecorder {
 
   record(call: FinishedCall): void {
     const durationMs = Date.now() - call.receivedAt;
-    this.#metrics.recordCall(call.server, call.tool, call.outcome, durationMs, call.upstreamMs);
+    this.#metrics.recordCall(call.server, call.tool, call.outcome, durationMs, call.upstreamMs, call.caller);
     this.#requestLog.add({
       time: new Date(call.receivedAt).toISOString(),
       via: call.via,
@@ -70,6 +70,12 @@ export function outcomeOf(error: GatewayError): CallOutcomeLabel {
       return 'upstream_error';
     case 'MCPGW_ERR_UPSTREAM_REJECTED':
       return 'rejected';
+    case 'MCPGW_ERR_FORBIDDEN':
+    case 'MCPGW_ERR_UNAUTHORIZED':
+    case 'MCPGW_ERR_INSUFFICIENT_SCOPE':
+      return 'unauthorized';
+    case 'MCPGW_ERR_RATE_LIMITED':
+      return 'rate_limited';
     default:
       return 'client_error';
   }

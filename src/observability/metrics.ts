@@ -6,7 +6,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_SEPARATOR } from '../qualified-names.js';
 
-export type CallOutcomeLabel = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'rejected' | 'unavailable' | 'cancelled' | 'client_error';
+export type CallOutcomeLabel = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'rejected' | 'unavailable' | 'cancelled' | 'client_error' | 'unauthorized' | 'rate_limited';
+
+/** Why the front door turned a request away before any route. */
+export type RefusalReason = 'unauthorized' | 'insufficient_scope' | 'auth_unavailable' | 'rate_limited';
+
+/** Distinct callers labelled by name; the rest share the label "other", so a key flood cannot blow up the series. */
+export const MAX_CALLER_LABELS = 200;
 
 export interface ServerGaugeSource {
   /** Per server: in-flight calls, tools, whether ready. */
@@ -28,6 +34,10 @@ export class GatewayMetrics {
   readonly #duration: Histogram<'server' | 'outcome'>;
   readonly #upstream: Histogram<'server'>;
   readonly #restarts: Counter<'server'>;
+  readonly #callerCalls: Counter<'caller' | 'outcome'>;
+  readonly #refusals: Counter<'reason' | 'caller'>;
+  readonly #callerLabels = new Set<string>();
+  readonly #storeErrors: Counter<'outcome'>;
   readonly #byServer = new Map<string, Tally>();
   readonly #byTool = new Map<string, Tally>();
   readonly #startedAt = Date.now();
@@ -41,6 +51,9 @@ export class GatewayMetrics {
     this.#duration = new Histogram({ name: 'mcp_gateway_tool_call_duration_seconds', help: 'Tool call time as the client sees it (gateway total).', labelNames: ['server', 'outcome'], buckets: LATENCY_BUCKETS, registers });
     this.#upstream = new Histogram({ name: 'mcp_gateway_upstream_duration_seconds', help: 'Time spent upstream per call (excludes queue and gateway time).', labelNames: ['server'], buckets: LATENCY_BUCKETS, registers });
     this.#restarts = new Counter({ name: 'mcp_gateway_server_restarts_total', help: 'Replica restarts by server.', labelNames: ['server'], registers });
+    this.#callerCalls = new Counter({ name: 'mcp_gateway_caller_calls_total', help: `Tool calls by caller (key name or token subject; beyond ${MAX_CALLER_LABELS} callers, "other") and outcome.`, labelNames: ['caller', 'outcome'], registers });
+    this.#refusals = new Counter({ name: 'mcp_gateway_front_door_refusals_total', help: 'Requests refused before any route: no or bad credential, missing scope, identity provider unreachable, request rate limit.', labelNames: ['reason', 'caller'], registers });
+    this.#storeErrors = new Counter({ name: 'mcp_gateway_rate_limit_store_errors_total', help: 'Rate-limit decisions the shared store (Redis) could not make, by what happened to the request (served: fail-open; refused: fail-closed).', labelNames: ['outcome'], registers });
     const inFlight = new Gauge({ name: 'mcp_gateway_calls_in_flight', help: 'Calls dispatched to a server and not yet answered.', labelNames: ['server'], registers });
     const tools = new Gauge({ name: 'mcp_gateway_server_tools', help: 'Tools a server currently offers.', labelNames: ['server'], registers });
     const up = new Gauge({
@@ -60,14 +73,31 @@ export class GatewayMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'mcp_gateway_' });
   }
 
-  recordCall(server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, upstreamMs: number): void {
+  recordCall(server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, upstreamMs: number, caller = 'anonymous'): void {
     const serverLabel = server ?? 'none';
     this.#calls.inc({ server: serverLabel, tool, outcome });
+    this.#callerCalls.inc({ caller: this.#callerLabel(caller), outcome });
     this.#duration.observe({ server: serverLabel, outcome }, totalMs / 1000);
     if (server !== null && upstreamMs > 0) this.#upstream.observe({ server }, upstreamMs / 1000);
     const failed = outcome !== 'ok';
     tally(this.#byServer, serverLabel, totalMs, failed);
     if (server !== null) tally(this.#byTool, server + this.#separator + tool, totalMs, failed);
+  }
+
+  /** `caller` is unknown (`none`) when the credential itself was refused. */
+  recordRefusal(reason: RefusalReason, caller = 'none'): void {
+    this.#refusals.inc({ reason, caller: this.#callerLabel(caller) });
+  }
+
+  recordStoreError(served: boolean): void {
+    this.#storeErrors.inc({ outcome: served ? 'served' : 'refused' });
+  }
+
+  #callerLabel(caller: string): string {
+    if (this.#callerLabels.has(caller)) return caller;
+    if (this.#callerLabels.size >= MAX_CALLER_LABELS) return 'other';
+    this.#callerLabels.add(caller);
+    return caller;
   }
 
   recordRestart(server: string): void {

@@ -23,16 +23,42 @@ export interface PolicyOptions {
 const KIND_WORDS: Record<AccessKind, string> = { tool: 'tool', resource: 'resource', prompt: 'prompt' };
 
 export class Policy {
-  readonly authenticator: Authenticator;
-  readonly access: AccessPolicy;
-  readonly limiter: RateLimiter;
-  readonly resource: ProtectedResource;
+  authenticator!: Authenticator;
+  access!: AccessPolicy;
+  limiter!: RateLimiter;
+  resource!: ProtectedResource;
+  #adminRoles: ReadonlySet<string> = new Set();
+  readonly #store: RateLimitStore;
+  readonly #now: (() => number) | undefined;
 
   constructor(config: GatewayConfig, options: PolicyOptions = {}) {
-    this.authenticator = new Authenticator(config.auth);
-    this.access = new AccessPolicy(config.access);
-    this.limiter = new RateLimiter(config.rateLimit, options.rateLimitStore ?? new MemoryRateLimitStore(), options.now);
-    this.resource = new ProtectedResource(config.auth);
+    this.#store = options.rateLimitStore ?? new MemoryRateLimitStore();
+    this.#now = options.now;
+    this.reconfigure(config);
+  }
+
+  /**
+   * A reloaded config: keys, tokens, access rules and limits apply from the
+   * next request on. Everything is built before anything is replaced, so a
+   * request sees the old policy or the new one, never a mix; the rate-limit
+   * counters are kept.
+   */
+  reconfigure(config: GatewayConfig): void {
+    const authenticator = new Authenticator(config.auth);
+    const access = new AccessPolicy(config.access);
+    const limiter = new RateLimiter(config.rateLimit, this.#store, this.#now);
+    const resource = new ProtectedResource(config.auth);
+    this.authenticator = authenticator;
+    this.access = access;
+    this.limiter = limiter;
+    this.resource = resource;
+    this.#adminRoles = new Set(config.auth.adminRoles);
+  }
+
+  /** May this caller use `/api/v1/admin/*`? An admin role; without authentication, only a caller on this machine. */
+  mayAdminister(caller: Caller): boolean {
+    if (!this.authenticator.enabled) return caller.address !== undefined && /^(127\.\d+\.\d+\.\d+|::1)$/.test(caller.address);
+    return caller.roles.some((role) => this.#adminRoles.has(role));
   }
 
   visible(caller: Caller, serverId: string, name: string): boolean {

@@ -94,7 +94,9 @@ export class McpService {
   readonly #searchMode: boolean;
   readonly #policy: Policy;
   /** Each catalog as each access view sees it, built on first use (callers share few role sets). */
-  readonly #views = new WeakMap<MergedCatalog, Map<string, CatalogView>>();
+  #views = new WeakMap<MergedCatalog, Map<string, CatalogView>>();
+  /** The rules the cached views were filtered by; a reload brings new ones. */
+  #viewsFor: Policy['access'] | undefined;
   readonly tasks: TaskRouter;
 
   constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, policy: Policy, options: { toolDiscovery?: 'full' | 'search' } = {}) {
@@ -115,6 +117,10 @@ export class McpService {
   #view(caller: Caller): CatalogView {
     const catalog = this.#supervisor.catalog();
     if (!this.#policy.access.restricts) return catalog;
+    if (this.#viewsFor !== this.#policy.access) {
+      this.#views = new WeakMap();
+      this.#viewsFor = this.#policy.access;
+    }
     let views = this.#views.get(catalog);
     if (views === undefined) this.#views.set(catalog, (views = new Map()));
     const key = this.#policy.access.viewKey(caller);

@@ -57,9 +57,11 @@ export class TaskRouter {
 
   async request(method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     const owner = unwrapTaskId(params.taskId);
-    // Another caller's task is reported exactly like a missing one.
-    if (this.#owners.get(params.taskId as string) !== context.caller.key) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}"`);
-    if (!this.#supervisor.group(owner.serverId)) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}": no server "${owner.serverId}" is configured`);
+    const group = this.#supervisor.group(owner.serverId);
+    if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}": no server "${owner.serverId}" is configured`);
+    // Another caller's task is reported exactly like a missing one (a task of a replica that is gone is reported as that, below).
+    const replicaRuns = group.replicaSummaries()[owner.replica]?.ready === true;
+    if (replicaRuns && this.#owners.get(params.taskId as string) !== context.caller.key) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}"`);
     const { _meta, ...rest } = params;
     const forwarded = { ...rest, taskId: owner.taskId, ...(context.clientCapabilities === undefined ? {} : { _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } }) };
     const call = this.#supervisor.forwardToReplica(owner.serverId, owner.replica, method, JSON.stringify(forwarded), {

@@ -7,6 +7,7 @@ import type { ServerConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { ServerState } from '../gateway-types.js';
 import type { Catalog, UpstreamIdentity } from '../threads/messages.js';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { Replica, type CallOutcome, type CallRequest, type ReplicaEvents } from './replica.js';
 import { RestartPolicy } from './restart-policy.js';
 
@@ -35,6 +36,20 @@ interface Slot {
 
 const EMPTY_CATALOG: Catalog = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
 
+/** A request to a group: `idempotent` ones (safe to send twice) may be retried on an upstream failure. */
+export interface GroupCallRequest extends CallRequest {
+  readonly idempotent?: boolean;
+}
+
+type CallHandle = { outcome: Promise<CallOutcome>; cancel: (reason: string) => void };
+
+/** Failures that say the upstream is broken (they trip the breaker); everything else is an answer. */
+const UPSTREAM_FAILURES: ReadonlySet<string> = new Set(['MCPGW_ERR_TIMEOUT', 'MCPGW_ERR_UPSTREAM_CRASHED', 'MCPGW_ERR_UPSTREAM_BAD_RESPONSE']);
+/** Failures after which an idempotent request may go again: the upstream went away, not a verdict on the request. */
+const RETRYABLE: ReadonlySet<string> = new Set(['MCPGW_ERR_UPSTREAM_CRASHED', 'MCPGW_ERR_SERVER_UNAVAILABLE']);
+
+const failed = (error: GatewayError): CallOutcome => ({ ok: false, error, upstreamMs: 0, queuedMs: 0 });
+
 export class ServerGroup {
   readonly config: ServerConfig;
   readonly #observer: GroupObserver;
@@ -51,10 +66,14 @@ export class ServerGroup {
   #lastHealth: { healthy: boolean; detail: string; at: number; latencyMs?: number } | undefined;
   /** Resource URIs clients are subscribed to on this server; every replica's upstream is kept subscribed to all of them. */
   readonly #subscriptions = new Set<string>();
+  readonly #breaker: CircuitBreaker;
+  /** Tools annotated readOnlyHint or idempotentHint in the current catalog. */
+  #idempotentTools: ReadonlySet<string> = new Set();
 
   constructor(config: ServerConfig, replicas: number, observer: GroupObserver) {
     this.config = config;
     this.#observer = observer;
+    this.#breaker = new CircuitBreaker(config.circuitBreaker);
     this.#slots = Array.from({ length: replicas }, () => ({ replica: undefined, policy: new RestartPolicy(config.restart), unhealthy: false }));
     this.#firstOutcomes = this.#slots.map(() => {
       let resolve!: (outcome: FirstOutcome) => void;
@@ -128,13 +147,61 @@ export class ServerGroup {
     }));
   }
 
-  call(request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
-    const replica = this.#pick();
-    if (!replica) {
-      const error = this.#unavailableError();
-      return { outcome: Promise.resolve({ ok: false, error, upstreamMs: 0, queuedMs: 0 }), cancel: () => undefined };
+  get circuit(): CircuitState {
+    return this.#breaker.state;
+  }
+
+  /** Whether a tool says calling it twice is harmless (readOnlyHint or idempotentHint). */
+  isIdempotentTool(tool: string): boolean {
+    return this.#idempotentTools.has(tool);
+  }
+
+  /**
+   * To the least-loaded ready replica, through the circuit breaker; an
+   * idempotent request whose upstream went away is tried again (another
+   * replica if there is one) while `retry.attempts` and its deadline allow.
+   */
+  call(request: GroupCallRequest): CallHandle {
+    if (!this.config.circuitBreaker.enabled && (this.config.retry.attempts === 0 || !request.idempotent)) {
+      const replica = this.#pick();
+      return replica ? replica.call(request) : { outcome: Promise.resolve(failed(this.#unavailableError())), cancel: () => undefined };
     }
-    return replica.call(request);
+    let cancelled: string | undefined;
+    let cancelCurrent: (reason: string) => void = () => undefined;
+    const attempt = (retriesLeft: number): Promise<CallOutcome> => {
+      const gate = this.#breaker.tryAcquire();
+      if (!gate.allowed) {
+        const retryAfterSeconds = this.#breaker.retryAfterSeconds;
+        return Promise.resolve(failed(new GatewayError('MCPGW_ERR_CIRCUIT_OPEN', `server "${this.config.id}" is failing (circuit open after repeated upstream failures${this.lastError ? `; last: ${this.lastError}` : ''}); retry in ${retryAfterSeconds} s`, { retryAfterSeconds })));
+      }
+      const replica = this.#pick();
+      const handle = replica ? replica.call(request) : { outcome: Promise.resolve(failed(this.#unavailableError())), cancel: () => undefined };
+      cancelCurrent = handle.cancel;
+      return handle.outcome.then((outcome) => {
+        const code = outcome.ok ? undefined : outcome.error.code;
+        if (replica === undefined || code === 'MCPGW_ERR_CANCELLED') this.#breaker.release(gate.probe);
+        else this.#breaker.record(code !== undefined && UPSTREAM_FAILURES.has(code), gate.probe);
+        const backoffMs = this.config.retry.backoffMs;
+        const again = code !== undefined && RETRYABLE.has(code) && request.idempotent === true && retriesLeft > 0 && cancelled === undefined && Date.now() + backoffMs < request.deadline;
+        if (!again) return outcome;
+        this.#observer.log(this.config.id, 'info', `retrying an idempotent ${request.method} after: ${outcome.ok ? '' : outcome.error.message}`);
+        return new Promise<CallOutcome>((resolve) => {
+          const timer = setTimeout(() => resolve(cancelled === undefined ? attempt(retriesLeft - 1) : outcome), backoffMs);
+          cancelCurrent = () => {
+            clearTimeout(timer);
+            resolve(failed(new GatewayError('MCPGW_ERR_CANCELLED', cancelled ?? 'cancelled')));
+          };
+        });
+      });
+    };
+    const outcome = attempt(request.idempotent ? this.config.retry.attempts : 0);
+    return {
+      outcome,
+      cancel: (reason) => {
+        cancelled = reason;
+        cancelCurrent(reason);
+      },
+    };
   }
 
   /**
@@ -148,6 +215,12 @@ export class ServerGroup {
     else this.#subscriptions.delete(uri);
     const uris = [...this.#subscriptions];
     for (const slot of this.#slots) if (slot.replica?.ready) slot.replica.setResourceSubscriptions(uris);
+  }
+
+  /** A replacement for `old` (a reload) keeps the resource subscriptions clients made there. */
+  takeSubscriptionsFrom(old: ServerGroup | undefined): void {
+    if (old === undefined) return;
+    for (const uri of old.#subscriptions) this.setResourceSubscription(uri, true);
   }
 
   /** Whether the upstream says it takes resource subscriptions. */
@@ -217,6 +290,8 @@ export class ServerGroup {
       slot.failedReason = undefined;
       this.#identity = identity;
       this.#readySince ??= Date.now();
+      // A fresh connection or process: whatever opened the circuit may be gone with the old one.
+      this.#breaker.reset();
       this.#setCatalog(catalog);
       // A replica that (re)started late learns the subscriptions made meanwhile.
       if (this.#subscriptions.size > 0) replica.setResourceSubscriptions([...this.#subscriptions]);
@@ -275,6 +350,12 @@ export class ServerGroup {
 
   #setCatalog(catalog: Catalog): void {
     this.#catalog = catalog;
+    this.#idempotentTools = new Set(
+      catalog.tools.filter((tool) => {
+        const hints = tool.annotations as { readOnlyHint?: unknown; idempotentHint?: unknown } | undefined;
+        return hints?.readOnlyHint === true || hints?.idempotentHint === true;
+      }).map((tool) => String(tool.name)),
+    );
     this.#observer.catalogChanged(this.config.id);
   }
 

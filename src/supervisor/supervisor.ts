@@ -4,7 +4,8 @@
  * catalogs, and routes calls. Strategy is one_for_one: a replica's crash
  * touches nothing but that replica.
  */
-import type { GatewayConfig } from '../config/types.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { GatewayConfig, ServerConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { StartReportEntry } from '../gateway-types.js';
 import type { ForwardedMethod } from '../threads/messages.js';
@@ -29,6 +30,18 @@ export interface ForwardOptions {
   readonly onInputRequest?: (method: string, paramsJson: string) => Promise<string>;
 }
 
+/** What a reload did to the servers. */
+export interface ReconcileReport {
+  readonly added: readonly string[];
+  /** Drained (calls in flight finished, up to the grace period) and stopped. */
+  readonly removed: readonly string[];
+  /** Changed config: the new workers took over once ready, then the old ones drained. */
+  readonly replaced: readonly string[];
+  readonly unchanged: readonly string[];
+  /** Added or changed servers whose new workers did not come up; a changed one keeps running as it was. */
+  readonly failed: readonly { readonly id: string; readonly reason: string }[];
+}
+
 export interface RoutedCall {
   readonly route: Route;
   readonly outcome: Promise<CallOutcome>;
@@ -43,12 +56,14 @@ export class Supervisor {
   #catalogListeners = new Set<() => void>();
   readonly #resourceListeners = new Set<(serverId: string, uri: string) => void>();
   readonly #observer: GroupObserver;
+  readonly #workers: number;
   readonly #alwaysPrefix: boolean;
   /** How `<serverId><separator><name>` names are made and read (`mcp.separator`). */
   readonly names: QualifiedNames;
 
   constructor(config: GatewayConfig, options: SupervisorOptions) {
     this.#alwaysPrefix = config.mcp.alwaysPrefix;
+    this.#workers = options.workers;
     this.names = new QualifiedNames(config.mcp.separator);
     this.#observer = {
       ...options.observer,
@@ -64,11 +79,70 @@ export class Supervisor {
       },
     };
     for (const server of config.servers) {
-      const replicas = server.replicas > 1 ? server.replicas : Math.max(1, options.workers);
-      const group = new ServerGroup(server, replicas, this.#observer);
+      const group = this.#newGroup(server);
       this.#groups.set(server.id, group);
       this.#order.push(group);
     }
+  }
+
+  #newGroup(server: ServerConfig): ServerGroup {
+    const replicas = server.replicas > 1 ? server.replicas : Math.max(1, this.#workers);
+    return new ServerGroup(server, replicas, this.#observer);
+  }
+
+  /**
+   * Brings the running servers in line with a reloaded config. Removed
+   * servers leave the routing at once and drain; added ones start; a changed
+   * one is started anew beside the old, which keeps serving until the new one
+   * is ready, then drains. No call is dropped: each runs to its end on the
+   * workers that took it.
+   */
+  async reconcile(servers: readonly ServerConfig[], graceMs: number): Promise<ReconcileReport> {
+    const wanted = new Map(servers.map((server) => [server.id, server]));
+    const removed = this.#order.filter((group) => !wanted.has(group.config.id));
+    const added = servers.filter((server) => !this.#groups.has(server.id));
+    const changed = servers.filter((server) => this.#groups.has(server.id) && !isDeepStrictEqual(this.#groups.get(server.id)!.config, server));
+    const unchanged = servers.filter((server) => this.#groups.has(server.id) && !changed.includes(server)).map((server) => server.id);
+    const failed: { id: string; reason: string }[] = [];
+
+    for (const group of removed) this.#groups.delete(group.config.id);
+    this.#reorder(servers);
+    const draining = removed.map((group) => group.stop(graceMs));
+
+    const fresh = await Promise.all(
+      [...added, ...changed].map(async (server) => {
+        const group = this.#newGroup(server);
+        const outcome = await group.start();
+        return { server, group, outcome };
+      }),
+    );
+    const replaced: string[] = [];
+    for (const { server, group, outcome } of fresh) {
+      const old = this.#groups.get(server.id);
+      if (old !== undefined && !outcome.ok) {
+        // The old workers are still good for the old config: keep them rather than serve nothing.
+        failed.push({ id: server.id, reason: outcome.reason ?? 'not ready' });
+        await group.stop(0);
+        continue;
+      }
+      if (!outcome.ok) failed.push({ id: server.id, reason: outcome.reason ?? 'not ready' });
+      group.takeSubscriptionsFrom(old);
+      this.#groups.set(server.id, group);
+      if (old !== undefined) {
+        replaced.push(server.id);
+        draining.push(old.stop(graceMs));
+      }
+    }
+    this.#reorder(servers);
+    await Promise.all(draining);
+    return { added: added.map((server) => server.id), removed: removed.map((group) => group.config.id), replaced, unchanged, failed };
+  }
+
+  /** `#order` follows the config, over the groups now in `#groups`; routing and catalogs are rebuilt. */
+  #reorder(servers: readonly ServerConfig[]): void {
+    const next = servers.map((server) => this.#groups.get(server.id)).filter((group): group is ServerGroup => group !== undefined);
+    this.#order.splice(0, this.#order.length, ...next);
+    this.#observer.catalogChanged('*');
   }
 
   /** Starts every server; resolves once each is ready or has failed its first start. */
@@ -138,14 +212,16 @@ export class Supervisor {
   callTool(name: string, args: unknown, options: ForwardOptions & { server?: string; extraParams?: Readonly<Record<string, unknown>> }): RoutedCall {
     const route = this.route(name, options.server);
     const params = { ...options.extraParams, name: route.tool, ...(args === undefined ? {} : { arguments: args }) };
-    return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options) };
+    const idempotent = this.#groups.get(route.serverId)?.isIdempotentTool(route.tool) ?? false;
+    return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options, idempotent) };
   }
 
   /** Sends one request to a server (its least-loaded ready replica); routing is the caller's job. */
-  forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions): Omit<RoutedCall, 'route'> {
+  forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions, idempotent = method === 'resources/read'): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
     return group.call({
       method,
+      idempotent,
       params,
       deadline: options.deadlineFor(group.config.timeout),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

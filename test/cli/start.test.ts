@@ -126,3 +126,37 @@ test('start warns when an open gateway listens beyond loopback', async (t) => {
   gateway.child.kill('SIGTERM');
   assert.equal(await gateway.exited, 0);
 });
+
+test('SIGHUP and --watch reload the config file: a server added to the file starts, one removed stops', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpgw-start-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const demo = fileURLToPath(new URL('../../src/demo/server.js', import.meta.url));
+  const file = join(dir, 'gw.yml');
+  const config = (ids: string[]) =>
+    ['servers:', ...ids.map((id) => `  - { id: ${id}, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(demo)}] }`), ''].join('\n');
+  await writeFile(file, config(['one']));
+  const gateway = await startCli(['-c', 'gw.yml', '--watch'], dir);
+  const ids = async () => ((await (await fetch(`${gateway.url}/api/v1/servers`)).json()) as { servers: { id: string }[] }).servers.map((s) => s.id);
+  const until = async (want: string[]) => {
+    for (let i = 0; i < 200 && JSON.stringify(await ids()) !== JSON.stringify(want); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await ids(), want);
+  };
+
+  await writeFile(file, config(['one', 'two']));
+  await until(['one', 'two']);
+  assert.match(gateway.output().stderr, /gw\.yml changed: config reloaded: added two/);
+
+  gateway.child.kill('SIGHUP');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.match(gateway.output().stderr, /SIGHUP: config reloaded \(servers unchanged\)/);
+
+  await writeFile(file, 'servers: [ { id: broken\n');
+  for (let i = 0; i < 100 && !/✗ mcp-gateway: gw\.yml changed: reload refused/.test(gateway.output().stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.match(gateway.output().stderr, /✗ mcp-gateway: gw\.yml changed: reload refused; the running config stays/);
+  assert.deepEqual(await ids(), ['one', 'two']);
+
+  await writeFile(file, config(['two']));
+  await until(['two']);
+  gateway.child.kill('SIGTERM');
+  assert.equal(await gateway.exited, 0);
+});

@@ -88,6 +88,8 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       const all = await gw.get('/api/v1/requests', { 'x-api-key': PLAIN_KEY });
       assert.ok(all.body.requests.some((entry: { caller: string }) => entry.caller === 'api-key-3'));
       const metrics = await gw.get('/metrics', { 'x-api-key': PLAIN_KEY });
+      assert.match(metrics.text, /^mcp_gateway_caller_calls_total\{caller="ci-bot",outcome="ok"\} [1-9]/m);
+      assert.match(metrics.text, /^mcp_gateway_front_door_refusals_total\{reason="unauthorized",caller="none"\} [1-9]/m);
       for (const text of [all.text, metrics.text]) for (const secret of [PLAIN_KEY, HASHED_KEY, 'bare-key-of-someone']) assert.ok(!text.includes(secret));
     });
 

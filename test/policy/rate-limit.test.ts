@@ -71,6 +71,7 @@ describe('rate limits through the gateway', () => {
             { key: 'key-tight', name: 'tight', rateLimit: { limit: 1 } },
             { key: 'key-tool', name: 'tool-user' },
             { key: 'key-mcp', name: 'mcp-user' },
+            { key: 'key-ops', name: 'ops' },
           ],
         },
         rateLimit: { limit: 3, windowSeconds: 60, perTool: { 'demo/sleep': { limit: 1 } } },
@@ -124,6 +125,14 @@ describe('rate limits through the gateway', () => {
     assert.equal(body.error.data.code, 'MCPGW_ERR_RATE_LIMITED');
     assert.equal(typeof body.error.data.detail.retryAfterSeconds, 'number');
   });
+
+  test('refusals are counted: per caller at the front door, and as the rate_limited outcome of a call', async () => {
+    const metrics = (await gw.get('/metrics', { 'x-api-key': 'key-ops' })).text;
+    assert.match(metrics, /^mcp_gateway_front_door_refusals_total\{reason="rate_limited",caller="a"\} 1$/m);
+    assert.match(metrics, /^mcp_gateway_front_door_refusals_total\{reason="rate_limited",caller="mcp-user"\} 1$/m);
+    assert.match(metrics, /^mcp_gateway_tool_calls_total\{server="demo",tool="sleep",outcome="rate_limited"\} 1$/m);
+    assert.match(metrics, /^mcp_gateway_caller_calls_total\{caller="tool-user",outcome="ok"\} 2$/m);
+  });
 });
 
 describe('a global limit without authentication', () => {
@@ -138,5 +147,17 @@ describe('a global limit without authentication', () => {
     assert.equal((await gw.get('/api/v1/servers')).status, 200);
     assert.equal((await gw.get('/api/v1/tools')).status, 429);
     assert.equal((await gw.get('/api/v1/health')).status, 200);
+  });
+});
+
+describe('caller labels in metrics', () => {
+  test('beyond the label budget, callers share "other", so a flood of names cannot grow the series without bound', async () => {
+    const { GatewayMetrics, MAX_CALLER_LABELS } = await import('../../src/observability/metrics.js');
+    const metrics = new GatewayMetrics({ serverGauges: () => [] }, { defaultMetrics: false });
+    for (let i = 0; i < MAX_CALLER_LABELS + 50; i++) metrics.recordCall('s', 't', 'ok', 1, 1, `caller-${i}`);
+    const text = await metrics.prometheus();
+    const series = text.split('\n').filter((line) => line.startsWith('mcp_gateway_caller_calls_total{'));
+    assert.equal(series.length, MAX_CALLER_LABELS + 1);
+    assert.match(text, /^mcp_gateway_caller_calls_total\{caller="other",outcome="ok"\} 50$/m);
   });
 });

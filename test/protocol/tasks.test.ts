@@ -23,9 +23,9 @@ interface Task {
   status: string;
 }
 
-async function legacyClient(url: string): Promise<V1Client> {
+async function legacyClient(url: string, headers: Record<string, string> = {}): Promise<V1Client> {
   const client = new V1Client({ name: 'tasks-test', version: '1.0.0' }, { capabilities: { tasks: {} } });
-  await client.connect(new V1Transport(new URL(`${url}/mcp`)));
+  await client.connect(new V1Transport(new URL(`${url}/mcp`), { requestInit: { headers } }));
   return client;
 }
 
@@ -143,6 +143,36 @@ for (const upstream of upstreams) {
     });
   });
 }
+
+describe('tasks belong to the caller that made them', () => {
+  let gw: RunningGateway;
+  before(async () => {
+    gw = await startGateway([{ id: 'everything', command: process.execPath, args: [everythingEntry, 'stdio'] }], {
+      config: { auth: { strategy: 'api-key', apiKeys: [{ key: 'key-a', name: 'a' }, { key: 'key-b', name: 'b' }] } },
+    });
+  });
+  after(() => gw.stop());
+
+  test("another caller cannot get, cancel or list a task, even with its id", async () => {
+    const owner = await legacyClient(gw.url, { 'x-api-key': 'key-a' });
+    const other = await legacyClient(gw.url, { 'x-api-key': 'key-b' });
+    try {
+      const created = (await owner.request({ method: 'tools/call', params: { name: 'simulate-research-query', arguments: { topic: 'mine' }, task: {} } }, anyResult)) as { task: Task };
+      const taskId = created.task.taskId;
+      for (const method of ['tasks/get', 'tasks/cancel', 'tasks/result']) {
+        await assert.rejects(other.request({ method, params: { taskId } } as never, anyResult), (error: { code?: number; message: string }) => error.code === -32602 && /unknown task/.test(error.message), method);
+      }
+      const listed = (await other.request({ method: 'tasks/list', params: {} }, anyResult)) as { tasks: Task[] };
+      assert.ok(!listed.tasks.some((task) => task.taskId === taskId));
+      const mine = (await owner.request({ method: 'tasks/list', params: {} }, anyResult)) as { tasks: Task[] };
+      assert.ok(mine.tasks.some((task) => task.taskId === taskId));
+      assert.equal(((await owner.request({ method: 'tasks/cancel', params: { taskId } }, anyResult)) as Task).status, 'cancelled');
+    } finally {
+      await owner.close();
+      await other.close();
+    }
+  });
+});
 
 describe('2026-07-28 task methods on the gateway', () => {
   let gw: RunningGateway;
