@@ -85,6 +85,10 @@ test('examples/docker/compose.yml is one YAML document with the gateway, Redis a
   for (const name of ['GATEWAY_API_KEY', 'METRICS_API_KEY']) assert.match(gateway.environment?.[name] ?? '', new RegExp(`^\\$\\{${name}:\\?`), `${name} is required`);
   assert.match(compose.services.redis!.image ?? '', /^redis:/);
   assert.match(text, /#[^\n]*scale-out[^\n]*\n(\s*#[^\n]*\n)*\s*redis:/, 'the comment above the service says what Redis is for');
+  assert.equal(gateway.depends_on?.redis?.condition, 'service_healthy');
+  const gatewayConfig = parse(await readFile(join(ROOT, 'examples/docker/mcp-gateway.yml'), 'utf8')) as { rateLimit: { store: string; redis: { url: string } } };
+  assert.equal(gatewayConfig.rateLimit.store, 'redis', 'the gateway keeps its counters in that Redis');
+  assert.equal(gatewayConfig.rateLimit.redis.url, 'redis://redis:6379');
 
   const prometheus = compose.services.prometheus!;
   assert.match(prometheus.image ?? '', /^prom\/prometheus:/);

@@ -305,7 +305,8 @@ console.log(JSON.stringify({ version: VERSION, engine: report.httpEngine, sum: b
     const [command, ...args] = execForm(runtime.instructions.filter((i) => i.keyword === 'CMD').at(-1)!.args);
     assert.equal(command, 'node');
     const gateway = await startGateway(
-      spawn(process.execPath, args, { cwd: image, env: cleanEnv({ ...imageEnv, ...keys, MCP_GATEWAY_PORT: '0', MCP_GATEWAY_LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] }),
+      // The compose file's Redis is the one the tests use on loopback.
+      spawn(process.execPath, args, { cwd: image, env: cleanEnv({ ...imageEnv, ...keys, MCP_GATEWAY_PORT: '0', MCP_GATEWAY_LOG_LEVEL: 'warn', MCP_GATEWAY_REDIS_URL: 'redis://127.0.0.1:6379' }), stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     const base = gateway.url.replace('//0.0.0.0:', '//127.0.0.1:');
     const port = new URL(base).port;
@@ -319,7 +320,12 @@ console.log(JSON.stringify({ version: VERSION, engine: report.httpEngine, sum: b
     assert.equal(await restAdd(base, { 'x-api-key': keys.GATEWAY_API_KEY }), '42');
     const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${keys.METRICS_API_KEY}` } });
     assert.equal(metrics.status, 200, "Prometheus's key reads /metrics");
-    assert.match(await metrics.text(), /^mcp_gateway_tool_calls_total\{/m);
+    const exposition = await metrics.text();
+    assert.match(exposition, /^mcp_gateway_tool_calls_total\{/m);
+    // The example's limits are kept in Redis, and every decision so far reached it.
+    assert.doesNotMatch(exposition, /^mcp_gateway_rate_limit_store_errors_total\{[^}]*\} [1-9]/m);
+    const limited = await fetch(`${base}/api/v1/tools`, { headers: { 'x-api-key': keys.GATEWAY_API_KEY } });
+    assert.equal(limited.headers.get('x-ratelimit-limit'), '600');
     const metricsCall = await fetch(`${base}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.METRICS_API_KEY}` }, body: JSON.stringify({ tool: 'echo', arguments: { message: 'x' } }) });
     assert.equal(metricsCall.status, 403, "Prometheus's key calls no tool");
 
