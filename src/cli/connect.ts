@@ -21,7 +21,7 @@ export const connectSpec: CommandSpec = {
     '(${VAR} in a header value is read from the environment). Exits 1 if the remote cannot be reached at start; ' +
     'later outages fail the requests they hit, and the next request reconnects.',
   options: {
-    header: { type: 'string', short: 'H', placeholder: '"NAME: VALUE"', description: 'HTTP header to send on every request to the remote; repeat for more' },
+    header: { type: 'string', short: 'H', placeholder: '"NAME: VALUE"', description: 'HTTP header to send on every request to the remote; repeat for more', defaultText: 'none' },
     protocol: { type: 'string', placeholder: 'P', description: 'auto (probe, fall back to 2025 sessions) | 2026-07-28 | legacy (2025 sessions only)', defaultText: 'auto' },
   },
 };

@@ -62,6 +62,24 @@ test('--help lists the commands; each command has its own help with defaults', a
   assert.equal((await cli(['help', 'validate'], dir)).stdout, (await cli(['validate', '--help'], dir)).stdout);
 });
 
+test('every option of every command shows its default in --help', async (t) => {
+  const dir = await tempDir(t);
+  const global = await cli(['--help'], dir);
+  const commandsSection = global.stdout.slice(global.stdout.indexOf('Commands:'), global.stdout.indexOf('Options:'));
+  const commands = [...commandsSection.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!).filter((name) => name !== 'help');
+  assert.deepEqual(commands, ['init', 'validate', 'start', 'connect', 'bench']);
+  for (const command of commands) {
+    const help = await cli([command, '--help'], dir);
+    assert.equal(help.code, 0, command);
+    const options = help.stdout.slice(help.stdout.indexOf('\nOptions:\n')).split('\n').filter((line) => /^ {2}(-\w, )? *--/.test(line));
+    assert.ok(options.length >= 2, `${command}: options listed`);
+    for (const line of options) {
+      if (/--help\b/.test(line)) continue; // an action, not a setting
+      assert.match(line, /\(default: .+\)$/, `${command}: ${line.trim()}`);
+    }
+  }
+});
+
 test('unknown options and commands exit 2 with the usage', async (t) => {
   const dir = await tempDir(t);
   const option = await cli(['validate', '--bogus'], dir);
