@@ -192,8 +192,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     route = context.supervisor.route(body.tool, body.server);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     let inputWanted: string | undefined;
-    const call = context.supervisor.callTool(route.tool, body.arguments, {
-      server: route.serverId,
+    const call = context.supervisor.callTool(route, body.arguments, {
       caller,
       deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.

@@ -185,8 +185,7 @@ export class McpService {
       if (state?.u !== undefined) extraParams.requestState = state.u;
       if (context.clientCapabilities !== undefined) extraParams._meta = { [META_CLIENT_CAPABILITIES]: context.clientCapabilities };
       const events = new CallEvents();
-      const call = this.#supervisor.callTool(route.tool, params.arguments, {
-        server: route.serverId,
+      const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
         deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,

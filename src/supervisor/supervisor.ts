@@ -219,9 +219,8 @@ export class Supervisor {
     return this.routing().resolve(name, server);
   }
 
-  /** Routes a tool call and dispatches it; throws routing errors synchronously. */
-  callTool(name: string, args: unknown, options: ForwardOptions & { server?: string; extraParams?: Readonly<Record<string, unknown>> }): RoutedCall {
-    const route = this.route(name, options.server);
+  /** Dispatches a tool call already routed (with `route()`, so policy could look at it first). */
+  callTool(route: Route, args: unknown, options: ForwardOptions & { extraParams?: Readonly<Record<string, unknown>> }): RoutedCall {
     const params = { ...options.extraParams, name: route.tool, ...(args === undefined ? {} : { arguments: args }) };
     const idempotent = this.#groups.get(route.serverId)?.isIdempotentTool(route.tool) ?? false;
     return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options, idempotent) };
