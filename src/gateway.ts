@@ -210,7 +210,7 @@ export class Gateway {
     const [servers] = await Promise.all([this.supervisor.start(), this.#awaitRedis()]);
     try {
       this.#port = await engine.listen(
-        { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs },
+        { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs, maxStreamBufferBytes: this.config.maxStreamBufferBytes },
         withCors(this.config.corsOrigins, withJwks(this.keys, handler)),
       );
     } catch (error) {

@@ -17,6 +17,7 @@ export const DEFAULTS = {
   maxJsonDepth: 64,
   maxHeaderBytes: 16 * 1024,
   requestTimeoutMs: 30_000,
+  maxStreamBufferBytes: 8 * MIB,
   shutdownGraceSeconds: 10,
   // `/.well-known/*` covers the OAuth metadata and the JWKS upstreams verify the gateway's tokens with.
   auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'], adminRoles: ['admin'] },

@@ -260,6 +260,7 @@ export const configSchema = {
     // Below 1 KiB not even an ordinary client's headers fit; a megabyte of headers is an attack, not a client.
     maxHeaderBytes: { type: 'integer', minimum: 1024, maximum: 1_048_576, default: DEFAULTS.maxHeaderBytes },
     requestTimeoutMs: { ...positiveInteger, maximum: 3_600_000, default: DEFAULTS.requestTimeoutMs },
+    maxStreamBufferBytes: { type: 'integer', minimum: 65_536, default: DEFAULTS.maxStreamBufferBytes },
     shutdownGraceSeconds: { type: 'number', minimum: 0, default: DEFAULTS.shutdownGraceSeconds },
     auth: {
       type: 'object',

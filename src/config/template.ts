@@ -56,6 +56,10 @@ maxHeaderBytes: ${DEFAULTS.maxHeaderBytes}
 # the connection is closed (protects against slow clients holding connections).
 requestTimeoutMs: ${DEFAULTS.requestTimeoutMs}
 
+# An SSE stream whose client stops reading is cut once this many bytes wait
+# for it (8 MiB): a stuck client cannot hold the gateway's memory.
+maxStreamBufferBytes: ${DEFAULTS.maxStreamBufferBytes}
+
 # On SIGTERM/SIGINT, how long calls in flight may take to finish.
 shutdownGraceSeconds: ${DEFAULTS.shutdownGraceSeconds}
 

@@ -265,6 +265,8 @@ export interface GatewayConfig {
   readonly maxHeaderBytes: number;
   /** Headers and body must have arrived within this long (slow-client bound). */
   readonly requestTimeoutMs: number;
+  /** Unsent bytes an SSE stream may hold for a client that does not read before it is cut. */
+  readonly maxStreamBufferBytes: number;
   /** How long a graceful stop waits for calls in flight. */
   readonly shutdownGraceSeconds: number;
   readonly auth: AuthConfig;

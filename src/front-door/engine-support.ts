@@ -7,10 +7,15 @@ import type { ListenOptions } from './engine.js';
 export interface RequestLimits {
   readonly maxHeaderBytes: number;
   readonly requestTimeoutMs: number;
+  readonly maxStreamBufferBytes: number;
 }
 
 export function requestLimits(options: ListenOptions): RequestLimits {
-  return { maxHeaderBytes: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs };
+  return {
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    maxStreamBufferBytes: options.maxStreamBufferBytes ?? DEFAULTS.maxStreamBufferBytes,
+  };
 }
 
 /**

@@ -55,7 +55,10 @@ export interface HttpResponse {
   /**
    * Writes a chunk of a streamed response. Returns false if the client is gone
    * (`closed` is then true; the chunk is dropped) or if the output is backed up
-   * (the chunk is kept and will be sent; slow down or drop a slow client).
+   * (the chunk is kept and will be sent; slow down or drop a slow client). A
+   * client so slow that more than `maxStreamBufferBytes` wait for it is cut
+   * off: the connection closes and the abort listeners run, so one client that
+   * never reads cannot hold the gateway's memory.
    * The engine may hold on to a Uint8Array until it is sent: do not reuse it.
    */
   write(chunk: string | Uint8Array): boolean;
@@ -77,6 +80,8 @@ export interface ListenOptions {
   readonly maxHeaderBytes?: number;
   /** A request's headers and body must arrive within this, or it gets 408 and its connection is closed. Default: the config default. */
   readonly requestTimeoutMs?: number;
+  /** Bytes a streamed response may have waiting for a client that does not read; beyond it the connection is cut. Default: the config default. */
+  readonly maxStreamBufferBytes?: number;
 }
 
 export interface HttpEngine {

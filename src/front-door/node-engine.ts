@@ -58,7 +58,7 @@ class NodeEngine implements HttpEngine {
     });
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const exchange = new NodeExchange(req, res);
+      const exchange = new NodeExchange(req, res, limits.maxStreamBufferBytes);
       this.#exchanges.set(req.socket, exchange);
       exchange.run(handler);
     });
@@ -141,7 +141,10 @@ class NodeExchange implements HttpRequest, HttpResponse {
   /** Set once the body was refused: the answer then closes the connection so the rest is never read. */
   #closeAfterResponse = false;
 
-  constructor(req: IncomingMessage, res: ServerResponse) {
+  readonly #maxStreamBuffer: number;
+
+  constructor(req: IncomingMessage, res: ServerResponse, maxStreamBuffer: number) {
+    this.#maxStreamBuffer = maxStreamBuffer;
     this.#req = req;
     this.#res = res;
     this.method = req.method ?? 'GET';
@@ -277,7 +280,9 @@ class NodeExchange implements HttpRequest, HttpResponse {
     if (this.closed || !this.#streaming) return false;
     if (chunk.length === 0) return true;
     // false means node buffered the chunk and the socket is backed up: slow down.
-    return this.#res.write(chunk);
+    const ok = this.#res.write(chunk);
+    if (!ok && this.#res.writableLength > this.#maxStreamBuffer) this.#res.destroy();
+    return ok && !this.closed;
   }
 
   end(): void {

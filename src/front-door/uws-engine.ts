@@ -139,6 +139,8 @@ class UwsExchange implements HttpRequest, HttpResponse {
   readonly #res: UwsResponse;
   readonly #inFlight: Set<UwsExchange> | undefined;
   readonly #limits: RequestLimits;
+  /** Stream bytes uWS may still be holding for the client: those written since the last write it took whole. */
+  #backlogBytes = 0;
   /** Request line plus headers as they stood on the wire, near enough (uWS gives no byte count). */
   readonly #headerBytes: number;
   /** Writes during the handler's own tick are already corked by uWS. */
@@ -343,8 +345,18 @@ class UwsExchange implements HttpRequest, HttpResponse {
     this.#corked(() => {
       ok = this.#res.write(chunk);
     });
-    if (!ok && !this.#watchingWritable && !this.#closed) this.#watchWritable();
-    return ok;
+    // A write that returns true left nothing queued; each refused one adds to what waits (uWS tells no more).
+    if (ok) {
+      this.#backlogBytes = 0;
+      return true;
+    }
+    this.#backlogBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (this.#backlogBytes > this.#limits.maxStreamBufferBytes) {
+      this.forceClose();
+      return false;
+    }
+    if (!this.#watchingWritable && !this.#closed) this.#watchWritable();
+    return false;
   }
 
   /**

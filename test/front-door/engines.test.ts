@@ -32,7 +32,7 @@ after(async () => {
   await Promise.all([...started].map((engine) => engine.close()));
 });
 
-async function serve(name: EngineName, handler: RequestHandler, limits: { maxHeaderBytes?: number; requestTimeoutMs?: number } = {}): Promise<Server> {
+async function serve(name: EngineName, handler: RequestHandler, limits: { maxHeaderBytes?: number; requestTimeoutMs?: number; maxStreamBufferBytes?: number } = {}): Promise<Server> {
   const engine = await selectEngine(name);
   const port = await engine.listen({ host: HOST, port: 0, ...limits }, handler);
   started.add(engine);
@@ -42,6 +42,13 @@ async function serve(name: EngineName, handler: RequestHandler, limits: { maxHea
 async function stop(server: Server): Promise<void> {
   await server.engine.close();
   started.delete(server.engine);
+}
+
+async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  for (const until = Date.now() + timeoutMs; !check(); ) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await sleep(10);
+  }
 }
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -715,6 +722,45 @@ for (const name of ENGINE_NAMES) {
       });
       await second.close();
       assert.equal((await fetch(`${first.url}/`)).status, 200);
+    });
+
+    it('a stream whose client never reads is cut once maxStreamBufferBytes wait for it; a reading client is not', TEST, async () => {
+      const chunk = 'x'.repeat(256 * 1024);
+      const streams = new Map<string, { written: number; aborted: Promise<void> }>();
+      const server = await serve(
+        name,
+        (request, response) => {
+          const aborted = deferred();
+          response.onAbort(() => aborted.resolve());
+          const stream = { written: 0, aborted: aborted.promise };
+          streams.set(request.path, stream);
+          response.startStream(200, { 'content-type': 'text/event-stream' });
+          // Up to 64 MiB while the client is there, easing off (but not stopping) when the output backs up.
+          const pump = () => {
+            if (response.closed || stream.written >= 256) return response.end();
+            const flowing = response.write(chunk);
+            stream.written++;
+            if (flowing) setImmediate(pump);
+            else setTimeout(pump, 5);
+          };
+          pump();
+        },
+        { maxStreamBufferBytes: 1024 * 1024 },
+      );
+      const stuck = net.connect(server.port, HOST);
+      await once(stuck, 'connect');
+      stuck.pause();
+      stuck.write('GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n');
+      await eventually(() => streams.get('/stuck') !== undefined);
+      await streams.get('/stuck')!.aborted;
+      const written = streams.get('/stuck')!.written;
+      assert.ok(written < 200, `cut after ${written} chunks of 256 KiB, well before the 64 MiB it would have queued`);
+      stuck.destroy();
+
+      const reader = await fetch(`${server.url}/reader`);
+      const body = await reader.text();
+      assert.equal(body.length, 256 * chunk.length, 'a client that reads gets every byte');
+      await stop(server);
     });
 
     it('stopAccepting refuses new connections and lets responses in progress finish', TEST, async () => {
