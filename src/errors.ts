@@ -41,6 +41,7 @@ export const ERRORS = {
   MCPGW_ERR_UPSTREAM: { status: 502, rpc: -32603, wire: true, summary: 'The upstream answered with a JSON-RPC error.' },
   MCPGW_ERR_UPSTREAM_CRASHED: { status: 502, rpc: -32603, wire: true, summary: 'The upstream connection or process ended while the call was in flight.' },
   MCPGW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, rpc: -32603, wire: true, summary: 'The upstream sent something that is not a valid answer.' },
+  MCPGW_ERR_RESPONSE_TOO_LARGE: { status: 502, rpc: -32603, wire: true, summary: 'The upstream\'s answer is larger than the server\'s `maxResponseBytes`; it was dropped unread.' },
   MCPGW_ERR_SERVER_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The server is starting, restarting, failed or stopped.' },
   MCPGW_ERR_CIRCUIT_OPEN: { status: 503, rpc: -32603, wire: true, summary: 'The server\'s circuit breaker is open after repeated upstream failures; calls fail at once until a probe succeeds (`data.retryAfterSeconds`).' },
   MCPGW_ERR_QUEUE_FULL: { status: 503, rpc: -32603, wire: true, summary: 'The server is at `maxConcurrency` and its queue (`maxQueue`) is full.' },

@@ -66,6 +66,7 @@ export function outcomeOf(error: GatewayError): CallOutcomeLabel {
     case 'MCPGW_ERR_UPSTREAM':
     case 'MCPGW_ERR_UPSTREAM_CRASHED':
     case 'MCPGW_ERR_UPSTREAM_BAD_RESPONSE':
+    case 'MCPGW_ERR_RESPONSE_TOO_LARGE':
     case 'MCPGW_ERR_INTERNAL':
       return 'upstream_error';
     case 'MCPGW_ERR_UPSTREAM_REJECTED':
