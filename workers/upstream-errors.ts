@@ -1,13 +1,16 @@
 /** Turns what the SDK throws for a forwarded call into the gateway's coded errors. */
 import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { GatewayError } from '../src/errors.js';
+import type { ResponseLimit } from './response-limit.js';
 
 /** JSON-RPC codes with which an upstream says the request itself was wrong (the caller's fault, not the upstream's). */
 const CALLER_FAULT_CODES = new Set([-32600, -32602]);
 
-export function mapUpstreamError(error: unknown, context: { serverId: string; method: string; timeoutMs: number }): GatewayError {
+export function mapUpstreamError(error: unknown, context: { serverId: string; method: string; timeoutMs: number; responseLimit?: ResponseLimit }): GatewayError {
   if (error instanceof GatewayError) return error;
   const where = `${context.method} on server "${context.serverId}"`;
+  const tooLarge = context.responseLimit?.recognise(error, where);
+  if (tooLarge) return tooLarge;
   if (error instanceof SdkError) {
     switch (error.code) {
       case SdkErrorCode.RequestTimeout:
