@@ -23,11 +23,11 @@ export function assertClearError(reply: Reply, code: ErrorCode, server: string, 
   if (message) assert.match(reply.body.error.message, message);
 }
 
-/** The request log's newest entry for `tool` on `server` carries `code` and its status; `/metrics` counted the outcome. */
+/** The request log has an entry for `tool` on `server` with that status and `code`; `/metrics` counted `count` calls with that outcome. */
 export async function assertRecorded(gw: RunningGateway, call: { server: string; tool: string; code?: ErrorCode; httpStatus: number; outcome: string; count?: number }): Promise<void> {
-  const log = await gw.get(`/api/v1/requests?server=${call.server}&tool=${encodeURIComponent(call.tool)}`);
+  const log = await gw.get(`/api/v1/requests?server=${call.server}&tool=${encodeURIComponent(call.tool)}&status=${call.httpStatus}`);
   const entry = log.body.requests[0];
-  assert.ok(entry, `no request log entry for ${call.server}/${call.tool}`);
+  assert.ok(entry, `no request log entry for ${call.server}/${call.tool} with status ${call.httpStatus}`);
   assert.equal(entry.httpStatus, call.httpStatus);
   if (call.code) assert.equal(entry.errorCode, call.code);
   else assert.equal(entry.errorCode, undefined);
