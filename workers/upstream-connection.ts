@@ -13,6 +13,7 @@ import { VERSION } from '../src/version.js';
 import { RawForwarder } from './raw-forwarder.js';
 import type { ResponseLimit } from './response-limit.js';
 import { limitedFetch } from './transports/limited-fetch.js';
+import { describeError } from './upstream-errors.js';
 import { ProcessGroupStdioTransport } from './transports/stdio.js';
 import { WebSocketClientTransport } from './transports/websocket.js';
 
@@ -228,9 +229,9 @@ function describeClose(transport: Transport, limit: ResponseLimit): string {
 }
 
 function enrichStartupError(error: unknown, transport: Transport): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   if (transport instanceof ProcessGroupStdioTransport && transport.exitDetail) {
     return new Error(`${message} (process ${transport.exitDetail})`, { cause: error });
   }
-  return error instanceof Error ? error : new Error(message);
+  return new Error(message, { cause: error });
 }

@@ -13,7 +13,7 @@ import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
 import { ResourceSubscriber } from './resource-subscriptions.js';
 import { claimServerInfo, UpstreamConnection, type ConnectionHooks } from './upstream-connection.js';
-import { isExpiredSession, mapUpstreamError } from './upstream-errors.js';
+import { describeError, isExpiredSession, mapUpstreamError } from './upstream-errors.js';
 import { ResponseLimit } from './response-limit.js';
 
 const init = workerData as WorkerInit;
@@ -128,7 +128,7 @@ async function start(): Promise<void> {
     clearTimeout(timer);
     startup.catch(() => undefined);
     const stderr = recentStderr.length > 0 ? ` — stderr: ${recentStderr.join(' | ')}` : '';
-    goDown(`${(error as Error).message}${stderr}`, true);
+    goDown(`${describeError(error)}${stderr}`, true);
   }
 }
 
