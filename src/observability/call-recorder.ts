@@ -60,6 +60,7 @@ export function outcomeOf(error: GatewayError): CallOutcomeLabel {
     case 'MCPGW_ERR_CANCELLED':
       return 'cancelled';
     case 'MCPGW_ERR_QUEUE_FULL':
+    case 'MCPGW_ERR_CIRCUIT_OPEN':
     case 'MCPGW_ERR_SERVER_UNAVAILABLE':
     case 'MCPGW_ERR_SHUTTING_DOWN':
       return 'unavailable';
