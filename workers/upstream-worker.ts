@@ -178,6 +178,10 @@ async function execute(call: CallMessage, params: Record<string, unknown>, signa
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
       result = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
     }
+    // Every MCP result is an object; anything else cannot be passed on as one (the fast path decodes nothing else).
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      throw new GatewayError('MCPGW_ERR_UPSTREAM_BAD_RESPONSE', `${call.method} on server "${server.id}": the upstream's result is ${Array.isArray(result) ? 'an array' : result === null ? 'null' : `a ${typeof result}`}, not an object`);
+    }
     claimServerInfo(result);
     const shape = result as { resultType?: unknown; isError?: unknown; task?: { taskId?: unknown } } | null;
     post({
