@@ -1,9 +1,11 @@
 /**
  * Fault: an upstream that writes things on stdout that are not answers —
  * log lines, JSON that is not JSON-RPC, raw binary, answers to requests
- * nobody made, a frame cut in two — and one that writes half an answer and
- * dies. Noise is logged and ignored, the connection and its calls go on; half
- * a frame followed by a crash is a clean 502, never half a result.
+ * nobody made, a frame cut in two — one that answers with something that is
+ * not a result object, and one that writes half an answer and dies. Noise is
+ * logged and ignored, the connection and its calls go on; a result that is
+ * not an object is a 502, never passed on as one; half a frame followed by a
+ * crash is a clean 502, never half a result.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -29,6 +31,19 @@ test('garbage on stdout is logged and ignored; the call it surrounds and the nex
   assert.deepEqual(processesWithMark(gw.mark), [pid], 'the same process: noise is no reason to restart');
   assert.equal((await gw.get('/api/v1/servers/noisy')).body.restarts, 0);
   await assertRecorded(gw, { server: 'noisy', tool: 'noise', httpStatus: 200, outcome: 'ok' });
+  await stopLeavingNothing(gw);
+});
+
+test('an answer whose result is not an object is a 502, and the connection goes on', async (t) => {
+  const gw = await startGateway([faulty('odd')]);
+  t.after(() => gw.stop());
+  for (const [value, what] of [[42, 'a number'], [null, 'null'], ['text', 'a string'], [[1, 2], 'an array']] as const) {
+    const reply = await gw.call('bad_result', { value }, 'odd');
+    assertClearError(reply, 'MCPGW_ERR_UPSTREAM_BAD_RESPONSE', 'odd', new RegExp(`result is ${what}, not an object`));
+  }
+  assert.equal((await gw.call('echo', { message: 'fine' }, 'odd')).body.content[0].text, 'fine');
+  assert.equal((await gw.get('/api/v1/servers/odd')).body.restarts, 0);
+  await assertRecorded(gw, { server: 'odd', tool: 'bad_result', code: 'MCPGW_ERR_UPSTREAM_BAD_RESPONSE', httpStatus: 502, outcome: 'upstream_error', count: 4 });
   await stopLeavingNothing(gw);
 });
 
