@@ -4,6 +4,7 @@
  * after `unhealthyThreshold` consecutive misses.
  */
 import type { HealthCheckConfig } from '../src/config/types.js';
+import { describeError } from './upstream-errors.js';
 
 export type HealthReport = (healthy: boolean, detail: string, latencyMs?: number) => void;
 
@@ -47,7 +48,7 @@ export class HealthLoop {
     } catch (error) {
       if (this.#stopped) return;
       this.#misses++;
-      const detail = `health check missed ${this.#misses}/${this.#config.unhealthyThreshold}: ${(error as Error).message}`;
+      const detail = `health check missed ${this.#misses}/${this.#config.unhealthyThreshold}: ${describeError(error)}`;
       this.#report(this.#misses < this.#config.unhealthyThreshold, detail);
     }
     this.#schedule();

@@ -12,6 +12,9 @@ import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { VERSION } from '../src/version.js';
 import { carryIdentity } from './identity-fetch.js';
 import { RawForwarder } from './raw-forwarder.js';
+import type { ResponseLimit } from './response-limit.js';
+import { limitedFetch } from './transports/limited-fetch.js';
+import { describeError } from './upstream-errors.js';
 import { ProcessGroupStdioTransport } from './transports/stdio.js';
 import { WebSocketClientTransport } from './transports/websocket.js';
 
@@ -30,8 +33,6 @@ export const passthrough: StandardSchemaV1<unknown, unknown> = {
   '~standard': { version: 1, vendor: 'mcp-gateway', validate: (value: unknown) => ({ value }) },
 };
 
-/** A single upstream message (one stdio line, one WS frame) may not exceed this. */
-const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** How long a stdio/WS `server/discover` probe may stay unanswered before the server counts as legacy. */
 const PROBE_TIMEOUT_CAP_MS = 5000;
 
@@ -40,8 +41,8 @@ export interface ConnectionHooks {
   onNoise(line: string): void;
   onChildSpawn(pid: number): void;
   onChildExit(pid: number): void;
-  /** The connection ended without `close()` being called. */
-  onUnexpectedClose(reason: string): void;
+  /** The connection ended without `close()` being called; `tooLarge` if that was for a message over maxResponseBytes. */
+  onUnexpectedClose(reason: string, tooLarge: boolean): void;
   onListChanged(kind: 'tools' | 'resources' | 'prompts'): void;
   /** A subscribed resource changed (unsolicited from a 2025 upstream, on a listen stream from a 2026-07-28 one). */
   onResourceUpdated(uri: string): void;
@@ -76,20 +77,20 @@ export class UpstreamConnection {
    * to a legacy handshake on a fresh connection when an in-place probe killed
    * or stalled the upstream.
    */
-  static async open(server: ServerConfig, hooks: ConnectionHooks, priorEra?: ProtocolEra): Promise<UpstreamConnection> {
+  static async open(server: ServerConfig, hooks: ConnectionHooks, limit: ResponseLimit, priorEra?: ProtocolEra): Promise<UpstreamConnection> {
     const preference = priorEra === 'legacy' ? 'legacy' : priorEra === 'modern' ? MODERN_VERSION : server.protocol;
     // HTTP+SSE is a 2024-11-05 transport: no modern server speaks it.
-    if (preference === 'legacy' || server.transport === 'sse') return UpstreamConnection.#attempt(server, hooks, 'legacy');
-    if (preference === MODERN_VERSION) return UpstreamConnection.#attempt(server, hooks, 'pin');
+    if (preference === 'legacy' || server.transport === 'sse') return UpstreamConnection.#attempt(server, hooks, limit, 'legacy');
+    if (preference === MODERN_VERSION) return UpstreamConnection.#attempt(server, hooks, limit, 'pin');
     try {
-      return await UpstreamConnection.#attempt(server, hooks, 'auto');
+      return await UpstreamConnection.#attempt(server, hooks, limit, 'auto');
     } catch (error) {
       if (server.transport === 'streamable-http' || !isProbeFailure(error)) throw error;
-      return UpstreamConnection.#attempt(server, hooks, 'legacy');
+      return UpstreamConnection.#attempt(server, hooks, limit, 'legacy');
     }
   }
 
-  static async #attempt(server: ServerConfig, hooks: ConnectionHooks, mode: 'legacy' | 'auto' | 'pin'): Promise<UpstreamConnection> {
+  static async #attempt(server: ServerConfig, hooks: ConnectionHooks, limit: ResponseLimit, mode: 'legacy' | 'auto' | 'pin'): Promise<UpstreamConnection> {
     // Declared so 2025 upstreams may ask for input; the gateway relays each request to the caller of the call.
     const options: ClientOptions = { capabilities: { elicitation: { form: {} }, sampling: {} } };
     if (mode !== 'legacy') {
@@ -99,7 +100,7 @@ export class UpstreamConnection {
       };
     }
     const client = new Client(GATEWAY_CLIENT_INFO, options);
-    const transport = createTransport(server, hooks);
+    const transport = createTransport(server, hooks, limit);
     const connectOptions: ConnectOptions = { timeout: server.startupTimeoutMs };
     if (mode === 'legacy') connectOptions.prior = { kind: 'legacy' };
 
@@ -108,7 +109,7 @@ export class UpstreamConnection {
     }
     let connection: UpstreamConnection | undefined;
     client.onclose = () => {
-      if (connection && !connection.#closing) hooks.onUnexpectedClose(describeClose(transport));
+      if (connection && !connection.#closing) hooks.onUnexpectedClose(describeClose(transport, limit), transport instanceof WebSocketClientTransport && transport.tooBig);
     };
     try {
       await client.connect(transport, connectOptions);
@@ -183,7 +184,7 @@ export class UpstreamConnection {
   }
 }
 
-function createTransport(server: ServerConfig, hooks: ConnectionHooks): Transport {
+function createTransport(server: ServerConfig, hooks: ConnectionHooks, limit: ResponseLimit): Transport {
   const headers = { ...server.headers };
   switch (server.transport) {
     case 'stdio':
@@ -192,7 +193,7 @@ function createTransport(server: ServerConfig, hooks: ConnectionHooks): Transpor
         args: server.args,
         env: server.env,
         ...(server.cwd ? { cwd: server.cwd } : {}),
-        maxMessageBytes: MAX_MESSAGE_BYTES,
+        responseLimit: limit,
         killGraceMs: 2000,
         onStderrLine: hooks.onStderrLine,
         onNoise: hooks.onNoise,
@@ -200,14 +201,20 @@ function createTransport(server: ServerConfig, hooks: ConnectionHooks): Transpor
         onExit: hooks.onChildExit,
       });
     case 'streamable-http':
-      return new StreamableHTTPClientTransport(new URL(server.url!), { requestInit: { headers }, ...(server.identity ? { fetch: carryIdentity(server.identity.header) } : {}) });
-    case 'sse':
+      return new StreamableHTTPClientTransport(new URL(server.url!), {
+        requestInit: { headers },
+        fetch: limitedFetch(limit, server.identity ? carryIdentity(server.identity.header) : fetch),
+      });
+    case 'sse': {
+      const limited = limitedFetch(limit);
       return new SSEClientTransport(new URL(server.url!), {
         requestInit: { headers },
-        eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+        fetch: limited,
+        eventSourceInit: { fetch: (url, init) => limited(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
       });
+    }
     case 'websocket':
-      return new WebSocketClientTransport({ url: server.url!, headers, maxMessageBytes: MAX_MESSAGE_BYTES });
+      return new WebSocketClientTransport({ url: server.url!, headers, maxMessageBytes: limit.maxBytes });
   }
 }
 
@@ -217,15 +224,18 @@ function isProbeFailure(error: unknown): boolean {
   return error.code === SdkErrorCode.EraNegotiationFailed || error.code === SdkErrorCode.RequestTimeout || error.code === SdkErrorCode.ConnectionClosed;
 }
 
-function describeClose(transport: Transport): string {
+function describeClose(transport: Transport, limit: ResponseLimit): string {
   if (transport instanceof ProcessGroupStdioTransport) return `upstream process ${transport.exitDetail || 'closed its pipes'}`;
+  if (transport instanceof WebSocketClientTransport && transport.tooBig) {
+    return `the upstream sent a WebSocket message larger than maxResponseBytes (${limit.maxBytes} bytes), so the connection was closed (1009)`;
+  }
   return 'upstream connection closed';
 }
 
 function enrichStartupError(error: unknown, transport: Transport): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   if (transport instanceof ProcessGroupStdioTransport && transport.exitDetail) {
     return new Error(`${message} (process ${transport.exitDetail})`, { cause: error });
   }
-  return error instanceof Error ? error : new Error(message);
+  return new Error(message, { cause: error });
 }

@@ -13,7 +13,8 @@ import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
 import { ResourceSubscriber } from './resource-subscriptions.js';
 import { claimServerInfo, UpstreamConnection, type ConnectionHooks } from './upstream-connection.js';
-import { isExpiredSession, mapUpstreamError } from './upstream-errors.js';
+import { describeError, isExpiredSession, mapUpstreamError } from './upstream-errors.js';
+import { ResponseLimit } from './response-limit.js';
 
 const init = workerData as WorkerInit;
 const server = init.server;
@@ -23,6 +24,7 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: R
   post({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
 
 const queue = new CallQueue(server.maxConcurrency, server.maxQueue);
+const responseLimit = new ResponseLimit(server.maxResponseBytes);
 const argumentValidator = server.validateArguments ? new ArgumentValidator((msg, fields) => log('warn', msg, fields)) : undefined;
 let connection: UpstreamConnection | undefined;
 let reconnecting: Promise<UpstreamConnection> | undefined;
@@ -45,7 +47,7 @@ const hooks: ConnectionHooks = {
   onNoise: (line) => log('warn', 'upstream wrote a line on stdout that is not JSON-RPC; ignored', { line: line.slice(0, 500) }),
   onChildSpawn: (pid) => post({ type: 'child', pid, alive: true }),
   onChildExit: (pid) => post({ type: 'child', pid, alive: false }),
-  onUnexpectedClose: (reason) => goDown(reason, false),
+  onUnexpectedClose: (reason, tooLarge) => goDown(reason, false, tooLarge ? 'MCPGW_ERR_RESPONSE_TOO_LARGE' : 'MCPGW_ERR_UPSTREAM_CRASHED'),
   onListChanged: () => scheduleCatalogRefresh(),
   onResourceUpdated: (uri) => post({ type: 'resource-updated', uri }),
   onInputRequest: (method, params) => relayInputRequest(method, params),
@@ -99,7 +101,7 @@ void start();
 async function start(): Promise<void> {
   const startedAt = Date.now();
   const startup = (async () => {
-    const opened = await UpstreamConnection.open(server, hooks, init.priorEra);
+    const opened = await UpstreamConnection.open(server, hooks, responseLimit, init.priorEra);
     connection = opened;
     const fetched = await fetchCatalog(opened, server.startupTimeoutMs);
     return { opened, fetched };
@@ -126,7 +128,7 @@ async function start(): Promise<void> {
     clearTimeout(timer);
     startup.catch(() => undefined);
     const stderr = recentStderr.length > 0 ? ` — stderr: ${recentStderr.join(' | ')}` : '';
-    goDown(`${(error as Error).message}${stderr}`, true);
+    goDown(`${describeError(error)}${stderr}`, true);
   }
 }
 
@@ -159,7 +161,7 @@ function submit(call: CallMessage): void {
 async function execute(call: CallMessage, params: Record<string, unknown>, signal: AbortSignal, queuedMs: number): Promise<void> {
   const startedAt = Date.now();
   const timeoutMs = call.deadline - startedAt;
-  const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout };
+  const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout, responseLimit };
   try {
     if (timeoutMs <= 0) throw new GatewayError('MCPGW_ERR_TIMEOUT', `${call.method} on server "${server.id}" timed out after ${server.timeout} ms in the queue`);
     const options = {
@@ -175,6 +177,10 @@ async function execute(call: CallMessage, params: Record<string, unknown>, signa
       if (!isExpiredSession(error) || signal.aborted) throw error;
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
       result = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
+    }
+    // Every MCP result is an object; anything else cannot be passed on as one (the fast path decodes nothing else).
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      throw new GatewayError('MCPGW_ERR_UPSTREAM_BAD_RESPONSE', `${call.method} on server "${server.id}": the upstream's result is ${Array.isArray(result) ? 'an array' : result === null ? 'null' : `a ${typeof result}`}, not an object`);
     }
     claimServerInfo(result);
     const shape = result as { resultType?: unknown; isError?: unknown; task?: { taskId?: unknown } } | null;
@@ -207,7 +213,7 @@ function reconnect(): Promise<UpstreamConnection> {
     const stale = connection;
     connection = undefined;
     await stale?.close();
-    const fresh = await UpstreamConnection.open(server, hooks, 'legacy');
+    const fresh = await UpstreamConnection.open(server, hooks, responseLimit, 'legacy');
     connection = fresh;
     // A new legacy session starts with no subscriptions: tell it the whole set again.
     subscribeOn(fresh);
@@ -248,11 +254,11 @@ function scheduleExpiry(freshForMs: number | undefined): void {
   scheduleCatalogRefresh(Math.min(86_400_000, Math.max(1000, freshForMs)));
 }
 
-function goDown(reason: string, duringStartup: boolean): void {
+function goDown(reason: string, duringStartup: boolean, code: 'MCPGW_ERR_UPSTREAM_CRASHED' | 'MCPGW_ERR_RESPONSE_TOO_LARGE' = 'MCPGW_ERR_UPSTREAM_CRASHED'): void {
   if (stopping) return;
   stopping = true;
   health?.stop();
-  queue.failAll(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `server "${server.id}" went down: ${reason}`));
+  queue.failAll(new GatewayError(code, `server "${server.id}" went down: ${reason}`));
   post({ type: 'down', reason, duringStartup });
   void (async () => {
     await connection?.close().catch(() => undefined);

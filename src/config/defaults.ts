@@ -66,6 +66,7 @@ export const SERVER_DEFAULTS = {
   circuitBreaker: { enabled: true, consecutiveFailures: 5, errorRate: 0.5, minimumCalls: 20, windowSeconds: 30, openSeconds: 10 },
   retry: { attempts: 0, backoffMs: 100 },
   validateArguments: true,
+  maxResponseBytes: 16 * MIB,
 } as const satisfies Omit<ServerConfig, 'id' | 'name' | 'transport' | 'command' | 'cwd' | 'url'>;
 
 /** The file `init` writes and `start`/`validate` look for when no path is given. */

@@ -159,6 +159,8 @@ const serverSchema = {
     retry: retrySchema,
     validateArguments: { type: 'boolean', default: SERVER_DEFAULTS.validateArguments },
     identity: upstreamIdentitySchema,
+    // Below 1 KiB not even a handshake fits; above 1 GiB one answer could take the gateway's memory.
+    maxResponseBytes: { type: 'integer', minimum: 1024, maximum: 1024 * 1024 * 1024, default: SERVER_DEFAULTS.maxResponseBytes },
   },
 } as const;
 

@@ -149,6 +149,7 @@ ${c(`    replicas: ${s.replicas}`, 'processes (or connections) serving this serv
 ${c(`    protocol: ${s.protocol}`, 'auto (probe) | 2026-07-28 | legacy (2025 revisions)')}
 ${c(`    startupTimeoutMs: ${s.startupTimeoutMs}`, 'spawn + handshake + first tool listing')}
 ${c(`    validateArguments: ${s.validateArguments}`, "check call arguments against the tool's inputSchema (400 when they do not match)")}
+${c(`    maxResponseBytes: ${s.maxResponseBytes}`, 'largest single upstream message; a bigger answer fails its call (502)')}
     healthCheck:
       enabled: ${s.healthCheck.enabled}
       intervalSeconds: ${s.healthCheck.intervalSeconds}

@@ -82,6 +82,8 @@ export interface ServerConfig {
   readonly retry: RetryConfig;
   /** Check `tools/call` arguments against the tool's `inputSchema` in the worker, before the upstream sees them. */
   readonly validateArguments: boolean;
+  /** Largest single upstream message (a stdio line, an HTTP JSON body or SSE event, a WebSocket message). */
+  readonly maxResponseBytes: number;
   /** Who the upstream is told a call is for (streamable-http only); absent: only the static `headers`/`env` credentials. */
   readonly identity?: UpstreamIdentityConfig;
 }

@@ -170,7 +170,9 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       via: 'rest',
       caller: caller.name,
       receivedAt,
-      server: route?.serverId ?? null,
+      // A call refused before routing (its server is down) still belongs to the server it named, if that one exists:
+      // never an unknown id, which would make client input a metrics label.
+      server: route?.serverId ?? (body?.server !== undefined && context.supervisor.group(body.server) ? body.server : null),
       tool: route?.tool ?? body?.tool ?? '',
       outcome,
       httpStatus,

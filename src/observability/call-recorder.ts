@@ -60,6 +60,7 @@ export function outcomeOf(error: GatewayError): CallOutcomeLabel {
     case 'MCPGW_ERR_CANCELLED':
       return 'cancelled';
     case 'MCPGW_ERR_QUEUE_FULL':
+    case 'MCPGW_ERR_CIRCUIT_OPEN':
     case 'MCPGW_ERR_SERVER_UNAVAILABLE':
     case 'MCPGW_ERR_SHUTTING_DOWN':
       return 'unavailable';
@@ -67,6 +68,7 @@ export function outcomeOf(error: GatewayError): CallOutcomeLabel {
     case 'MCPGW_ERR_UPSTREAM_CRASHED':
     case 'MCPGW_ERR_UPSTREAM_BAD_RESPONSE':
     case 'MCPGW_ERR_UPSTREAM_IDENTITY':
+    case 'MCPGW_ERR_RESPONSE_TOO_LARGE':
     case 'MCPGW_ERR_INTERNAL':
       return 'upstream_error';
     case 'MCPGW_ERR_UPSTREAM_REJECTED':

@@ -141,4 +141,5 @@ test('input-hardening limits: a bad value names the field', () => {
   assert.deepEqual(configErrors('requestTimeoutMs: soon\nservers: []\n'), ['requestTimeoutMs: must be an integer (got "soon")']);
   assert.deepEqual(configErrors(oneServer('    validateArguments: sometimes\n')), ['servers[0].validateArguments: must be a boolean (true or false) (got "sometimes")']);
   assert.deepEqual(configErrors(oneServer('    validate_arguments: false\n')), ['servers[0].validate_arguments: unknown key (did you mean "validateArguments"?)']);
+  assert.deepEqual(configErrors(oneServer('    maxResponseBytes: 10\n')), ['servers[0].maxResponseBytes: must be between 1024 and 1073741824 (got 10)']);
 });

@@ -143,3 +143,8 @@ test('input-hardening settings: defaults, and values taken as given', () => {
   const set = parseConfig(oneServer('    validateArguments: false\n') + 'maxJsonDepth: 8\nmaxHeaderBytes: 4096\nrequestTimeoutMs: 300\n', { env: {} });
   assert.deepEqual([set.maxJsonDepth, set.maxHeaderBytes, set.requestTimeoutMs, set.servers[0]?.validateArguments], [8, 4096, 300, false]);
 });
+
+test('maxResponseBytes: 16 MiB unless a server sets its own', () => {
+  assert.equal(parseConfig(oneServer(), { env: {} }).servers[0]?.maxResponseBytes, 16 * 1024 * 1024);
+  assert.equal(parseConfig(oneServer('    maxResponseBytes: 65536\n'), { env: {} }).servers[0]?.maxResponseBytes, 65536);
+});

@@ -415,7 +415,8 @@ for (const name of ENGINE_NAMES) {
         // Ending would let an engine flush on end(); the backlog must drain while the stream stays open.
         await clientHasAll.promise;
         response.end();
-      });
+        // A burst within maxStreamBufferBytes is kept whole; past it the client would be cut (next test).
+      }, { maxStreamBufferBytes: 32 * 1024 * 1024 });
       const connection = await RawConnection.open(server.port);
       connection.socket.pause();
       connection.send('GET /bulk HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');

@@ -4,9 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { Gateway } from '../../src/gateway.js';
 import { normalizeConfig } from '../../src/config/load.js';
 import type { StartReport } from '../../src/gateway-types.js';
+import type { LogLevel } from '../../src/config/types.js';
 
 export type EngineName = 'uws' | 'node';
 
@@ -16,18 +18,35 @@ export interface RunningGateway {
   readonly url: string;
   /** Marks every stdio child this gateway spawns (env MCPGW_TEST_MARK), to find leftovers. */
   readonly mark: string;
+  /** The gateway's log lines, parsed, when started with `captureLog` (else empty). */
+  readonly logs: readonly Record<string, unknown>[];
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   call(tool: string, args?: Record<string, unknown>, server?: string): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   stop(): Promise<void>;
 }
 
-export async function startGateway(servers: Record<string, unknown>[], options: { engine?: EngineName; config?: Record<string, unknown>; workers?: number } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  servers: Record<string, unknown>[],
+  options: { engine?: EngineName; config?: Record<string, unknown>; workers?: number; captureLog?: LogLevel } = {},
+): Promise<RunningGateway> {
   const mark = randomUUID();
   const marked = servers.map((server) => (server.command !== undefined ? { ...server, env: { ...(server.env as object), MCPGW_TEST_MARK: mark } } : server));
   // An empty env: a MCP_GATEWAY_PORT in the test environment must not override port 0.
   const config = normalizeConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...options.config, servers: marked }, { env: {} });
-  const gateway = new Gateway(config, { httpEngine: options.engine ?? 'node', logLevel: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent', ...(options.workers ? { workers: options.workers } : {}) });
+  const logs: Record<string, unknown>[] = [];
+  const capture = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const gateway = new Gateway(config, {
+    httpEngine: options.engine ?? 'node',
+    logLevel: options.captureLog ?? (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent',
+    ...(options.captureLog ? { logDestination: capture } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
+  });
   const report = await gateway.start();
   const url = gateway.url;
   const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -51,6 +70,7 @@ export async function startGateway(servers: Record<string, unknown>[], options: 
     report,
     url,
     mark,
+    logs,
     get: (path, headers) => request('GET', path, undefined, headers),
     post: (path, body, headers) => request('POST', path, body, headers),
     call: (tool, args, server) => request('POST', '/api/v1/tools/call', { tool, ...(args ? { arguments: args } : {}), ...(server ? { server } : {}) }),

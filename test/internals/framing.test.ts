@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isJsonRpcMessage, LineDecoder, parseJsonRpcLine } from '../../workers/transports/framing.js';
+import { EDGE_BYTES, isJsonRpcMessage, LineDecoder, parseJsonRpcLine, type OverlongLine } from '../../workers/transports/framing.js';
 
 /** A decoder that records each overlong line instead of failing. */
-function strict(maxLineBytes: number): { decoder: LineDecoder; overlong: number[] } {
+function strict(maxLineBytes: number): { decoder: LineDecoder; overlong: number[]; lines: OverlongLine[] } {
   const overlong: number[] = [];
-  return { decoder: new LineDecoder(maxLineBytes, (limit) => overlong.push(limit)), overlong };
+  const lines: OverlongLine[] = [];
+  const decoder = new LineDecoder(maxLineBytes, (line) => {
+    overlong.push(line.bytes);
+    lines.push(line);
+  });
+  return { decoder, overlong, lines };
 }
 
 /** Feeds `chunks` (strings or raw bytes) to `decoder` and collects every line it returns. */
@@ -67,7 +72,7 @@ test('a line of exactly maxLineBytes is fine; one byte more is dropped and repor
   assert.deepEqual(feed(strict(10).decoder, ['0123456789\n']), ['0123456789']);
   const { decoder, overlong } = strict(10);
   assert.deepEqual(feed(decoder, ['0123456789a\n']), []);
-  assert.deepEqual(overlong, [10]);
+  assert.deepEqual(overlong, [11]);
 });
 
 test('the limit counts bytes, not characters', () => {
@@ -78,11 +83,26 @@ test('the limit counts bytes, not characters', () => {
   assert.equal(overlong.length, 1);
 });
 
-test('an overlong line growing across chunks is reported as soon as it passes the limit', () => {
-  const { decoder, overlong } = strict(10);
+test('an overlong line growing across chunks is reported once, when it ends, with its size and both ends', () => {
+  const { decoder, overlong, lines } = strict(10);
   assert.deepEqual(decoder.push(Buffer.from('012345')), []);
   assert.deepEqual(decoder.push(Buffer.from('6789ab')), []);
-  assert.deepEqual(overlong, [10]);
+  assert.deepEqual(overlong, [], 'not before its end: the tail is where an SDK answer names its id');
+  assert.deepEqual(decoder.push(Buffer.from('cd\nok\n')), ['ok']);
+  assert.deepEqual(overlong, [14]);
+  assert.equal(lines[0]!.head.toString(), '0123456789abcd');
+  assert.equal(lines[0]!.tail.toString(), '0123456789abcd');
+});
+
+test('an overlong line keeps only EDGE_BYTES of each end, however long it grows', () => {
+  const { decoder, lines } = strict(1024);
+  decoder.push(Buffer.from('H'.repeat(EDGE_BYTES) + 'x'.repeat(5000)));
+  for (let i = 0; i < 100; i++) decoder.push(Buffer.alloc(10_000, 0x79));
+  decoder.push(Buffer.from('y'.repeat(100) + 'T'.repeat(EDGE_BYTES) + '\n'));
+  const [line] = lines;
+  assert.equal(line!.bytes, EDGE_BYTES + 5000 + 1_000_000 + 100 + EDGE_BYTES);
+  assert.equal(line!.head.toString(), 'H'.repeat(EDGE_BYTES));
+  assert.equal(line!.tail.toString(), 'T'.repeat(EDGE_BYTES));
 });
 
 test('the tail of an overlong line is never taken for a line, and the lines around it are kept', () => {

@@ -5,20 +5,37 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 
+/** How many bytes of each end of an overlong line are kept, so its JSON-RPC id can still be read. */
+export const EDGE_BYTES = 256;
+
+/** What is left of a line that was over the limit: its two ends and its size. */
+export interface OverlongLine {
+  /** The first bytes (up to EDGE_BYTES). */
+  readonly head: Buffer;
+  /** The last bytes (up to EDGE_BYTES) before the newline. */
+  readonly tail: Buffer;
+  /** The whole line's length in bytes. */
+  readonly bytes: number;
+}
+
 /**
  * Splits a byte stream into lines, bounding how long one line may grow. An
  * overlong line is either truncated (stderr: keep reading) or dropped whole,
- * up to its newline, and reported through `onOverlong` — so its tail is never
- * mistaken for a message and the lines around it are kept.
+ * up to its newline, and reported through `onOverlong` once it has ended — so
+ * its tail is never mistaken for a message, the lines around it are kept, and
+ * memory stays bounded by the limit however long the line is.
  */
 export class LineDecoder {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #discarding = false;
+  #head: Buffer = Buffer.alloc(0);
+  #tail: Buffer = Buffer.alloc(0);
+  #discardedBytes = 0;
   readonly #maxLineBytes: number;
-  readonly #onOverlong: ((maxLineBytes: number) => void) | 'truncate';
+  readonly #onOverlong: ((line: OverlongLine) => void) | 'truncate';
 
-  constructor(maxLineBytes: number, onOverlong: ((maxLineBytes: number) => void) | 'truncate') {
+  constructor(maxLineBytes: number, onOverlong: ((line: OverlongLine) => void) | 'truncate') {
     this.#maxLineBytes = maxLineBytes;
     this.#onOverlong = onOverlong;
   }
@@ -30,9 +47,9 @@ export class LineDecoder {
     for (;;) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline === -1 ? chunk.length : newline;
-      if (!this.#discarding) this.#append(chunk.subarray(start, end));
+      this.#append(chunk.subarray(start, end));
       if (newline === -1) return lines;
-      if (this.#discarding) this.#discarding = false;
+      if (this.#discarding) this.#endOverlong();
       else lines.push(this.#take());
       start = newline + 1;
     }
@@ -40,16 +57,39 @@ export class LineDecoder {
 
   #append(part: Buffer): void {
     if (part.length === 0) return;
+    if (this.#discarding) return this.#discard(part);
     if (this.#pendingBytes + part.length <= this.#maxLineBytes) return this.#keep(part);
     if (this.#onOverlong === 'truncate') {
       const room = this.#maxLineBytes - this.#pendingBytes;
       if (room > 0) this.#keep(part.subarray(0, room));
       return;
     }
+    // Over the limit: from here on only the two ends and the count are kept.
+    this.#discarding = true;
+    this.#head = Buffer.alloc(0);
+    this.#tail = Buffer.alloc(0);
+    this.#discardedBytes = 0;
+    for (const kept of this.#pending) this.#discard(kept);
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#discarding = true;
-    this.#onOverlong(this.#maxLineBytes);
+    this.#discard(part);
+  }
+
+  /** Counts `part` and keeps the first and last EDGE_BYTES seen; copies at most that much, whatever the part's size. */
+  #discard(part: Buffer): void {
+    this.#discardedBytes += part.length;
+    if (this.#head.length < EDGE_BYTES) this.#head = firstBytes([this.#head, part], EDGE_BYTES);
+    this.#tail =
+      part.length >= EDGE_BYTES ? Buffer.from(part.subarray(part.length - EDGE_BYTES)) : Buffer.concat([this.#tail, part]).subarray(-EDGE_BYTES);
+  }
+
+  #endOverlong(): void {
+    this.#discarding = false;
+    const line = { head: this.#head, tail: this.#tail, bytes: this.#discardedBytes };
+    this.#head = Buffer.alloc(0);
+    this.#tail = Buffer.alloc(0);
+    this.#discardedBytes = 0;
+    if (this.#onOverlong !== 'truncate') this.#onOverlong(line);
   }
 
   #keep(part: Buffer): void {
@@ -64,6 +104,19 @@ export class LineDecoder {
     this.#pendingBytes = 0;
     return text.endsWith('\r') ? text.slice(0, -1) : text;
   }
+}
+
+/** The first `count` bytes of `chunks` together, copying no more than that. */
+export function firstBytes(chunks: readonly Uint8Array[], count: number): Buffer {
+  const parts: Uint8Array[] = [];
+  let taken = 0;
+  for (const chunk of chunks) {
+    if (taken >= count) break;
+    const part = chunk.subarray(0, count - taken);
+    parts.push(part);
+    taken += part.length;
+  }
+  return Buffer.concat(parts, taken);
 }
 
 /** A JSON-RPC 2.0 message, or undefined when the line is not one. */

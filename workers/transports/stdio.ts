@@ -12,15 +12,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { killProcessGroup } from '../process-group.js';
-import { LineDecoder, parseJsonRpcLine } from './framing.js';
+import { responseIdFromEdges, type ResponseLimit } from '../response-limit.js';
+import { LineDecoder, parseJsonRpcLine, type OverlongLine } from './framing.js';
 
 export interface StdioTransportOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd?: string;
-  /** A single line (message) longer than this closes the connection with an error. */
-  readonly maxMessageBytes: number;
+  /**
+   * A line (message) longer than `maxBytes` is dropped as it arrives; an answer
+   * whose id can be read from its ends fails that request, anything else over
+   * the limit closes the connection.
+   */
+  readonly responseLimit: ResponseLimit;
   /** How long to wait after SIGTERM before SIGKILL of the group. */
   readonly killGraceMs: number;
   readonly onStderrLine?: (line: string) => void;
@@ -53,6 +58,8 @@ export class ProcessGroupStdioTransport implements Transport {
   #exited: Promise<void> | undefined;
   #closed = false;
   #exitDetail = '';
+  /** Set when the gateway itself ended the connection for what the upstream sent. */
+  #closedBecause: string | undefined;
 
   constructor(options: StdioTransportOptions) {
     this.#options = options;
@@ -68,7 +75,7 @@ export class ProcessGroupStdioTransport implements Transport {
 
   /** Why the child ended, once it has (e.g. `exited with code 1`). */
   get exitDetail(): string {
-    return this.#exitDetail;
+    return this.#closedBecause === undefined ? this.#exitDetail : `${this.#closedBecause}, so the gateway closed it`;
   }
 
   start(): Promise<void> {
@@ -102,11 +109,7 @@ export class ProcessGroupStdioTransport implements Transport {
       child.once('close', () => this.#finish());
 
       child.stdin?.on('error', (error) => this.onerror?.(error));
-      const lines = new LineDecoder(options.maxMessageBytes, (limit) => {
-        // The answer it belonged to is lost and the stream position is uncertain: fail loudly and restart.
-        this.onerror?.(new Error(`upstream sent a message over ${limit} bytes; closing the connection`));
-        void this.close();
-      });
+      const lines = new LineDecoder(options.responseLimit.maxBytes, (line) => this.#overlong(line));
       child.stdout?.on('data', (chunk: Buffer) => {
         for (const line of lines.push(chunk)) this.#deliver(line);
       });
@@ -115,6 +118,19 @@ export class ProcessGroupStdioTransport implements Transport {
         for (const line of stderrLines.push(chunk)) if (line.trim()) options.onStderrLine?.(line);
       });
     });
+  }
+
+  #overlong(line: OverlongLine): void {
+    const limit = this.#options.responseLimit;
+    const id = responseIdFromEdges(line.head.toString('utf8'), line.tail.toString('utf8'));
+    if (id !== undefined) {
+      this.onmessage?.(limit.errorResponse(id, line.bytes));
+      return;
+    }
+    // Nobody can be told their answer was lost (no id), so it would hang until its timeout: restart instead.
+    this.#closedBecause = `sent a ${line.bytes}-byte message, over maxResponseBytes (${limit.maxBytes} bytes), that names no request it answers`;
+    this.onerror?.(new Error(`upstream ${this.#closedBecause}; closing the connection`));
+    void this.close();
   }
 
   #deliver(line: string): void {

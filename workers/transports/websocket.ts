@@ -12,6 +12,9 @@
  *   closed, the connection broke, the handshake failed, or `close()` was called.
  * - A frame that is not a JSON-RPC message goes to `onerror` and is dropped;
  *   the connection stays up.
+ * - A message over `maxMessageBytes` is refused by ws from its frame header,
+ *   before the payload is read, and the connection closes with 1009 (Message
+ *   Too Big): WebSocket offers no way to skip one message. `tooBig` then says so.
  */
 import WebSocket from 'ws';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
@@ -43,6 +46,7 @@ export class WebSocketClientTransport implements Transport {
   readonly #options: WebSocketClientTransportOptions;
   #socket: WebSocket | undefined;
   #closeFired = false;
+  #tooBig = false;
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
 
@@ -51,6 +55,11 @@ export class WebSocketClientTransport implements Transport {
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
+  }
+
+  /** True once the connection was closed because the peer sent a message over `maxMessageBytes`. */
+  get tooBig(): boolean {
+    return this.#tooBig;
   }
 
   start(): Promise<void> {
@@ -83,6 +92,7 @@ export class WebSocketClientTransport implements Transport {
       });
       // One listener for the socket's whole life: an 'error' with none would throw.
       socket.on('error', (error) => {
+        if ((error as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#tooBig = true;
         if (opened) this.onerror?.(error);
         else reject(refusal ?? new Error(`WebSocket connection to ${url} failed: ${error.message}`, { cause: error }));
       });
