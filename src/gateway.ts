@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
 import { CallRecorder } from './observability/call-recorder.js';
+import { TraceIds } from './observability/trace-context.js';
 import { Supervisor, type ReconcileReport } from './supervisor/supervisor.js';
 import { applied, restartRequired } from './config/reloadable.js';
 import { VERSION } from './version.js';
@@ -49,6 +50,7 @@ export class Gateway {
   readonly requestLog: RequestLog;
   readonly recorder: CallRecorder;
   readonly policy: Policy;
+  readonly #traceIds = new TraceIds();
   readonly #options: GatewayOptions;
   #engine: HttpEngine | undefined;
   #port = 0;
@@ -85,7 +87,7 @@ export class Gateway {
       },
     }, { separator: config.mcp.separator });
     this.requestLog = new RequestLog(config.monitor);
-    this.recorder = new CallRecorder(this.metrics, this.requestLog);
+    this.recorder = new CallRecorder(this.metrics, this.requestLog, config.monitor.capture);
     this.policy = new Policy(config, options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {});
   }
 
@@ -150,6 +152,7 @@ export class Gateway {
       metrics: this.metrics,
       requestLog: this.requestLog,
       recorder: this.recorder,
+      traceIds: this.#traceIds,
       logger: this.logger,
       policy: this.policy,
       version: VERSION,
@@ -167,7 +170,7 @@ export class Gateway {
     const sessions = this.#sessions;
     this.#listen = new ListenHub(serverInfo, subscriptions);
     const listen = this.#listen;
-    const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
+    const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, traceIds: this.#traceIds, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
     this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds) => {
       listen.publish(kinds);
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
