@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig } from './config/types.js';
 import { GatewayError, toGatewayError } from './errors.js';
-import type { HttpEngine } from './front-door/engine.js';
+import type { HttpEngine, RequestHandler } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
@@ -16,6 +16,7 @@ import { RequestStateCodec } from './protocol/request-state.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
+import { createDashboard, isDashboardPath } from './front-door/dashboard.js';
 import { createPolicyGate } from './front-door/policy-gate.js';
 import { Policy } from './policy/policy.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
@@ -176,7 +177,10 @@ export class Gateway {
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
     });
     const isMcpPath = (path: string) => MCP_PATHS.has(path);
-    const handler = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    // The dashboard's page and assets carry no data, so they come before the credential check (see dashboard.ts).
+    const dashboard = createDashboard(this.policy);
+    const handler: RequestHandler = (request, response) => (isDashboardPath(request.path) ? dashboard(request, response) : gate(request, response));
     const servers = await this.supervisor.start();
     try {
       this.#port = await engine.listen(

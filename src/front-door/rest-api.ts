@@ -87,6 +87,13 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     }
     sendJson(r, 200, entry);
   });
+  // The dashboard asks this once before it shows anything: the page itself is public, what it shows is for administrators.
+  add('GET', '/api/v1/admin/whoami', (_q, r, _p, caller) => {
+    if (!context.policy.mayAdminister(caller)) {
+      throw new GatewayError('MCPGW_ERR_FORBIDDEN', context.policy.authenticator.enabled ? `${caller.name} may not use the dashboard (needs one of auth.adminRoles)` : 'without authentication, only a caller on this machine may use the dashboard');
+    }
+    sendJson(r, 200, { name: caller.name, via: caller.via, roles: caller.roles, authentication: context.policy.authenticator.enabled });
+  });
   add('POST', '/api/v1/admin/reload', async (_q, r, _p, caller) => {
     if (!context.policy.mayAdminister(caller)) {
       throw new GatewayError('MCPGW_ERR_FORBIDDEN', context.policy.authenticator.enabled ? `${caller.name} may not reload the config (needs one of auth.adminRoles)` : 'without authentication, only a caller on this machine may reload the config');

@@ -50,6 +50,11 @@ export interface CallSummary {
   readonly latencyMs: Percentiles | null;
 }
 
+export interface ToolSummary extends CallSummary {
+  readonly server: string;
+  readonly tool: string;
+}
+
 export interface ServerSummary extends CallSummary {
   readonly up: boolean;
   readonly inFlight: number;
@@ -60,7 +65,8 @@ export interface MetricsSummary {
   readonly uptimeSeconds: number;
   readonly totals: { readonly calls: number; readonly errors: number; readonly rates: Rates };
   readonly servers: Record<string, ServerSummary | CallSummary>;
-  readonly tools: Record<string, CallSummary>;
+  /** Keyed by qualified name; `server` and `tool` say which, whatever the separator. */
+  readonly tools: Record<string, ToolSummary>;
   readonly callers: Record<string, CallerTally>;
   readonly refusals: readonly { readonly reason: RefusalReason; readonly caller: string; readonly count: number }[];
 }
@@ -77,7 +83,7 @@ export class GatewayMetrics {
   readonly #refusals: Counter<'reason' | 'caller'>;
   readonly #callerLabels = new Set<string>();
   readonly #byServer = new Map<string, Tally>();
-  readonly #byTool = new Map<string, Tally>();
+  readonly #byTool = new Map<string, Tally & { readonly server: string; readonly tool: string }>();
   readonly #byCaller = new Map<string, CallerTally>();
   /** `reason` + NUL + caller label → count: the JSON view of the refusals counter, without reading prom-client's internals. */
   readonly #refusalCounts = new Map<string, number>();
@@ -129,7 +135,12 @@ export class GatewayMetrics {
     const failed = outcome !== 'ok';
     this.#totalRate.record(now);
     tally(this.#byServer, serverLabel, totalMs, failed, now);
-    if (server !== null) tally(this.#byTool, server + this.#separator + tool, totalMs, failed, now);
+    if (server !== null) {
+      const key = server + this.#separator + tool;
+      let t = this.#byTool.get(key);
+      if (t === undefined) this.#byTool.set(key, (t = { ...newTally(), server, tool }));
+      count(t, totalMs, failed, now);
+    }
     let byCaller = this.#byCaller.get(callerLabel);
     if (byCaller === undefined) this.#byCaller.set(callerLabel, (byCaller = { calls: 0, errors: 0, rateLimited: 0 }));
     byCaller.calls++;
@@ -192,8 +203,8 @@ export class GatewayMetrics {
       servers[gauge.id] = { ...(t ? view(t) : NOT_CALLED), up: gauge.up, inFlight: gauge.inFlight, tools: gauge.tools };
     }
     for (const [id, t] of this.#byServer) if (!(id in servers)) servers[id] = view(t);
-    const tools: Record<string, CallSummary> = {};
-    for (const [key, t] of this.#byTool) tools[key] = view(t);
+    const tools: Record<string, ToolSummary> = {};
+    for (const [key, t] of this.#byTool) tools[key] = { server: t.server, tool: t.tool, ...view(t) };
     const refusals = [...this.#refusalCounts].map(([key, count]) => {
       const [reason, caller] = key.split('\0') as [RefusalReason, string];
       return { reason, caller, count };
@@ -220,6 +231,10 @@ function newTally(): Tally {
 function tally(map: Map<string, Tally>, key: string, ms: number, failed: boolean, now: number): void {
   let t = map.get(key);
   if (!t) map.set(key, (t = newTally()));
+  count(t, ms, failed, now);
+}
+
+function count(t: Tally, ms: number, failed: boolean, now: number): void {
   t.calls++;
   if (failed) t.errors++;
   t.totalMs += ms;

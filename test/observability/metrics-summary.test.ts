@@ -21,6 +21,7 @@ test('per server and per tool: counts, rates and recent percentiles after known 
 
   assert.deepEqual({ calls: summary.totals.calls, errors: summary.totals.errors }, { calls: 64, errors: 10 });
   const search = summary.tools['docs__search']!;
+  assert.deepEqual({ server: search.server, tool: search.tool }, { server: 'docs', tool: 'search' });
   assert.deepEqual({ calls: search.calls, errors: search.errors, errorRate: search.errorRate }, { calls: 60, errors: 6, errorRate: 0.1 });
   assert.deepEqual(search.latencyMs, { p50: 30, p95: 57, p99: 60, samples: 60 });
   // The minute's calls over the 55-60 s the 1-minute window spans, and over 5/15 minutes (the gateway has been up an hour).
