@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig } from './config/types.js';
 import { GatewayError, toGatewayError } from './errors.js';
-import type { HttpEngine } from './front-door/engine.js';
+import type { HttpEngine, RequestHandler } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
@@ -16,6 +16,7 @@ import { RequestStateCodec } from './protocol/request-state.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
 import { createRestApi } from './front-door/rest-api.js';
+import { createDashboard, isDashboardPath } from './front-door/dashboard.js';
 import { createPolicyGate } from './front-door/policy-gate.js';
 import { withJwks } from './front-door/jwks.js';
 import { GatewayKeys } from './identity/gateway-keys.js';
@@ -27,6 +28,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RequestLog } from './observability/request-log.js';
 import { CallRecorder } from './observability/call-recorder.js';
+import { TraceIds } from './observability/trace-context.js';
 import { Supervisor, type ReconcileReport } from './supervisor/supervisor.js';
 import { applied, restartRequired } from './config/reloadable.js';
 import { VERSION } from './version.js';
@@ -58,6 +60,7 @@ export class Gateway {
   readonly policy: Policy;
   /** The key the gateway signs upstream tokens with, published at /.well-known/jwks.json. */
   readonly keys: GatewayKeys;
+  readonly #traceIds = new TraceIds();
   readonly #options: GatewayOptions;
   #engine: HttpEngine | undefined;
   #port = 0;
@@ -97,7 +100,7 @@ export class Gateway {
       },
     }, { separator: config.mcp.separator });
     this.requestLog = new RequestLog(config.monitor);
-    this.recorder = new CallRecorder(this.metrics, this.requestLog);
+    this.recorder = new CallRecorder(this.metrics, this.requestLog, config.monitor.capture);
     this.#redisStore = options.rateLimitStore === undefined && config.rateLimit.store === 'redis' ? this.#connectRedisStore(config) : undefined;
     const rateLimitStore = options.rateLimitStore ?? this.#redisStore;
     this.policy = new Policy(config, rateLimitStore ? { rateLimitStore } : {});
@@ -183,6 +186,7 @@ export class Gateway {
       metrics: this.metrics,
       requestLog: this.requestLog,
       recorder: this.recorder,
+      traceIds: this.#traceIds,
       logger: this.logger,
       policy: this.policy,
       version: VERSION,
@@ -200,13 +204,16 @@ export class Gateway {
     const sessions = this.#sessions;
     this.#listen = new ListenHub(serverInfo, subscriptions);
     const listen = this.#listen;
-    const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
+    const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, traceIds: this.#traceIds, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
     this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds) => {
       listen.publish(kinds);
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
     });
     const isMcpPath = (path: string) => MCP_PATHS.has(path);
-    const handler = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    // The dashboard's page and assets carry no data, so they come before the credential check (see dashboard.ts).
+    const dashboard = createDashboard(this.policy);
+    const handler: RequestHandler = (request, response) => (isDashboardPath(request.path) ? dashboard(request, response) : gate(request, response));
     const [servers] = await Promise.all([this.supervisor.start(), this.#awaitRedis()]);
     try {
       this.#port = await engine.listen(

@@ -32,7 +32,13 @@ export const DEFAULTS = {
     perServer: {},
     perTool: {},
   },
-  monitor: { requestLog: true, prometheus: true, retentionHours: 24, maxEntries: 10_000 },
+  monitor: {
+    requestLog: true,
+    prometheus: true,
+    retentionHours: 24,
+    maxEntries: 10_000,
+    capture: { arguments: false, results: false, maxBytes: 4096, redact: ['password', 'token', 'authorization', 'secret', 'apiKey', 'api_key', 'accessToken', 'access_token', 'refreshToken', 'cookie'] },
+  },
   corsOrigins: [],
   mcp: { toolDiscovery: 'full', alwaysPrefix: false, separator: '__' },
 } as const satisfies Omit<GatewayConfig, 'servers' | 'access' | 'auth' | 'rateLimit'> & { auth: object; rateLimit: object };

@@ -328,6 +328,17 @@ export const configSchema = {
         prometheus: { type: 'boolean', default: DEFAULTS.monitor.prometheus },
         retentionHours: { ...positiveSeconds, default: DEFAULTS.monitor.retentionHours },
         maxEntries: { ...positiveInteger, default: DEFAULTS.monitor.maxEntries },
+        capture: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            arguments: { type: 'boolean', default: DEFAULTS.monitor.capture.arguments },
+            results: { type: 'boolean', default: DEFAULTS.monitor.capture.results },
+            maxBytes: { type: 'integer', minimum: 64, maximum: 1_048_576, default: DEFAULTS.monitor.capture.maxBytes },
+            redact: { type: 'array', items: nonEmptyString, default: DEFAULTS.monitor.capture.redact },
+          },
+        },
       },
     },
     corsOrigins: { type: 'array', items: nonEmptyString, default: DEFAULTS.corsOrigins },

@@ -239,11 +239,22 @@ export interface RateLimitConfig {
   readonly perTool: Readonly<Record<string, WindowLimit>>;
 }
 
+/** Whether the request log keeps each call's arguments and result, and how much of them. */
+export interface CaptureConfig {
+  readonly arguments: boolean;
+  readonly results: boolean;
+  /** Each captured value's JSON, after redaction, is cut to this many bytes (with a marker). */
+  readonly maxBytes: number;
+  /** Object keys (any depth, case-insensitive) whose values are replaced by "[redacted]". */
+  readonly redact: readonly string[];
+}
+
 export interface MonitorConfig {
   readonly requestLog: boolean;
   readonly prometheus: boolean;
   readonly retentionHours: number;
   readonly maxEntries: number;
+  readonly capture: CaptureConfig;
 }
 
 export interface McpEndpointConfig {

@@ -12,6 +12,7 @@ import type { LegacySessions } from '../protocol/legacy.js';
 import { handleModern, type ModernContext } from '../protocol/modern.js';
 import { classify } from '../protocol/versions.js';
 import { HttpExchange } from '../protocol/exchange.js';
+import type { TraceIds } from '../observability/trace-context.js';
 import type { Caller } from '../policy/caller.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
@@ -26,6 +27,7 @@ export interface McpEndpointContext {
   readonly config: GatewayConfig;
   readonly modern: ModernContext;
   readonly legacy: LegacySessions;
+  readonly traceIds: TraceIds;
   readonly stopping: () => boolean;
 }
 
@@ -76,8 +78,9 @@ async function post(context: McpEndpointContext, request: HttpRequest, response:
     const body = await request.readBody(context.config.maxBodyBytes);
     const inbound = parseInbound(body, context.config.maxJsonDepth);
     const era = inbound.kind === 'response' ? { era: 'legacy' as const } : classify(inbound.message.method, inbound.message.params);
-    if (era.era === 'modern') await handleModern(request, inbound, era.version, new HttpExchange(response), context.modern, caller, body.length, receivedAt);
-    else await context.legacy.post(request, inbound, response, caller, body.length, receivedAt);
+    const arrival = { receivedAt, requestBytes: body.length, traceId: context.traceIds.of(request.headers) };
+    if (era.era === 'modern') await handleModern(request, inbound, era.version, new HttpExchange(response), context.modern, caller, arrival);
+    else await context.legacy.post(request, inbound, response, caller, arrival);
   } catch (error) {
     fail(response, toGatewayError(error));
   }
@@ -88,7 +91,8 @@ async function postMessage(context: McpEndpointContext, request: HttpRequest, re
   try {
     const sessionId = new URLSearchParams(request.query).get('sessionId') ?? undefined;
     const body = await request.readBody(context.config.maxBodyBytes);
-    await context.legacy.postMessage(sessionId, parseInbound(body, context.config.maxJsonDepth), response, caller, body.length, receivedAt);
+    const arrival = { receivedAt, requestBytes: body.length, traceId: context.traceIds.of(request.headers) };
+    await context.legacy.postMessage(sessionId, parseInbound(body, context.config.maxJsonDepth), response, caller, arrival);
   } catch (error) {
     fail(response, toGatewayError(error));
   }

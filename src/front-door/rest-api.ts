@@ -7,9 +7,10 @@ import type { GatewayConfig } from '../config/types.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallOutcomeLabel, GatewayMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
-import type { RequestLog } from '../observability/request-log.js';
+import type { RequestLog, RequestLogQuery } from '../observability/request-log.js';
 import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js';
 import { identityView, redactValues } from '../observability/redact.js';
+import type { TraceIds } from '../observability/trace-context.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
 import type { QualifiedNames } from '../qualified-names.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -26,6 +27,7 @@ export interface RestApiContext {
   readonly metrics: GatewayMetrics;
   readonly requestLog: RequestLog;
   readonly recorder: CallRecorder;
+  readonly traceIds: TraceIds;
   readonly logger: Logger;
   readonly policy: Policy;
   readonly version: string;
@@ -75,18 +77,23 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     else sendJson(r, 200, context.metrics.summary());
   });
   add('GET', '/api/v1/requests', (q, r) => {
-    const query = new URLSearchParams(q.query);
-    const limitText = query.get('limit');
-    const limit = limitText === null ? undefined : Number(limitText);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `limit must be a positive integer (got "${limitText}")`);
-    const filter = {
-      ...(limit !== undefined ? { limit } : {}),
-      ...(query.get('server') !== null ? { server: query.get('server')! } : {}),
-      ...(query.get('caller') !== null ? { caller: query.get('caller')! } : {}),
-      ...(query.get('tool') !== null ? { tool: query.get('tool')! } : {}),
-      ...(query.get('status') !== null ? { status: query.get('status')! } : {}),
-    };
-    sendJson(r, 200, { enabled: context.requestLog.enabled, requests: context.requestLog.query(filter) });
+    const page = context.requestLog.page(requestLogQuery(new URLSearchParams(q.query)));
+    sendJson(r, 200, { enabled: context.requestLog.enabled, requests: page.requests, nextBefore: page.nextBefore });
+  });
+  add('GET', '/api/v1/requests/:id', (_q, r, p) => {
+    const id = positiveInteger('id', p.id!);
+    const entry = context.requestLog.get(id);
+    if (!entry) {
+      throw new GatewayError('MCPGW_ERR_UNKNOWN_REQUEST', context.requestLog.enabled ? `no request-log entry ${id} (never recorded, or gone: monitor.retentionHours, monitor.maxEntries)` : 'the request log is off (monitor.requestLog: false)', { id });
+    }
+    sendJson(r, 200, entry);
+  });
+  // The dashboard asks this once before it shows anything: the page itself is public, what it shows is for administrators.
+  add('GET', '/api/v1/admin/whoami', (_q, r, _p, caller) => {
+    if (!context.policy.mayAdminister(caller)) {
+      throw new GatewayError('MCPGW_ERR_FORBIDDEN', context.policy.authenticator.enabled ? `${caller.name} may not use the dashboard (needs one of auth.adminRoles)` : 'without authentication, only a caller on this machine may use the dashboard');
+    }
+    sendJson(r, 200, { name: caller.name, via: caller.via, roles: caller.roles, authentication: context.policy.authenticator.enabled });
   });
   add('POST', '/api/v1/admin/reload', async (_q, r, _p, caller) => {
     if (!context.policy.mayAdminister(caller)) {
@@ -129,6 +136,27 @@ function run(handler: Handler, request: HttpRequest, response: HttpResponse, par
   }
 }
 
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `${name} must be a positive integer (got "${text}")`);
+  return value;
+}
+
+/** `?limit`, `?before` and the filters of `GET /api/v1/requests`. */
+function requestLogQuery(query: URLSearchParams): RequestLogQuery {
+  const text = (name: string) => query.get(name) ?? undefined;
+  const limit = text('limit');
+  const before = text('before');
+  const filter: { -readonly [K in keyof RequestLogQuery]: RequestLogQuery[K] } = {};
+  if (limit !== undefined) filter.limit = positiveInteger('limit', limit);
+  if (before !== undefined) filter.before = positiveInteger('before', before);
+  for (const key of ['server', 'caller', 'tool', 'status', 'traceId'] as const) {
+    const value = text(key);
+    if (value !== undefined) filter[key] = value;
+  }
+  return filter;
+}
+
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
@@ -162,14 +190,16 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
 
 async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse, caller: Caller): Promise<void> {
   const receivedAt = Date.now();
+  const traceId = context.traceIds.of(request.headers);
   let requestBytes = 0;
   let body: CallBody | undefined;
   let route: { serverId: string; tool: string } | undefined;
-  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError): void =>
+  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: string): void =>
     context.recorder.record({
       via: 'rest',
       caller: caller.name,
       receivedAt,
+      traceId,
       // A call refused before routing (its server is down) still belongs to the server it named, if that one exists:
       // never an unknown id, which would make client input a metrics label.
       server: route?.serverId ?? (body?.server !== undefined && context.supervisor.group(body.server) ? body.server : null),
@@ -179,6 +209,8 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       requestBytes,
       responseBytes,
       ...timings,
+      ...(body?.arguments !== undefined ? { arguments: body.arguments } : {}),
+      ...(resultJson !== undefined ? { resultJson } : {}),
       ...(error ? { error } : {}),
     });
   const failWith = (error: GatewayError, timings = { upstreamMs: 0, queuedMs: 0 }): void => {
@@ -216,7 +248,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     }
     if (response.closed) return finish(499, 'cancelled', 0, timings);
     const bytes = sendRawJson(response, 200, outcome.result);
-    finish(200, outcome.toolError ? 'tool_error' : 'ok', bytes, timings);
+    finish(200, outcome.toolError ? 'tool_error' : 'ok', bytes, timings, undefined, outcome.result);
   } catch (error) {
     failWith(toGatewayError(error));
   }

@@ -2,7 +2,9 @@
  * One place where a finished tool call is counted: metrics and the request
  * log, the same for the REST API and the MCP endpoint.
  */
+import type { CaptureConfig } from '../config/types.js';
 import type { GatewayError } from '../errors.js';
+import { Capture } from './capture.js';
 import type { CallOutcomeLabel, GatewayMetrics } from './metrics.js';
 import type { RequestLog } from './request-log.js';
 
@@ -19,23 +21,36 @@ export interface FinishedCall {
   readonly queuedMs: number;
   readonly requestBytes: number;
   readonly responseBytes: number;
+  /** Settled at the front door: the client's `traceparent` trace id or a fresh one. */
+  readonly traceId: string;
+  /** The call's arguments as the client sent them (kept only when `monitor.capture.arguments`). */
+  readonly arguments?: unknown;
+  /** The result as JSON text (kept only when `monitor.capture.results`). */
+  readonly resultJson?: string;
   readonly error?: GatewayError;
 }
 
 export class CallRecorder {
   readonly #metrics: GatewayMetrics;
   readonly #requestLog: RequestLog;
+  readonly #capture: Capture | undefined;
 
-  constructor(metrics: GatewayMetrics, requestLog: RequestLog) {
+  constructor(metrics: GatewayMetrics, requestLog: RequestLog, capture?: CaptureConfig) {
     this.#metrics = metrics;
     this.#requestLog = requestLog;
+    const configured = capture === undefined ? undefined : new Capture(capture);
+    this.#capture = configured?.active && requestLog.enabled ? configured : undefined;
   }
 
   record(call: FinishedCall): void {
-    const durationMs = Date.now() - call.receivedAt;
-    this.#metrics.recordCall(call.server, call.tool, call.outcome, durationMs, call.upstreamMs, call.caller);
+    const now = Date.now();
+    const durationMs = now - call.receivedAt;
+    this.#metrics.recordCall(call.server, call.tool, call.outcome, durationMs, call.upstreamMs, call.caller, now);
+    if (!this.#requestLog.enabled) return;
+    const captured = this.#capture?.take(call.arguments, call.resultJson);
     this.#requestLog.add({
       time: new Date(call.receivedAt).toISOString(),
+      traceId: call.traceId,
       via: call.via,
       caller: call.caller,
       server: call.server,
@@ -48,6 +63,7 @@ export class CallRecorder {
       requestBytes: call.requestBytes,
       responseBytes: call.responseBytes,
       ...(call.error ? { errorCode: call.error.code, errorMessage: call.error.message } : {}),
+      ...(captured ? { captured } : {}),
     });
   }
 }

@@ -5,6 +5,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_SEPARATOR } from '../qualified-names.js';
+import { CallRate, type Rates } from './call-rate.js';
+import { LatencyWindow, type Percentiles } from './latency-window.js';
 
 export type CallOutcomeLabel = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'rejected' | 'unavailable' | 'cancelled' | 'client_error' | 'unauthorized' | 'rate_limited';
 
@@ -24,6 +26,49 @@ interface Tally {
   errors: number;
   totalMs: number;
   maxMs: number;
+  readonly rate: CallRate;
+  readonly latency: LatencyWindow;
+}
+
+interface CallerTally {
+  calls: number;
+  errors: number;
+  /** Calls refused by a per-server or per-tool limit (the request limit is a front-door refusal). */
+  rateLimited: number;
+}
+
+/** Per server or tool in `summary()`: lifetime totals, recent rates and percentiles. */
+export interface CallSummary {
+  readonly calls: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly avgLatencyMs: number;
+  readonly maxLatencyMs: number;
+  /** Calls per second over the last 1, 5 and 15 minutes. */
+  readonly rates: Rates;
+  /** Over the calls of the last one to two minutes; null when there were none. */
+  readonly latencyMs: Percentiles | null;
+}
+
+export interface ToolSummary extends CallSummary {
+  readonly server: string;
+  readonly tool: string;
+}
+
+export interface ServerSummary extends CallSummary {
+  readonly up: boolean;
+  readonly inFlight: number;
+  readonly tools: number;
+}
+
+export interface MetricsSummary {
+  readonly uptimeSeconds: number;
+  readonly totals: { readonly calls: number; readonly errors: number; readonly rates: Rates };
+  readonly servers: Record<string, ServerSummary | CallSummary>;
+  /** Keyed by qualified name; `server` and `tool` say which, whatever the separator. */
+  readonly tools: Record<string, ToolSummary>;
+  readonly callers: Record<string, CallerTally>;
+  readonly refusals: readonly { readonly reason: RefusalReason; readonly caller: string; readonly count: number }[];
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -39,12 +84,20 @@ export class GatewayMetrics {
   readonly #callerLabels = new Set<string>();
   readonly #storeErrors: Counter<'outcome'>;
   readonly #byServer = new Map<string, Tally>();
-  readonly #byTool = new Map<string, Tally>();
-  readonly #startedAt = Date.now();
+  readonly #byTool = new Map<string, Tally & { readonly server: string; readonly tool: string }>();
+  readonly #byCaller = new Map<string, CallerTally>();
+  /** `reason` + NUL + caller label → count: the JSON view of the refusals counter, without reading prom-client's internals. */
+  readonly #refusalCounts = new Map<string, number>();
+  readonly #totalRate = new CallRate();
+  readonly #scratch = LatencyWindow.scratch();
+  readonly #source: ServerGaugeSource;
+  readonly #startedAt: number;
   /** Per-tool totals are keyed by the tool's qualified name. */
   readonly #separator: string;
 
-  constructor(source: ServerGaugeSource, options: { defaultMetrics?: boolean; separator?: string } = {}) {
+  constructor(source: ServerGaugeSource, options: { defaultMetrics?: boolean; separator?: string; now?: number } = {}) {
+    this.#source = source;
+    this.#startedAt = options.now ?? Date.now();
     this.#separator = options.separator ?? DEFAULT_SEPARATOR;
     const registers = [this.registry];
     this.#calls = new Counter({ name: 'mcp_gateway_tool_calls_total', help: 'Tool calls by server, tool and outcome.', labelNames: ['server', 'tool', 'outcome'], registers });
@@ -73,20 +126,36 @@ export class GatewayMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'mcp_gateway_' });
   }
 
-  recordCall(server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, upstreamMs: number, caller = 'anonymous'): void {
+  /** `now` is when the call finished (the recorder has it already; tests pass their own). */
+  recordCall(server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, upstreamMs: number, caller = 'anonymous', now = Date.now()): void {
     const serverLabel = server ?? 'none';
+    const callerLabel = this.#callerLabel(caller);
     this.#calls.inc({ server: serverLabel, tool, outcome });
-    this.#callerCalls.inc({ caller: this.#callerLabel(caller), outcome });
+    this.#callerCalls.inc({ caller: callerLabel, outcome });
     this.#duration.observe({ server: serverLabel, outcome }, totalMs / 1000);
     if (server !== null && upstreamMs > 0) this.#upstream.observe({ server }, upstreamMs / 1000);
     const failed = outcome !== 'ok';
-    tally(this.#byServer, serverLabel, totalMs, failed);
-    if (server !== null) tally(this.#byTool, server + this.#separator + tool, totalMs, failed);
+    this.#totalRate.record(now);
+    tally(this.#byServer, serverLabel, totalMs, failed, now);
+    if (server !== null) {
+      const key = server + this.#separator + tool;
+      let t = this.#byTool.get(key);
+      if (t === undefined) this.#byTool.set(key, (t = { ...newTally(), server, tool }));
+      count(t, totalMs, failed, now);
+    }
+    let byCaller = this.#byCaller.get(callerLabel);
+    if (byCaller === undefined) this.#byCaller.set(callerLabel, (byCaller = { calls: 0, errors: 0, rateLimited: 0 }));
+    byCaller.calls++;
+    if (failed) byCaller.errors++;
+    if (outcome === 'rate_limited') byCaller.rateLimited++;
   }
 
   /** `caller` is unknown (`none`) when the credential itself was refused. */
   recordRefusal(reason: RefusalReason, caller = 'none'): void {
-    this.#refusals.inc({ reason, caller: this.#callerLabel(caller) });
+    const callerLabel = this.#callerLabel(caller);
+    this.#refusals.inc({ reason, caller: callerLabel });
+    const key = `${reason}\0${callerLabel}`;
+    this.#refusalCounts.set(key, (this.#refusalCounts.get(key) ?? 0) + 1);
   }
 
   recordStoreError(served: boolean): void {
@@ -112,29 +181,72 @@ export class GatewayMetrics {
     return this.registry.contentType;
   }
 
-  /** The JSON aggregation: totals, per server, per tool. */
-  summary(): Record<string, unknown> {
-    const view = (map: Map<string, Tally>) =>
-      Object.fromEntries(
-        [...map].map(([key, t]) => [key, { calls: t.calls, errors: t.errors, errorRate: t.calls ? t.errors / t.calls : 0, avgLatencyMs: t.calls ? round(t.totalMs / t.calls) : 0, maxLatencyMs: round(t.maxMs) }]),
-      );
+  /**
+   * The JSON view behind `GET /api/v1/metrics`: totals, every configured
+   * server (with its live gauges, called or not) and any other server label
+   * calls were counted under (`none`: unroutable), per tool, per caller, and
+   * the front door's refusals.
+   */
+  summary(now = Date.now()): MetricsSummary {
+    const view = (t: Tally): CallSummary => ({
+      calls: t.calls,
+      errors: t.errors,
+      errorRate: t.calls ? t.errors / t.calls : 0,
+      avgLatencyMs: t.calls ? round(t.totalMs / t.calls) : 0,
+      maxLatencyMs: round(t.maxMs),
+      rates: t.rate.rates(now, this.#startedAt),
+      latencyMs: t.latency.percentiles(now, this.#scratch),
+    });
     let calls = 0;
     let errors = 0;
     for (const t of this.#byServer.values()) {
       calls += t.calls;
       errors += t.errors;
     }
-    return { uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000), totals: { calls, errors }, servers: view(this.#byServer), tools: view(this.#byTool) };
+    const servers: Record<string, ServerSummary | CallSummary> = {};
+    for (const gauge of this.#source.serverGauges()) {
+      const t = this.#byServer.get(gauge.id);
+      servers[gauge.id] = { ...(t ? view(t) : NOT_CALLED), up: gauge.up, inFlight: gauge.inFlight, tools: gauge.tools };
+    }
+    for (const [id, t] of this.#byServer) if (!(id in servers)) servers[id] = view(t);
+    const tools: Record<string, ToolSummary> = {};
+    for (const [key, t] of this.#byTool) tools[key] = { server: t.server, tool: t.tool, ...view(t) };
+    const refusals = [...this.#refusalCounts].map(([key, count]) => {
+      const [reason, caller] = key.split('\0') as [RefusalReason, string];
+      return { reason, caller, count };
+    });
+    refusals.sort((a, b) => b.count - a.count || a.caller.localeCompare(b.caller));
+    return {
+      uptimeSeconds: Math.round((now - this.#startedAt) / 1000),
+      totals: { calls, errors, rates: this.#totalRate.rates(now, this.#startedAt) },
+      servers,
+      tools,
+      callers: Object.fromEntries([...this.#byCaller].map(([name, t]) => [name, { ...t }])),
+      refusals,
+    };
   }
 }
 
-function tally(map: Map<string, Tally>, key: string, ms: number, failed: boolean): void {
+/** A server no call has reached yet. */
+const NOT_CALLED: CallSummary = Object.freeze({ calls: 0, errors: 0, errorRate: 0, avgLatencyMs: 0, maxLatencyMs: 0, rates: Object.freeze({ '1m': 0, '5m': 0, '15m': 0 }), latencyMs: null });
+
+function newTally(): Tally {
+  return { calls: 0, errors: 0, totalMs: 0, maxMs: 0, rate: new CallRate(), latency: new LatencyWindow() };
+}
+
+function tally(map: Map<string, Tally>, key: string, ms: number, failed: boolean, now: number): void {
   let t = map.get(key);
-  if (!t) map.set(key, (t = { calls: 0, errors: 0, totalMs: 0, maxMs: 0 }));
+  if (!t) map.set(key, (t = newTally()));
+  count(t, ms, failed, now);
+}
+
+function count(t: Tally, ms: number, failed: boolean, now: number): void {
   t.calls++;
   if (failed) t.errors++;
   t.totalMs += ms;
   if (ms > t.maxMs) t.maxMs = ms;
+  t.rate.record(now);
+  t.latency.record(ms, now);
 }
 
 function round(ms: number): number {

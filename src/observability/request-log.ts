@@ -1,8 +1,11 @@
 /**
  * The recent-request log behind `GET /api/v1/requests`: a bounded ring in
  * memory, pruned by age (`monitor.retentionHours`) and count (`monitor.maxEntries`).
+ * Ids only grow, so an entry is found by binary search and a client pages
+ * back through the log with `before=<id>`.
  */
 import type { MonitorConfig } from '../config/types.js';
+import type { Captured } from './capture.js';
 
 export type CallStatus = 'ok' | 'tool_error' | 'error';
 
@@ -10,6 +13,8 @@ export interface RequestLogEntry {
   readonly id: number;
   /** ISO time the call arrived. */
   readonly time: string;
+  /** The W3C trace id: the client's (from `traceparent`) or a fresh one. */
+  readonly traceId: string;
   readonly via: 'rest' | 'mcp';
   /** Who called: a key's name, a token's subject, or `anonymous`. */
   readonly caller: string;
@@ -24,15 +29,30 @@ export interface RequestLogEntry {
   readonly errorMessage?: string;
   readonly requestBytes: number;
   readonly responseBytes: number;
+  /** With `monitor.capture` on: the redacted arguments and result (only in `get`, not in `query` pages). */
+  readonly captured?: Captured;
 }
 
 export interface RequestLogQuery {
   readonly limit?: number;
+  /** Only entries older than this id: the `nextBefore` of the previous page. */
+  readonly before?: number;
   readonly server?: string;
   readonly caller?: string;
   readonly tool?: string;
   readonly status?: string;
+  readonly traceId?: string;
 }
+
+export interface RequestLogPage {
+  /** Newest first; without `captured` (a page of full payloads would be megabytes; `get` has them). */
+  readonly requests: readonly RequestLogEntry[];
+  /** Pass as `before` for the next, older page; null when this page reached the oldest match. */
+  readonly nextBefore: number | null;
+}
+
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
 
 export class RequestLog {
   readonly #entries: RequestLogEntry[] = [];
@@ -41,7 +61,7 @@ export class RequestLog {
   readonly #enabled: boolean;
   #nextId = 1;
 
-  constructor(config: MonitorConfig) {
+  constructor(config: Pick<MonitorConfig, 'requestLog' | 'maxEntries' | 'retentionHours'>) {
     this.#enabled = config.requestLog;
     this.#maxEntries = config.maxEntries;
     this.#retentionMs = config.retentionHours * 3_600_000;
@@ -58,25 +78,55 @@ export class RequestLog {
     if (this.#entries.length > this.#maxEntries * 1.1 + 1) this.#entries.splice(0, this.#entries.length - this.#maxEntries);
   }
 
-  /** Newest first. */
-  query(query: RequestLogQuery, now = Date.now()): RequestLogEntry[] {
+  /** Newest first, from `before` back (exclusive). */
+  page(query: RequestLogQuery, now = Date.now()): RequestLogPage {
     this.#prune(now);
-    const limit = Math.max(1, Math.min(query.limit ?? 100, 1000));
+    const limit = Math.max(1, Math.min(query.limit ?? DEFAULT_PAGE, MAX_PAGE));
     const found: RequestLogEntry[] = [];
-    const start = Math.max(0, this.#entries.length - this.#maxEntries);
-    for (let i = this.#entries.length - 1; i >= start && found.length < limit; i--) {
+    const start = this.#firstLive();
+    let i = query.before === undefined ? this.#entries.length - 1 : this.#indexBelow(query.before);
+    for (; i >= start; i--) {
       const entry = this.#entries[i]!;
-      if (query.server !== undefined && entry.server !== query.server) continue;
-      if (query.caller !== undefined && entry.caller !== query.caller) continue;
-      if (query.tool !== undefined && entry.tool !== query.tool) continue;
-      if (query.status !== undefined && entry.status !== query.status && String(entry.httpStatus) !== query.status) continue;
-      found.push(entry);
+      if (!matches(entry, query)) continue;
+      // One match past the page says whether an older page exists, so nextBefore is never a dead end.
+      if (found.length === limit) return { requests: found, nextBefore: found[found.length - 1]!.id };
+      found.push(entry.captured === undefined ? entry : withoutCapture(entry));
     }
-    return found;
+    return { requests: found, nextBefore: null };
+  }
+
+  /** Newest first (a page without its cursor). */
+  query(query: RequestLogQuery, now = Date.now()): RequestLogEntry[] {
+    return [...this.page(query, now).requests];
+  }
+
+  /** One entry with everything it holds, or undefined once it is gone (or never was). */
+  get(id: number, now = Date.now()): RequestLogEntry | undefined {
+    this.#prune(now);
+    const i = this.#indexBelow(id + 1);
+    const entry = i >= this.#firstLive() ? this.#entries[i] : undefined;
+    return entry?.id === id ? entry : undefined;
   }
 
   get size(): number {
     return Math.min(this.#entries.length, this.#maxEntries);
+  }
+
+  /** Entries before this index are over maxEntries, waiting for the next bulk trim. */
+  #firstLive(): number {
+    return Math.max(0, this.#entries.length - this.#maxEntries);
+  }
+
+  /** The index of the newest entry whose id is below `id`, or -1. */
+  #indexBelow(id: number): number {
+    let low = 0;
+    let high = this.#entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.#entries[mid]!.id < id) low = mid + 1;
+      else high = mid;
+    }
+    return low - 1;
   }
 
   #prune(now: number): void {
@@ -85,4 +135,18 @@ export class RequestLog {
     while (drop < this.#entries.length && this.#entries[drop]!.time < cutoff) drop++;
     if (drop > 0) this.#entries.splice(0, drop);
   }
+}
+
+function matches(entry: RequestLogEntry, query: RequestLogQuery): boolean {
+  if (query.server !== undefined && entry.server !== query.server) return false;
+  if (query.caller !== undefined && entry.caller !== query.caller) return false;
+  if (query.tool !== undefined && entry.tool !== query.tool) return false;
+  if (query.traceId !== undefined && entry.traceId !== query.traceId) return false;
+  if (query.status !== undefined && entry.status !== query.status && String(entry.httpStatus) !== query.status) return false;
+  return true;
+}
+
+function withoutCapture(entry: RequestLogEntry): RequestLogEntry {
+  const { captured: _captured, ...rest } = entry;
+  return rest;
 }

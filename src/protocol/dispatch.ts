@@ -19,6 +19,14 @@ export interface Dispatched {
   readonly inputRequired: boolean;
 }
 
+/** What the front door knows about a request when it hands it on. */
+export interface Arrival {
+  readonly receivedAt: number;
+  readonly requestBytes: number;
+  /** The client's `traceparent` trace id, or a fresh one: the request log's `traceId`. */
+  readonly traceId: string;
+}
+
 export interface CallerContext {
   /** Who is asking: lists are filtered and calls admitted by it. */
   readonly caller: Caller;
@@ -32,7 +40,7 @@ export interface CallerContext {
   readonly canPark?: boolean;
 }
 
-export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, requestBytes: number, receivedAt: number, caller: CallerContext): Promise<Dispatched> {
+export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, arrival: Arrival, caller: CallerContext): Promise<Dispatched> {
   const { method, params } = request;
   if (LIST_METHODS.has(method)) return { resultJson: JSON.stringify(service.list(method as ListMethod, params, caller.caller)), isList: true, inputRequired: false };
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
@@ -41,8 +49,9 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
   exchange.onAbort(() => cancel?.('the client closed the request'));
   const context = {
     caller: caller.caller,
-    receivedAt,
-    requestBytes,
+    receivedAt: arrival.receivedAt,
+    requestBytes: arrival.requestBytes,
+    traceId: arrival.traceId,
     ...(caller.headers ? { headers: caller.headers } : {}),
     ...(caller.clientCapabilities !== undefined ? { clientCapabilities: caller.clientCapabilities } : {}),
     ...(caller.onInputRequest ? { onInputRequest: caller.onInputRequest } : {}),

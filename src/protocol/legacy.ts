@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../front-door/engine.js';
-import { dispatchShared, InFlight, SHARED_METHODS } from './dispatch.js';
+import { dispatchShared, InFlight, SHARED_METHODS, type Arrival } from './dispatch.js';
 import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
 import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
 import type { McpService } from './mcp-service.js';
@@ -74,7 +74,7 @@ export class LegacySessions {
   }
 
   /** POST /mcp: one JSON-RPC message of a 2025-era Streamable HTTP client. */
-  async post(request: HttpRequest, inbound: Inbound, response: HttpResponse, caller: Caller, requestBytes: number, receivedAt: number): Promise<void> {
+  async post(request: HttpRequest, inbound: Inbound, response: HttpResponse, caller: Caller, arrival: Arrival): Promise<void> {
     const exchange = new HttpExchange(response);
     try {
       if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
@@ -83,7 +83,7 @@ export class LegacySessions {
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))), { 'mcp-session-id': session.id });
         return;
       }
-      await this.#handle(this.#session(request.headers[SESSION_HEADER], caller), inbound, exchange, caller, requestBytes, receivedAt);
+      await this.#handle(this.#session(request.headers[SESSION_HEADER], caller), inbound, exchange, caller, arrival);
     } catch (error) {
       replyError(exchange, inbound, toGatewayError(error));
     }
@@ -100,7 +100,7 @@ export class LegacySessions {
   }
 
   /** POST /messages?sessionId=…: acknowledged at once (202); the answer goes on the session's stream. */
-  async postMessage(sessionId: string | undefined, inbound: Inbound, response: HttpResponse, caller: Caller, requestBytes: number, receivedAt: number): Promise<void> {
+  async postMessage(sessionId: string | undefined, inbound: Inbound, response: HttpResponse, caller: Caller, arrival: Arrival): Promise<void> {
     const session = this.#session(sessionId, caller);
     if (session.transport !== 'sse' || !session.stream) throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'that session has no HTTP+SSE stream; use POST /mcp');
     response.send(202, {}, 'Accepted');
@@ -111,14 +111,14 @@ export class LegacySessions {
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))));
         return;
       }
-      await this.#handle(session, inbound, exchange, caller, requestBytes, receivedAt);
+      await this.#handle(session, inbound, exchange, caller, arrival);
     } catch (error) {
       replyError(exchange, inbound, toGatewayError(error));
     }
   }
 
-  async #handle(session: Session, inbound: Inbound, exchange: Exchange, caller: Caller, requestBytes: number, receivedAt: number): Promise<void> {
-    session.lastSeen = receivedAt;
+  async #handle(session: Session, inbound: Inbound, exchange: Exchange, caller: Caller, arrival: Arrival): Promise<void> {
+    session.lastSeen = arrival.receivedAt;
     if (inbound.kind === 'response') {
       this.#answered(session, inbound.message);
       exchange.empty(202);
@@ -132,7 +132,7 @@ export class LegacySessions {
     const message = inbound.message;
     session.inFlight.add(message.id, exchange);
     try {
-      exchange.reply(200, resultFrame(message.id, await this.#serve(session, message, exchange, caller, requestBytes, receivedAt)));
+      exchange.reply(200, resultFrame(message.id, await this.#serve(session, message, exchange, caller, arrival)));
     } finally {
       session.inFlight.delete(message.id);
     }
@@ -186,7 +186,7 @@ export class LegacySessions {
     for (const session of [...this.#sessions.values()]) this.#drop(session);
   }
 
-  async #serve(session: Session, message: RpcRequest, exchange: Exchange, caller: Caller, requestBytes: number, receivedAt: number): Promise<string> {
+  async #serve(session: Session, message: RpcRequest, exchange: Exchange, caller: Caller, arrival: Arrival): Promise<string> {
     switch (message.method) {
       case 'ping':
       case 'logging/setLevel':
@@ -201,7 +201,7 @@ export class LegacySessions {
     }
     if (!SHARED_METHODS.has(message.method) && !LEGACY_TASK_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
     const context = { caller, clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params) };
-    let dispatched = await dispatchShared(this.#options.service, message, exchange, requestBytes, receivedAt, context);
+    let dispatched = await dispatchShared(this.#options.service, message, exchange, arrival, context);
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
     for (let round = 0; dispatched.inputRequired; round++) {
       if (round === MAX_INPUT_ROUNDS) throw new GatewayError('MCPGW_ERR_UPSTREAM', `the upstream asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
@@ -209,7 +209,7 @@ export class LegacySessions {
       const inputResponses: Record<string, unknown> = {};
       for (const [key, request] of Object.entries(asking.inputRequests ?? {})) inputResponses[key] = await this.#ask(session, exchange, request.method, request.params);
       const params = { ...message.params, inputResponses, ...(asking.requestState === undefined ? {} : { requestState: asking.requestState }) };
-      dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, requestBytes, Date.now(), context);
+      dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, { ...arrival, receivedAt: Date.now() }, context);
     }
     return dispatched.resultJson;
   }

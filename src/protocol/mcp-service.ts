@@ -31,6 +31,8 @@ export interface CallContext {
   readonly caller: Caller;
   readonly receivedAt: number;
   readonly requestBytes: number;
+  /** The request log's trace id for this request (settled at the front door). */
+  readonly traceId: string;
   /** Progress from the upstream (the notification's params, without the token) as JSON text. */
   readonly onProgress?: (progressJson: string) => void;
   /** Registers what to do when the client goes away or cancels. */
@@ -48,7 +50,7 @@ export interface CallContext {
 interface Tally {
   route: RoutedCall['route'] | undefined;
   recorded: boolean;
-  succeed(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number): void;
+  succeed(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, resultJson: string): void;
   fail(error: GatewayError, timings?: { upstreamMs: number; queuedMs: number }): void;
 }
 
@@ -177,7 +179,7 @@ export class McpService {
     const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
     if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
     if (state?.k !== undefined) return this.#resumeParked(state.k, params, context);
-    const tally = this.#tally(name, context);
+    const tally = this.#tally(name, params.arguments, context);
     try {
       const route = this.#supervisor.route(name, state?.s);
       tally.route = route;
@@ -241,7 +243,7 @@ export class McpService {
       parked.tally.fail(outcome.error, timings);
       throw outcome.error;
     }
-    parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length);
+    parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length, outcome.result);
     // The upstream made a task: its id must name the replica it lives on (rare, so the parse is fine).
     if (outcome.task) return { resultJson: this.tasks.issue(outcome.result, parked.route.serverId, outcome.replica, parked.callerKey), inputRequired: false };
     if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
@@ -263,24 +265,25 @@ export class McpService {
   }
 
   /** Counts a call exactly once, wherever it ends. */
-  #tally(name: string, context: CallContext): Tally {
+  #tally(name: string, args: unknown, context: CallContext): Tally {
     const recorder = this.#recorder;
     const tally: Tally = {
       route: undefined,
       recorded: false,
-      succeed(outcome, timings, responseBytes) {
-        record(outcome, timings, responseBytes);
+      succeed(outcome, timings, responseBytes, resultJson) {
+        record(outcome, timings, responseBytes, undefined, resultJson);
       },
       fail(error, timings = { upstreamMs: 0, queuedMs: 0 }) {
         record(outcomeOf(error), timings, 0, error);
       },
     };
-    function record(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError): void {
+    function record(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError, resultJson?: string): void {
       tally.recorded = true;
       recorder.record({
         via: 'mcp',
         caller: context.caller.name,
         receivedAt: context.receivedAt,
+        traceId: context.traceId,
         server: tally.route?.serverId ?? null,
         tool: tally.route?.tool ?? name,
         outcome,
@@ -288,6 +291,8 @@ export class McpService {
         requestBytes: context.requestBytes,
         responseBytes,
         ...timings,
+        ...(args !== undefined ? { arguments: args } : {}),
+        ...(resultJson !== undefined ? { resultJson } : {}),
         ...(error ? { error } : {}),
       });
     }

@@ -6,7 +6,7 @@
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest } from '../front-door/engine.js';
 import type { Caller } from '../policy/caller.js';
-import { dispatchShared, SHARED_METHODS, type CallerContext } from './dispatch.js';
+import { dispatchShared, SHARED_METHODS, type Arrival, type CallerContext } from './dispatch.js';
 import type { Exchange } from './exchange.js';
 import { errorFrame, resultFrame, stampObject, type Inbound } from './jsonrpc.js';
 import type { ListenHub } from './listen.js';
@@ -32,7 +32,7 @@ export interface ModernContext {
   readonly instructions?: string;
 }
 
-export async function handleModern(request: HttpRequest, inbound: Inbound, version: string, exchange: Exchange, context: ModernContext, who: Caller, requestBytes: number, receivedAt: number): Promise<void> {
+export async function handleModern(request: HttpRequest, inbound: Inbound, version: string, exchange: Exchange, context: ModernContext, who: Caller, arrival: Arrival): Promise<void> {
   const id = inbound.kind === 'request' ? inbound.message.id : null;
   try {
     if (inbound.kind === 'response') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'the gateway sends no requests to 2026-07-28 clients, so it expects no responses');
@@ -48,7 +48,7 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
       return;
     }
     const caller = { caller: who, clientCapabilities: (params._meta as Record<string, unknown>)[META_CLIENT_CAPABILITIES], canPark: true, ...withParamHeaders(request.headers) };
-    const served = await serve(context, inbound.message, exchange, requestBytes, receivedAt, caller);
+    const served = await serve(context, inbound.message, exchange, arrival, caller);
     exchange.reply(200, resultFrame(inbound.message.id, served));
   } catch (error) {
     const gatewayError = toGatewayError(error);
@@ -60,8 +60,7 @@ async function serve(
   context: ModernContext,
   message: { id: string | number; method: string; params: Record<string, unknown> },
   exchange: Exchange,
-  requestBytes: number,
-  receivedAt: number,
+  arrival: Arrival,
   caller: CallerContext,
 ): Promise<string> {
   const meta = { _meta: { [META_SERVER_INFO]: context.serverInfo } };
@@ -79,7 +78,7 @@ async function serve(
   if (!SHARED_METHODS.has(message.method) && !MODERN_TASK_METHODS.has(message.method)) {
     throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
   }
-  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, requestBytes, receivedAt, caller);
+  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, arrival, caller);
   // With access rules the lists depend on who asks, and must never be shared across callers; ttl 0: always revalidate.
   if (isList) return stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: context.service.listsArePrivate ? 'private' : 'public', ...meta });
   const resultType = resultTypeOf(resultJson);

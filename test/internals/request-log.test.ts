@@ -6,13 +6,14 @@ import { RequestLog, type RequestLogEntry } from '../../src/observability/reques
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 
-function log(overrides: Partial<MonitorConfig> = {}): RequestLog {
+function log(overrides: Partial<Omit<MonitorConfig, 'capture'>> = {}): RequestLog {
   return new RequestLog({ requestLog: true, prometheus: false, retentionHours: 24, maxEntries: 1000, ...overrides });
 }
 
 function entry(fields: Partial<Omit<RequestLogEntry, 'id'>> = {}): Omit<RequestLogEntry, 'id'> {
   return {
     time: new Date(NOW - 1000).toISOString(),
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     via: 'rest',
     caller: 'anonymous',
     server: 'docs',
@@ -138,4 +139,67 @@ test('a disabled log records nothing', () => {
   assert.deepEqual(requests.query({}, NOW), []);
   assert.equal(requests.size, 0);
   assert.equal(log().enabled, true);
+});
+
+test('pages walk back with before=<id>: nextBefore leads to the next older page, and is null on the last', () => {
+  const requests = log();
+  for (let i = 1; i <= 7; i++) requests.add(entry({ tool: `t${i}` }));
+  const first = requests.page({ limit: 3 }, NOW);
+  assert.deepEqual(tools(first.requests), ['t7', 't6', 't5']);
+  assert.equal(first.nextBefore, 5);
+  const second = requests.page({ limit: 3, before: first.nextBefore! }, NOW);
+  assert.deepEqual(tools(second.requests), ['t4', 't3', 't2']);
+  assert.equal(second.nextBefore, 2);
+  const third = requests.page({ limit: 3, before: second.nextBefore! }, NOW);
+  assert.deepEqual(tools(third.requests), ['t1']);
+  assert.equal(third.nextBefore, null);
+  // A page that ends exactly at the oldest entry says so: no empty page after it.
+  assert.equal(requests.page({ limit: 2, before: 3 }, NOW).nextBefore, null);
+  // An id past the newest starts from the newest; one at the oldest finds nothing.
+  assert.deepEqual(tools(requests.page({ limit: 1, before: 999 }, NOW).requests), ['t7']);
+  assert.deepEqual(requests.page({ before: 1 }, NOW), { requests: [], nextBefore: null });
+});
+
+test('paging keeps the filters: nextBefore points at the last match, older non-matches are skipped', () => {
+  const requests = log();
+  for (let i = 1; i <= 10; i++) requests.add(entry({ server: i % 2 === 0 ? 'even' : 'odd', tool: `t${i}` }));
+  const first = requests.page({ server: 'even', limit: 2 }, NOW);
+  assert.deepEqual(tools(first.requests), ['t10', 't8']);
+  assert.equal(first.nextBefore, 8);
+  const rest = requests.page({ server: 'even', limit: 10, before: 8 }, NOW);
+  assert.deepEqual(tools(rest.requests), ['t6', 't4', 't2']);
+  assert.equal(rest.nextBefore, null);
+});
+
+test('get finds one entry by id, with what was captured; pages leave the capture out', () => {
+  const requests = log();
+  requests.add(entry({ tool: 'plain' }));
+  requests.add(entry({ tool: 'captured', captured: { arguments: { q: 'x' }, result: { content: [] } } }));
+  assert.equal(requests.get(1, NOW)?.tool, 'plain');
+  assert.deepEqual(requests.get(2, NOW)?.captured, { arguments: { q: 'x' }, result: { content: [] } });
+  assert.equal(requests.get(3, NOW), undefined);
+  assert.equal(requests.get(0, NOW), undefined);
+  const listed = requests.query({}, NOW);
+  assert.deepEqual(tools(listed), ['captured', 'plain']);
+  assert.ok(listed.every((e) => !('captured' in e)));
+});
+
+test('get forgets what retention and maxEntries dropped', () => {
+  const aged = log({ retentionHours: 1 });
+  aged.add(entry({ tool: 'old', time: new Date(NOW - 2 * HOUR).toISOString() }));
+  aged.add(entry({ tool: 'recent' }));
+  assert.equal(aged.get(1, NOW), undefined);
+  assert.equal(aged.get(2, NOW)?.tool, 'recent');
+  const bounded = log({ maxEntries: 3 });
+  for (let i = 1; i <= 4; i++) bounded.add(entry({ tool: `t${i}` }));
+  // Four entries, three kept: the oldest is gone for get even before the bulk trim removes it.
+  assert.equal(bounded.get(1, NOW), undefined);
+  assert.deepEqual([2, 3, 4].map((id) => bounded.get(id, NOW)?.tool), ['t2', 't3', 't4']);
+});
+
+test('filters by trace id', () => {
+  const requests = log();
+  requests.add(entry({ tool: 'a', traceId: '0af7651916cd43dd8448eb211c80319c' }));
+  requests.add(entry({ tool: 'b' }));
+  assert.deepEqual(tools(requests.query({ traceId: '0af7651916cd43dd8448eb211c80319c' }, NOW)), ['a']);
 });

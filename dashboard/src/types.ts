@@ -1,0 +1,85 @@
+/** The JSON the page reads, as the gateway's REST API documents it (README, "REST API"). */
+
+export interface Health {
+  readonly status: string;
+  readonly version: string;
+  readonly uptimeSeconds: number;
+  readonly servers: readonly HealthServer[];
+}
+
+export interface HealthServer {
+  readonly id: string;
+  readonly name: string;
+  readonly state: string;
+  readonly era: string | null;
+  readonly protocolVersion: string | null;
+  readonly tools: number;
+  readonly restarts: number;
+  readonly circuit: string;
+  readonly lastError?: string;
+}
+
+export type Rates = Readonly<Record<'1m' | '5m' | '15m', number>>;
+
+export interface CallSummary {
+  readonly calls: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly avgLatencyMs: number;
+  readonly maxLatencyMs: number;
+  readonly rates: Rates;
+  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly samples: number } | null;
+}
+
+export interface ServerMetrics extends CallSummary {
+  readonly up?: boolean;
+  readonly inFlight?: number;
+  readonly tools?: number;
+}
+
+export interface ToolMetrics extends CallSummary {
+  readonly server: string;
+  readonly tool: string;
+}
+
+export interface Metrics {
+  readonly uptimeSeconds: number;
+  readonly totals: { readonly calls: number; readonly errors: number; readonly rates: Rates };
+  readonly servers: Readonly<Record<string, ServerMetrics>>;
+  readonly tools: Readonly<Record<string, ToolMetrics>>;
+  readonly callers: Readonly<Record<string, { readonly calls: number; readonly errors: number; readonly rateLimited: number }>>;
+  readonly refusals: readonly { readonly reason: string; readonly caller: string; readonly count: number }[];
+}
+
+export interface RequestEntry {
+  readonly id: number;
+  readonly time: string;
+  readonly traceId: string;
+  readonly via: string;
+  readonly caller: string;
+  readonly server: string | null;
+  readonly tool: string;
+  readonly status: 'ok' | 'tool_error' | 'error';
+  readonly httpStatus: number;
+  readonly durationMs: number;
+  readonly upstreamMs: number;
+  readonly queuedMs: number;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly captured?: { readonly arguments?: unknown; readonly result?: unknown; readonly truncated?: readonly string[] };
+}
+
+export interface RequestPage {
+  readonly enabled: boolean;
+  readonly requests: readonly RequestEntry[];
+  readonly nextBefore: number | null;
+}
+
+export interface Whoami {
+  readonly name: string;
+  readonly via: string;
+  readonly roles: readonly string[];
+  readonly authentication: boolean;
+}
