@@ -126,7 +126,7 @@ describe('the npm package', () => {
     return dir;
   }
 
-  test('the tarball holds only what runs: the built CLI, workers, demo server, typings, docs, README, LICENSE', () => {
+  test('the tarball holds only what runs: the built CLI, workers, demo server, dashboard, typings, docs, README, LICENSE', () => {
     const paths = pack.files.map((f) => f.path);
     for (const required of ['package.json', 'README.md', 'LICENSE', 'docs/errors.md', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/demo/server.js', 'dist/workers/upstream-worker.js']) {
       assert.ok(paths.includes(required), `${required} is packed`);
@@ -145,7 +145,7 @@ describe('the npm package', () => {
         path.startsWith('.'),
     );
     assert.deepEqual(unwanted, [], 'no tests, sources, bench fixtures, source maps or dotfiles');
-    assert.ok(paths.every((path) => /^(dist\/(src|workers)\/|docs\/|README\.md$|LICENSE$|package\.json$)/.test(path)), 'only the "files" of package.json');
+    assert.ok(paths.every((path) => /^(dist\/(src|workers|dashboard)\/|docs\/|README\.md$|LICENSE$|package\.json$)/.test(path)), 'only the "files" of package.json');
     assert.equal(manifest.bin['mcp-gateway'], 'dist/src/cli/main.js');
     assert.ok(paths.includes(manifest.bin['mcp-gateway']!));
     assert.deepEqual(manifest.exports['.'], { types: './dist/src/index.d.ts', import: './dist/src/index.js' });
