@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../src/errors.js';
 import type { CallMessage, FromWorker, ToWorker, WorkerInit } from '../src/threads/messages.js';
+import { Outbox } from '../src/threads/outbox.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { CallQueue } from './call-queue.js';
 import { fetchCatalog } from './catalog.js';
@@ -19,7 +20,8 @@ import { ResponseLimit } from './response-limit.js';
 const init = workerData as WorkerInit;
 const server = init.server;
 const port = parentPort!;
-const post = (message: FromWorker): void => port.postMessage(message);
+const outbox = new Outbox<FromWorker>((batch) => port.postMessage(batch));
+const post = (message: FromWorker): void => outbox.push(message);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void =>
   post({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
 
@@ -74,7 +76,11 @@ function relayInputRequest(method: string, params: unknown): Promise<unknown> {
   });
 }
 
-port.on('message', (message: ToWorker) => {
+port.on('message', (batch: readonly ToWorker[]) => {
+  for (const message of batch) receive(message);
+});
+
+function receive(message: ToWorker): void {
   switch (message.type) {
     case 'call':
       return submit(message);
@@ -94,7 +100,7 @@ port.on('message', (message: ToWorker) => {
       return;
     }
   }
-});
+}
 
 void start();
 
@@ -262,6 +268,7 @@ function goDown(reason: string, duringStartup: boolean, code: 'MCPGW_ERR_UPSTREA
   post({ type: 'down', reason, duringStartup });
   void (async () => {
     await connection?.close().catch(() => undefined);
+    outbox.flush();
     process.exit(1);
   })();
 }
@@ -279,5 +286,6 @@ async function shutdown(graceMs: number): Promise<void> {
     log('warn', `closing the upstream failed: ${toGatewayError(error).message}`);
   }
   post({ type: 'stopped' });
+  outbox.flush();
   process.exit(0);
 }

@@ -5,6 +5,7 @@
  * dies or stops answering. Reaps the upstream's process group if the worker
  * could not.
  */
+import { Outbox } from '../threads/outbox.js';
 import { Worker } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { timerDelay } from '../timer-delay.js';
@@ -72,13 +73,17 @@ export class Replica {
   #readyOnce = false;
   #exited = false;
   readonly #exitPromise: Promise<void>;
+  readonly #outbox: Outbox<ToWorker>;
 
   constructor(init: WorkerInit, events: ReplicaEvents) {
     this.serverId = init.server.id;
     this.index = init.replica;
     this.#events = events;
     this.#worker = new Worker(WORKER_ENTRY, { workerData: init, name: `upstream:${init.server.id}#${init.replica}` });
-    this.#worker.on('message', (message: FromWorker) => this.#onMessage(message));
+    this.#outbox = new Outbox((batch) => this.#worker.postMessage(batch));
+    this.#worker.on('message', (batch: readonly FromWorker[]) => {
+      for (const message of batch) this.#onMessage(message);
+    });
     this.#worker.on('error', (error) => {
       this.#downReason ??= `worker thread crashed: ${error.message}`;
     });
@@ -155,7 +160,7 @@ export class Replica {
   }
 
   #post(message: ToWorker): void {
-    if (!this.#exited) this.#worker.postMessage(message);
+    if (!this.#exited) this.#outbox.push(message);
   }
 
   #onMessage(message: FromWorker): void {

@@ -145,11 +145,20 @@ export class ProcessGroupStdioTransport implements Transport {
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.#child?.stdin;
     if (!stdin || this.#closed || !stdin.writable) return Promise.reject(new Error('stdio upstream is not running'));
-    const text = JSON.stringify(message) + '\n';
     // Resolve without waiting for drain: the worker's concurrency queue bounds what is in flight.
-    stdin.write(text);
+    // Lines sent in one turn of the event loop leave in one write: one pipe syscall for many calls.
+    if (this.#outgoing.push(JSON.stringify(message) + '\n') === 1) setImmediate(this.#flush);
     return Promise.resolve();
   }
+
+  readonly #outgoing: string[] = [];
+
+  readonly #flush = (): void => {
+    const stdin = this.#child?.stdin;
+    const text = this.#outgoing.length === 1 ? this.#outgoing[0]! : this.#outgoing.join('');
+    this.#outgoing.length = 0;
+    if (stdin && !this.#closed && stdin.writable) stdin.write(text);
+  };
 
   /** Ends stdin, then SIGTERM to the group, then SIGKILL to the group after the grace period. */
   async close(): Promise<void> {
