@@ -23,6 +23,7 @@ import { GatewayKeys } from './identity/gateway-keys.js';
 import { upstreamCredentials } from './identity/upstream-credentials.js';
 import { Policy } from './policy/policy.js';
 import { RedisRateLimitStore } from './policy/redis-rate-limit.js';
+import { Tracing } from './observability/tracing.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -72,6 +73,7 @@ export class Gateway {
   #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
   readonly #redisStore: RedisRateLimitStore | undefined;
+  readonly #tracing: Tracing | undefined;
   readonly #startedAt = Date.now();
   /** Reloads run one after another: each sees the servers the previous one left. */
   #reloading: Promise<unknown> = Promise.resolve();
@@ -100,7 +102,8 @@ export class Gateway {
       },
     }, { separator: config.mcp.separator });
     this.requestLog = new RequestLog(config.monitor);
-    this.recorder = new CallRecorder(this.metrics, this.requestLog, config.monitor.capture);
+    this.#tracing = config.tracing.enabled ? new Tracing(config.tracing) : undefined;
+    this.recorder = new CallRecorder(this.metrics, this.requestLog, config.monitor.capture, this.#tracing);
     this.#redisStore = options.rateLimitStore === undefined && config.rateLimit.store === 'redis' ? this.#connectRedisStore(config) : undefined;
     const rateLimitStore = options.rateLimitStore ?? this.#redisStore;
     this.policy = new Policy(config, rateLimitStore ? { rateLimitStore } : {});
@@ -254,6 +257,8 @@ export class Gateway {
     this.#subscriptions?.close();
     await this.#engine?.close();
     await this.#redisStore?.close();
+    // The last spans go out before the process may exit.
+    await this.#tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'exporting the last spans failed'));
     this.#state = 'stopped';
     if (wasRunning) this.logger.info('stopped');
     this.logger.flush?.();

@@ -341,6 +341,19 @@ export const configSchema = {
         },
       },
     },
+    tracing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: DEFAULTS.tracing.enabled },
+        endpoint: { type: 'string', format: 'uri', default: DEFAULTS.tracing.endpoint, 'x-messages': { format: 'must be the collector\'s OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces' } },
+        serviceName: { ...nonEmptyString, default: DEFAULTS.tracing.serviceName },
+        sampleRatio: { type: 'number', minimum: 0, maximum: 1, default: DEFAULTS.tracing.sampleRatio },
+        headers: { ...stringMap, default: DEFAULTS.tracing.headers },
+        exportIntervalMs: { type: 'integer', minimum: 100, maximum: 60_000, default: DEFAULTS.tracing.exportIntervalMs },
+      },
+    },
     corsOrigins: { type: 'array', items: nonEmptyString, default: DEFAULTS.corsOrigins },
     mcp: {
       type: 'object',

@@ -126,6 +126,13 @@ ${c(`    results: ${DEFAULTS.monitor.capture.results}`, 'the result of each tool
 ${c(`    maxBytes: ${DEFAULTS.monitor.capture.maxBytes}`, 'per captured value, after redaction')}
     redact: ${JSON.stringify(DEFAULTS.monitor.capture.redact).replaceAll(',', ', ')}
 
+# OpenTelemetry spans of every tool call, over OTLP/HTTP to a collector (off).
+tracing:
+  enabled: ${DEFAULTS.tracing.enabled}
+  endpoint: ${DEFAULTS.tracing.endpoint}
+  serviceName: ${DEFAULTS.tracing.serviceName}
+  sampleRatio: ${DEFAULTS.tracing.sampleRatio}
+
 # Browser origins allowed to call the gateway (CORS), e.g. ["http://localhost:5173"].
 corsOrigins: []
 

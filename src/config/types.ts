@@ -249,6 +249,19 @@ export interface CaptureConfig {
   readonly redact: readonly string[];
 }
 
+/** OpenTelemetry spans exported over OTLP/HTTP (JSON). */
+export interface TracingConfig {
+  readonly enabled: boolean;
+  /** The collector's traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
+  readonly endpoint: string;
+  readonly serviceName: string;
+  /** Share of new traces recorded (0-1); a client's sampled flag decides for its own traces. */
+  readonly sampleRatio: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** How often buffered spans are sent. */
+  readonly exportIntervalMs: number;
+}
+
 export interface MonitorConfig {
   readonly requestLog: boolean;
   readonly prometheus: boolean;
@@ -288,6 +301,7 @@ export interface GatewayConfig {
   readonly access?: readonly AccessRule[];
   readonly rateLimit: RateLimitConfig;
   readonly monitor: MonitorConfig;
+  readonly tracing: TracingConfig;
   readonly corsOrigins: readonly string[];
   readonly mcp: McpEndpointConfig;
   readonly servers: readonly ServerConfig[];

@@ -12,6 +12,7 @@ import type { LegacySessions } from '../protocol/legacy.js';
 import { handleModern, type ModernContext } from '../protocol/modern.js';
 import { classify } from '../protocol/versions.js';
 import { HttpExchange } from '../protocol/exchange.js';
+import type { Arrival } from '../protocol/dispatch.js';
 import type { TraceIds } from '../observability/trace-context.js';
 import type { Caller } from '../policy/caller.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
@@ -78,7 +79,7 @@ async function post(context: McpEndpointContext, request: HttpRequest, response:
     const body = await request.readBody(context.config.maxBodyBytes);
     const inbound = parseInbound(body, context.config.maxJsonDepth);
     const era = inbound.kind === 'response' ? { era: 'legacy' as const } : classify(inbound.message.method, inbound.message.params);
-    const arrival = { receivedAt, requestBytes: body.length, traceId: context.traceIds.of(request.headers) };
+    const arrival = arrivalOf(context, request, receivedAt, body.length);
     if (era.era === 'modern') await handleModern(request, inbound, era.version, new HttpExchange(response), context.modern, caller, arrival);
     else await context.legacy.post(request, inbound, response, caller, arrival);
   } catch (error) {
@@ -91,11 +92,16 @@ async function postMessage(context: McpEndpointContext, request: HttpRequest, re
   try {
     const sessionId = new URLSearchParams(request.query).get('sessionId') ?? undefined;
     const body = await request.readBody(context.config.maxBodyBytes);
-    const arrival = { receivedAt, requestBytes: body.length, traceId: context.traceIds.of(request.headers) };
+    const arrival = arrivalOf(context, request, receivedAt, body.length);
     await context.legacy.postMessage(sessionId, parseInbound(body, context.config.maxJsonDepth), response, caller, arrival);
   } catch (error) {
     fail(response, toGatewayError(error));
   }
+}
+
+function arrivalOf(context: McpEndpointContext, request: HttpRequest, receivedAt: number, requestBytes: number): Arrival {
+  const traceparent = request.headers.traceparent;
+  return { receivedAt, requestBytes, traceId: context.traceIds.of(request.headers), ...(traceparent !== undefined ? { traceparent } : {}) };
 }
 
 function guard(response: HttpResponse, action: () => void): void {

@@ -8,7 +8,7 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallOutcomeLabel, GatewayMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestLog, RequestLogQuery } from '../observability/request-log.js';
-import { outcomeOf, type CallRecorder } from '../observability/call-recorder.js';
+import { outcomeOf, type CallRecorder, type UpstreamTrace } from '../observability/call-recorder.js';
 import { identityView, redactValues } from '../observability/redact.js';
 import type { TraceIds } from '../observability/trace-context.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
@@ -212,7 +212,10 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       ...(body?.arguments !== undefined ? { arguments: body.arguments } : {}),
       ...(resultJson !== undefined ? { resultJson } : {}),
       ...(error ? { error } : {}),
+      ...(request.headers.traceparent !== undefined ? { clientTraceparent: request.headers.traceparent } : {}),
+      ...(upstream !== undefined ? { upstreamSpanId: upstream.spanId } : {}),
     });
+  let upstream: UpstreamTrace | undefined;
   const failWith = (error: GatewayError, timings = { upstreamMs: 0, queuedMs: 0 }): void => {
     const bytes = response.closed ? 0 : sendError(response, error);
     finish(error.status, outcomeOf(error), bytes, timings, error);
@@ -226,8 +229,10 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     route = context.supervisor.route(body.tool, body.server);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     let inputWanted: string | undefined;
+    upstream = context.recorder.upstreamTrace(traceId);
     const call = context.supervisor.callTool(route, body.arguments, {
       caller,
+      ...(upstream !== undefined ? { extraParams: { _meta: { traceparent: upstream.traceparent } }, headers: { traceparent: upstream.traceparent } } : {}),
       deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.
       onInputRequest: (method) => {

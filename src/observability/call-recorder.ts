@@ -4,6 +4,7 @@
  */
 import type { CaptureConfig } from '../config/types.js';
 import type { GatewayError } from '../errors.js';
+import { Tracing } from './tracing.js';
 import { Capture } from './capture.js';
 import type { CallOutcomeLabel, GatewayMetrics } from './metrics.js';
 import type { RequestLog } from './request-log.js';
@@ -28,6 +29,16 @@ export interface FinishedCall {
   /** The result as JSON text (kept only when `monitor.capture.results`). */
   readonly resultJson?: string;
   readonly error?: GatewayError;
+  /** The client's `traceparent` header, for the trace's parent. */
+  readonly clientTraceparent?: string;
+  /** The upstream call's span id (`upstreamTrace`), when tracing and the call was dispatched. */
+  readonly upstreamSpanId?: string;
+}
+
+/** What a dispatched call sends upstream so the upstream's spans join the gateway's trace. */
+export interface UpstreamTrace {
+  readonly spanId: string;
+  readonly traceparent: string;
 }
 
 export class CallRecorder {
@@ -35,17 +46,44 @@ export class CallRecorder {
   readonly #requestLog: RequestLog;
   readonly #capture: Capture | undefined;
 
-  constructor(metrics: GatewayMetrics, requestLog: RequestLog, capture?: CaptureConfig) {
+  readonly #tracing: Tracing | undefined;
+
+  constructor(metrics: GatewayMetrics, requestLog: RequestLog, capture?: CaptureConfig, tracing?: Tracing) {
     this.#metrics = metrics;
     this.#requestLog = requestLog;
+    this.#tracing = tracing;
     const configured = capture === undefined ? undefined : new Capture(capture);
     this.#capture = configured?.active && requestLog.enabled ? configured : undefined;
+  }
+
+  /** Undefined unless tracing is on: then the span id the upstream call will have, and the `traceparent` naming it. */
+  upstreamTrace(traceId: string): UpstreamTrace | undefined {
+    if (this.#tracing === undefined) return undefined;
+    const spanId = this.#tracing.upstreamSpanId();
+    return { spanId, traceparent: Tracing.traceparent(traceId, spanId) };
   }
 
   record(call: FinishedCall): void {
     const now = Date.now();
     const durationMs = now - call.receivedAt;
     this.#metrics.recordCall(call.server, call.tool, call.outcome, durationMs, call.upstreamMs, call.caller, now);
+    this.#tracing?.record({
+      via: call.via,
+      method: 'tools/call',
+      traceId: call.traceId,
+      ...(call.clientTraceparent !== undefined ? { clientTraceparent: call.clientTraceparent } : {}),
+      ...(call.upstreamSpanId !== undefined ? { upstreamSpanId: call.upstreamSpanId } : {}),
+      receivedAt: call.receivedAt,
+      endedAt: now,
+      queuedMs: call.queuedMs,
+      upstreamMs: call.upstreamMs,
+      server: call.server,
+      tool: call.tool,
+      caller: call.caller,
+      outcome: call.outcome,
+      httpStatus: call.httpStatus,
+      ...(call.error ? { errorCode: call.error.code } : {}),
+    });
     if (!this.#requestLog.enabled) return;
     const captured = this.#capture?.take(call.arguments, call.resultJson);
     this.#requestLog.add({

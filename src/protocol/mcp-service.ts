@@ -33,6 +33,8 @@ export interface CallContext {
   readonly requestBytes: number;
   /** The request log's trace id for this request (settled at the front door). */
   readonly traceId: string;
+  /** The client's `traceparent` header, when it sent one. */
+  readonly traceparent?: string;
   /** Progress from the upstream (the notification's params, without the token) as JSON text. */
   readonly onProgress?: (progressJson: string) => void;
   /** Registers what to do when the client goes away or cancels. */
@@ -49,6 +51,8 @@ export interface CallContext {
 
 interface Tally {
   route: RoutedCall['route'] | undefined;
+  /** The upstream call's span id, when tracing. */
+  upstreamSpanId: string | undefined;
   recorded: boolean;
   succeed(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, resultJson: string): void;
   fail(error: GatewayError, timings?: { upstreamMs: number; queuedMs: number }): void;
@@ -185,14 +189,19 @@ export class McpService {
       tally.route = route;
       await this.#policy.admit(context.caller, 'tool', route.serverId, route.tool);
       if (state?.u !== undefined) extraParams.requestState = state.u;
-      if (context.clientCapabilities !== undefined) extraParams._meta = { [META_CLIENT_CAPABILITIES]: context.clientCapabilities };
+      const upstream = this.#recorder.upstreamTrace(context.traceId);
+      tally.upstreamSpanId = upstream?.spanId;
+      if (context.clientCapabilities !== undefined || upstream !== undefined) {
+        extraParams._meta = { ...(context.clientCapabilities !== undefined ? { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } : {}), ...(upstream ? { traceparent: upstream.traceparent } : {}) };
+      }
+      const headers = upstream === undefined ? context.headers : { ...context.headers, traceparent: upstream.traceparent };
       const events = new CallEvents();
       const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
         deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
         ...(context.onProgress ? { onProgress: context.onProgress } : {}),
-        ...(context.headers ? { headers: context.headers } : {}),
+        ...(headers ? { headers } : {}),
         onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
       });
       tally.route = call.route;
@@ -269,6 +278,7 @@ export class McpService {
     const recorder = this.#recorder;
     const tally: Tally = {
       route: undefined,
+      upstreamSpanId: undefined,
       recorded: false,
       succeed(outcome, timings, responseBytes, resultJson) {
         record(outcome, timings, responseBytes, undefined, resultJson);
@@ -294,6 +304,8 @@ export class McpService {
         ...(args !== undefined ? { arguments: args } : {}),
         ...(resultJson !== undefined ? { resultJson } : {}),
         ...(error ? { error } : {}),
+        ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),
+        ...(tally.upstreamSpanId !== undefined ? { upstreamSpanId: tally.upstreamSpanId } : {}),
       });
     }
     return tally;
