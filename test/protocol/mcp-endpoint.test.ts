@@ -281,6 +281,12 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       const ping = await modernPost(gw.url, { id: 6, method: 'ping' });
       assert.equal(ping.status, 404);
       assert.equal((await ping.json()).error.code, -32601);
+      // Names every JavaScript object answers to are methods like any other unknown one, not ones that need an Mcp-Name.
+      for (const method of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        const unknown = await modernPost(gw.url, { id: 6, method });
+        assert.equal(unknown.status, 404, method);
+        assert.equal((await unknown.json()).error.code, -32601, method);
+      }
       const noCaps = await fetch(`${gw.url}/mcp`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },
