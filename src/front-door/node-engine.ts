@@ -55,12 +55,16 @@ class NodeEngine implements HttpEngine {
       headersTimeout: Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs),
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: timeoutCheckInterval(limits),
+      // node answers a missing Host itself with an empty text/plain 400; the 'request' listener answers it in JSON.
+      requireHostHeader: false,
     });
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const exchange = new NodeExchange(req, res);
       this.#exchanges.set(req.socket, exchange);
-      exchange.run(handler);
+      // RFC 9112 §3.2: a server must refuse an HTTP/1.1 request without Host (node's own check, moved here).
+      if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) exchange.refuse(new GatewayError('MCPGW_ERR_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header'));
+      else exchange.run(handler);
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.#onClientError(error, socket, limits));
     this.#server = server;
@@ -238,6 +242,12 @@ class NodeExchange implements HttpRequest, HttpResponse {
     this.send(408, ENGINE_ERROR_HEADERS, restErrorBody(error));
     this.#failBody?.(error);
     return true;
+  }
+
+  /** The engine refuses the request itself (before any handler) and closes the connection: its body, if any, is never read. */
+  refuse(error: GatewayError): void {
+    this.#closeAfterResponse = true;
+    this.send(error.status, ENGINE_ERROR_HEADERS, restErrorBody(error));
   }
 
   #refuseBody(limitBytes: number): GatewayError {

@@ -124,5 +124,18 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal(mcp.closed, true);
       assert.equal((await gw.get('/api/v1/health')).status, 200);
     });
+
+    test('an HTTP/1.1 request without Host is refused, and whatever answer comes is the JSON one', async () => {
+      const { text } = await rawExchange(port, 'GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n', 1000);
+      // uWS drops it without a word; node answers it itself, and must do so like every other refusal.
+      if (engine === 'node') assert.match(text, /^HTTP\/1\.1 400 /);
+      if (text !== '') {
+        assert.match(text, /content-type: application\/json/i);
+        assert.match(text, /"code":"MCPGW_ERR_BAD_REQUEST"/);
+        assert.match(text, /x-content-type-options: nosniff/i);
+      }
+      assert.equal((await gw.get('/api/v1/health')).status, 200);
+    });
+
   });
 }
