@@ -45,6 +45,8 @@ class NodeEngine implements HttpEngine {
   #closed: Promise<void> | undefined;
   /** The latest exchange on each connection, for node's request timeout, which names only the socket. */
   readonly #exchanges = new WeakMap<Duplex, NodeExchange>();
+  /** Connections whose parser failed while an earlier answer was still being made: closed once it is sent. */
+  readonly #closingAfterAnswer = new WeakSet<Duplex>();
 
   listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
     if (this.#server) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this node engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
@@ -99,8 +101,19 @@ class NodeEngine implements HttpEngine {
           ? requestTimedOut(limits.requestTimeoutMs)
           : new GatewayError('MCPGW_ERR_BAD_REQUEST', `malformed HTTP request (${error.code ?? error.message})`);
     if (coded.code === 'MCPGW_ERR_REQUEST_TIMEOUT' && this.#exchanges.get(socket)?.timeOut(coded) === true) return;
-    // A response already under way cannot be followed by another on the same bytes.
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    // The bad bytes follow a complete request whose answer is still being made. Answers leave in request order, so an
+    // error written now would be read as that request's answer (and a tool call that ran would look refused): let the
+    // answer finish, then close; the bytes node could not parse get none.
+    if (inFlight != null && !inFlight.writableEnded && inFlight.req.complete) {
+      if (this.#closingAfterAnswer.has(socket)) return;
+      this.#closingAfterAnswer.add(socket);
+      if (!inFlight.headersSent) inFlight.shouldKeepAlive = false;
+      const close = (): void => void socket.destroy();
+      inFlight.once('finish', close).once('close', close);
+      return;
+    }
+    // A response already under way cannot be followed by another on the same bytes.
     if (inFlight == null || !inFlight.headersSent) socket.write(rawErrorResponse(coded));
     socket.destroy();
   }

@@ -137,5 +137,14 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal((await gw.get('/api/v1/health')).status, 200);
     });
 
+    test('bytes that are not HTTP after a complete request: that request still gets its own answer', async () => {
+      const body = JSON.stringify({ tool: 'sleep', arguments: { ms: 200 } });
+      const { text } = await rawExchange(port, `POST /api/v1/tools/call HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}NOT HTTP\r\n\r\n`, 2000);
+      // Answers go in request order: a refusal of the garbage written first would be read as the call's answer.
+      assert.match(text, /^HTTP\/1\.1 200 /);
+      assert.match(text, /slept 200 ms/);
+      assert.equal(text.match(/HTTP\/1\.1 \d{3}/g)?.length, 1, 'one answer, to the one request');
+    });
+
   });
 }
