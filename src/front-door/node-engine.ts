@@ -45,6 +45,8 @@ class NodeEngine implements HttpEngine {
   #closed: Promise<void> | undefined;
   /** The latest exchange on each connection, for node's request timeout, which names only the socket. */
   readonly #exchanges = new WeakMap<Duplex, NodeExchange>();
+  /** Connections whose parser failed while an earlier answer was still being made: closed once it is sent. */
+  readonly #closingAfterAnswer = new WeakSet<Duplex>();
 
   listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
     if (this.#server) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this node engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
@@ -55,12 +57,16 @@ class NodeEngine implements HttpEngine {
       headersTimeout: Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs),
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: timeoutCheckInterval(limits),
+      // node answers a missing Host itself with an empty text/plain 400; the 'request' listener answers it in JSON.
+      requireHostHeader: false,
     });
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const exchange = new NodeExchange(req, res, limits.maxStreamBufferBytes);
       this.#exchanges.set(req.socket, exchange);
-      exchange.run(handler);
+      // RFC 9112 §3.2: a server must refuse an HTTP/1.1 request without Host (node's own check, moved here).
+      if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) exchange.refuse(new GatewayError('MCPGW_ERR_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header'));
+      else exchange.run(handler);
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.#onClientError(error, socket, limits));
     this.#server = server;
@@ -95,8 +101,19 @@ class NodeEngine implements HttpEngine {
           ? requestTimedOut(limits.requestTimeoutMs)
           : new GatewayError('MCPGW_ERR_BAD_REQUEST', `malformed HTTP request (${error.code ?? error.message})`);
     if (coded.code === 'MCPGW_ERR_REQUEST_TIMEOUT' && this.#exchanges.get(socket)?.timeOut(coded) === true) return;
-    // A response already under way cannot be followed by another on the same bytes.
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    // The bad bytes follow a complete request whose answer is still being made. Answers leave in request order, so an
+    // error written now would be read as that request's answer (and a tool call that ran would look refused): let the
+    // answer finish, then close; the bytes node could not parse get none.
+    if (inFlight != null && !inFlight.writableEnded && inFlight.req.complete) {
+      if (this.#closingAfterAnswer.has(socket)) return;
+      this.#closingAfterAnswer.add(socket);
+      if (!inFlight.headersSent) inFlight.shouldKeepAlive = false;
+      const close = (): void => void socket.destroy();
+      inFlight.once('finish', close).once('close', close);
+      return;
+    }
+    // A response already under way cannot be followed by another on the same bytes.
     if (inFlight == null || !inFlight.headersSent) socket.write(rawErrorResponse(coded));
     socket.destroy();
   }
@@ -241,6 +258,12 @@ class NodeExchange implements HttpRequest, HttpResponse {
     this.send(408, ENGINE_ERROR_HEADERS, restErrorBody(error));
     this.#failBody?.(error);
     return true;
+  }
+
+  /** The engine refuses the request itself (before any handler) and closes the connection: its body, if any, is never read. */
+  refuse(error: GatewayError): void {
+    this.#closeAfterResponse = true;
+    this.send(error.status, ENGINE_ERROR_HEADERS, restErrorBody(error));
   }
 
   #refuseBody(limitBytes: number): GatewayError {

@@ -207,6 +207,11 @@ class UwsExchange implements HttpRequest, HttpResponse {
       this.#inHandlerTick = false;
       return;
     }
+    if (this.#ambiguousLength()) {
+      this.forceClose();
+      this.#inHandlerTick = false;
+      return;
+    }
     try {
       const result: unknown = handler(this, this);
       if (isThenable(result)) result.then(undefined, (error: unknown) => this.#failHandler(error));
@@ -219,6 +224,19 @@ class UwsExchange implements HttpRequest, HttpResponse {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * uWS takes the first of several Content-Length headers, so `2` then `50`
+   * frames a 2-byte body and serves the next 48 bytes as a request of their own
+   * (smuggling past any proxy that takes the last); node refuses any repeat.
+   * The refusal is a hard close, as uWS's own for other framing errors: uWS
+   * serves the rest of the read before it honours a close asked for with an
+   * answer, and drops what was written if the answer is held back instead.
+   */
+  #ambiguousLength(): boolean {
+    const length = this.headers['content-length'];
+    return length !== undefined && !/^\d+$/.test(length);
   }
 
   // ---- request body ------------------------------------------------------

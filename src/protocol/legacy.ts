@@ -78,6 +78,12 @@ export class LegacySessions {
     const exchange = new HttpExchange(response);
     try {
       if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
+        const problem = initializeProblem(inbound.message.params);
+        // Refused before a session exists, with a 400 as the SDK servers do: a malformed initialize must not cost a session.
+        if (problem !== undefined) {
+          exchange.reply(400, errorFrame(inbound.message.id, new GatewayError('MCPGW_ERR_INVALID_PARAMS', problem)));
+          return;
+        }
         const session = this.#create('streamable', caller);
         this.#initialize(session, inbound.message.params);
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))), { 'mcp-session-id': session.id });
@@ -107,6 +113,8 @@ export class LegacySessions {
     const exchange = new StreamExchange(session.stream);
     try {
       if (inbound.kind === 'request' && inbound.message.method === 'initialize') {
+        const problem = initializeProblem(inbound.message.params);
+        if (problem !== undefined) throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', problem);
         this.#initialize(session, inbound.message.params);
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))));
         return;
@@ -296,6 +304,21 @@ export class LegacySessions {
       if (!streaming && now - session.lastSeen > this.#options.idleTimeoutMs) this.#drop(session);
     }
   }
+}
+
+/** What is wrong with `initialize` params (2025 and 2024-11-05 alike: protocolVersion, capabilities, clientInfo {name, version}), if anything. */
+function initializeProblem(params: Record<string, unknown>): string | undefined {
+  const problems: string[] = [];
+  if (typeof params.protocolVersion !== 'string') problems.push('"protocolVersion" must be a string');
+  if (!isPlainObject(params.capabilities)) problems.push('"capabilities" must be an object');
+  const info = params.clientInfo;
+  if (!isPlainObject(info)) problems.push('"clientInfo" must be an object');
+  else if (typeof info.name !== 'string' || typeof info.version !== 'string') problems.push('"clientInfo" needs a string "name" and "version"');
+  return problems.length === 0 ? undefined : `initialize: ${problems.join('; ')}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Session problems and malformed messages are HTTP errors; everything else is a JSON-RPC error on a 200. */

@@ -187,6 +187,8 @@ export class McpService {
     try {
       const route = this.#supervisor.route(name, state?.s);
       tally.route = route;
+      // Before anything is dispatched: a state replayed on another tool must never reach an upstream.
+      if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
       await this.#policy.admit(context.caller, 'tool', route.serverId, route.tool);
       if (state?.u !== undefined) extraParams.requestState = state.u;
       const upstream = this.#recorder.upstreamTrace(context.traceId);
@@ -205,7 +207,6 @@ export class McpService {
         onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
       });
       tally.route = call.route;
-      if (state && state.t !== call.route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${call.route.tool}"`);
       context.onCancel(call.cancel);
       const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally };
       return await this.#nextAnswer(events, parked);

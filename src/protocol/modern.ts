@@ -14,16 +14,20 @@ import type { McpService } from './mcp-service.js';
 import { MODERN_TASK_METHODS } from './tasks.js';
 import { META_CLIENT_CAPABILITIES, META_SERVER_INFO, MODERN_VERSION, SUPPORTED_VERSIONS } from './versions.js';
 
-/** Methods whose target is named in the `Mcp-Name` header. */
-const NAMED: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
+/**
+ * Methods whose target is named in the `Mcp-Name` header. A Map, not an object
+ * literal: the method is the client's string, and `constructor` or `__proto__`
+ * must not find something on Object.prototype.
+ */
+const NAMED: ReadonlyMap<string, 'name' | 'uri' | 'taskId'> = new Map([
+  ['tools/call', 'name'],
+  ['prompts/get', 'name'],
+  ['resources/read', 'uri'],
   // The tasks extension's Streamable HTTP binding: the (gateway's) task id, so intermediaries can route on it.
-  'tasks/get': 'taskId',
-  'tasks/update': 'taskId',
-  'tasks/cancel': 'taskId',
-};
+  ['tasks/get', 'taskId'],
+  ['tasks/update', 'taskId'],
+  ['tasks/cancel', 'taskId'],
+]);
 
 export interface ModernContext {
   readonly service: McpService;
@@ -116,7 +120,7 @@ function checkEnvelope(request: HttpRequest, version: string, method: string, pa
   if (headerMethod !== method) {
     throw new GatewayError('MCPGW_ERR_HEADER_MISMATCH', headerMethod === undefined ? 'missing Mcp-Method header' : `Mcp-Method header "${headerMethod}" does not match the body's "${method}"`);
   }
-  const nameField = NAMED[method];
+  const nameField = NAMED.get(method);
   if (nameField !== undefined) {
     const headerName = headers['mcp-name'];
     const bodyName = params[nameField];

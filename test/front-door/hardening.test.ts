@@ -124,5 +124,38 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal(mcp.closed, true);
       assert.equal((await gw.get('/api/v1/health')).status, 200);
     });
+
+    test('an HTTP/1.1 request without Host is refused, and whatever answer comes is the JSON one', async () => {
+      const { text } = await rawExchange(port, 'GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n', 1000);
+      // uWS drops it without a word; node answers it itself, and must do so like every other refusal.
+      if (engine === 'node') assert.match(text, /^HTTP\/1\.1 400 /);
+      if (text !== '') {
+        assert.match(text, /content-type: application\/json/i);
+        assert.match(text, /"code":"MCPGW_ERR_BAD_REQUEST"/);
+        assert.match(text, /x-content-type-options: nosniff/i);
+      }
+      assert.equal((await gw.get('/api/v1/health')).status, 200);
+    });
+
+    test('bytes that are not HTTP after a complete request: that request still gets its own answer', async () => {
+      const body = JSON.stringify({ tool: 'sleep', arguments: { ms: 200 } });
+      const { text } = await rawExchange(port, `POST /api/v1/tools/call HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}NOT HTTP\r\n\r\n`, 2000);
+      // Answers go in request order: a refusal of the garbage written first would be read as the call's answer.
+      assert.match(text, /^HTTP\/1\.1 200 /);
+      assert.match(text, /slept 200 ms/);
+      assert.equal(text.match(/HTTP\/1\.1 \d{3}/g)?.length, 1, 'one answer, to the one request');
+    });
+
+    test('two Content-Length headers are refused, and the bytes after them are never served as a request of their own', async () => {
+      const smuggled = 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n';
+      for (const [first, second] of [[2, 2 + smuggled.length], [2 + smuggled.length, 2], [2, 2]]) {
+        const { text, closed } = await rawExchange(port, `POST /api/v1/tools/call HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${first}\r\nContent-Length: ${second}\r\n\r\n{}${smuggled}`, 2000);
+        assert.equal(closed, true, `Content-Length ${first}, ${second}: the connection is closed`);
+        assert.doesNotMatch(text, /"status":"ok"/, `Content-Length ${first}, ${second}: the smuggled request was served`);
+        // node answers 400; uWS closes without a word, as for the framing errors it finds itself.
+        if (text !== '') assert.match(text, /^HTTP\/1\.1 400 [^]*"code":"MCPGW_ERR_BAD_REQUEST"/);
+      }
+      assert.equal((await gw.get('/api/v1/health')).status, 200);
+    });
   });
 }

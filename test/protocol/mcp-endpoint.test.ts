@@ -173,6 +173,24 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal(unknown.status, 404);
     });
 
+    test('a malformed 2025 initialize is refused with 400 / -32602 and opens no session', async () => {
+      const initialize = (params: unknown) =>
+        fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'initialize', params }) });
+      const good = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } };
+      for (const params of [{}, { ...good, protocolVersion: 20251125 }, { ...good, capabilities: 'all' }, { ...good, capabilities: [] }, { protocolVersion: '2025-11-25', capabilities: {} }, { ...good, clientInfo: { name: 'raw' } }, { ...good, clientInfo: null }]) {
+        const refused = await initialize(params);
+        assert.equal(refused.status, 400, JSON.stringify(params));
+        assert.equal(refused.headers.get('mcp-session-id'), null, 'no session for a refused initialize');
+        const body = await refused.json();
+        assert.deepEqual([body.id, body.error.code, body.error.data.code], [7, -32602, 'MCPGW_ERR_INVALID_PARAMS']);
+      }
+      // A protocol version the gateway does not speak is negotiated, not refused.
+      const unknownVersion = await initialize({ ...good, protocolVersion: '1999-01-01' });
+      assert.equal(unknownVersion.status, 200);
+      assert.equal((await unknownVersion.json()).result.protocolVersion, '2025-11-25');
+      await fetch(`${gw.url}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': unknownVersion.headers.get('mcp-session-id')! } });
+    });
+
     test('a list change upstream reaches a 2025 session on its GET stream', async () => {
       const { client } = await legacyClient(gw.url);
       try {
@@ -281,6 +299,12 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       const ping = await modernPost(gw.url, { id: 6, method: 'ping' });
       assert.equal(ping.status, 404);
       assert.equal((await ping.json()).error.code, -32601);
+      // Names every JavaScript object answers to are methods like any other unknown one, not ones that need an Mcp-Name.
+      for (const method of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        const unknown = await modernPost(gw.url, { id: 6, method });
+        assert.equal(unknown.status, 404, method);
+        assert.equal((await unknown.json()).error.code, -32601, method);
+      }
       const noCaps = await fetch(`${gw.url}/mcp`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },

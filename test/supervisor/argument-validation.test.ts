@@ -142,4 +142,21 @@ describe('argument validation', () => {
       await client.close();
     }
   });
+
+  test('a requestState replayed on another tool is refused before anything is dispatched: the upstream never sees the call', async () => {
+    const post = (name: string, params: Record<string, unknown>) =>
+      fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } } } }),
+      }).then((response) => response.json() as Promise<{ result?: { requestState?: string }; error?: { data: { code: string } } }>);
+    const asked = await post('checked__deploy', { arguments: { env: 'prod' } });
+    const state = asked.result?.requestState;
+    assert.equal(typeof state, 'string', JSON.stringify(asked));
+    const before = await upstreamCalls('checked');
+    // Valid arguments for tally: only the state is wrong, so only the state check can keep the call from the upstream.
+    const replayed = await post('checked__tally', { arguments: { n: 1 }, requestState: state });
+    assert.equal(replayed.error?.data.code, 'MCPGW_ERR_BAD_REQUEST_STATE', JSON.stringify(replayed));
+    assert.equal(await upstreamCalls('checked'), before + 1, 'only the probe reached the upstream');
+  });
 });
