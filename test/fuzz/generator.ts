@@ -825,8 +825,9 @@ class Generator {
       },
       () => {
         const limit = rng.pick(['0', '-1', '1.5', 'abc', '', '1e999', 'NaN', '0x10', ' 5', '5', '1000', '999999']);
-        const number = Number(limit);
-        return this.#as('requests limit').#http('GET', `/api/v1/requests?limit=${encodeURIComponent(limit)}`, this.#auth(), undefined, Number.isInteger(number) && number >= 1 ? restJson() : refuse(400, 'MCPGW_ERR_BAD_REQUEST', 'rest'));
+        // Plain decimal digits only: " 5" or "0x10" are refused rather than read loosely.
+        const valid = /^\d+$/.test(limit) && Number(limit) >= 1;
+        return this.#as('requests limit').#http('GET', `/api/v1/requests?limit=${encodeURIComponent(limit)}`, this.#auth(), undefined, valid ? restJson() : refuse(400, 'MCPGW_ERR_BAD_REQUEST', 'rest'));
       },
       () => {
         const [method, path] = rng.pick<() => [string, string]>([
