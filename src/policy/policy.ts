@@ -57,7 +57,7 @@ export class Policy {
 
   /** May this caller use `/api/v1/admin/*`? An admin role; without authentication, only a caller on this machine. */
   mayAdminister(caller: Caller): boolean {
-    if (!this.authenticator.enabled) return caller.address !== undefined && /^(127\.\d+\.\d+\.\d+|::1)$/.test(caller.address);
+    if (!this.authenticator.enabled) return caller.address !== undefined && /^((::ffff:)?127\.\d+\.\d+\.\d+|::1)$/i.test(caller.address);
     return caller.roles.some((role) => this.#adminRoles.has(role));
   }
 

@@ -124,3 +124,14 @@ describe('access rules with tool search', () => {
     await client.close();
   });
 });
+
+describe('who may administer', () => {
+  test('without authentication: callers on this machine only, IPv4-mapped loopback included', async () => {
+    const { Policy } = await import('../../src/policy/policy.js');
+    const { anonymousCaller } = await import('../../src/policy/caller.js');
+    const { parseConfig } = await import('../../src/config/load.js');
+    const policy = new Policy(parseConfig('servers: []\n', { env: {} }));
+    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) assert.equal(policy.mayAdminister(anonymousCaller(address)), true, address);
+    for (const address of ['10.0.0.1', '::ffff:10.0.0.1', '192.168.1.5', 'fe80::1']) assert.equal(policy.mayAdminister(anonymousCaller(address)), false, address);
+  });
+});
