@@ -96,11 +96,15 @@ export class Gateway {
       },
     });
     const supervisor = this.supervisor;
-    this.metrics = new GatewayMetrics({
-      *serverGauges() {
-        for (const group of supervisor.groups()) yield { id: group.config.id, inFlight: group.inFlight, tools: group.catalog.tools.length, up: group.state === 'ready' };
+    this.metrics = new GatewayMetrics(
+      {
+        *serverGauges() {
+          for (const group of supervisor.groups()) yield { id: group.config.id, inFlight: group.inFlight, tools: group.catalog.tools.length, up: group.state === 'ready', circuitOpen: group.circuit !== 'closed' };
+        },
+        connections: () => ({ legacySessions: this.#sessions?.size ?? 0, listenStreams: this.#listen?.size ?? 0 }),
       },
-    }, { separator: config.mcp.separator });
+      { separator: config.mcp.separator },
+    );
     this.requestLog = new RequestLog(config.monitor);
     this.#tracing = config.tracing.enabled ? new Tracing(config.tracing) : undefined;
     this.recorder = new CallRecorder(this.metrics, this.requestLog, config.monitor.capture, this.#tracing);

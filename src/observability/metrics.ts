@@ -17,8 +17,10 @@ export type RefusalReason = 'unauthorized' | 'insufficient_scope' | 'auth_unavai
 export const MAX_CALLER_LABELS = 200;
 
 export interface ServerGaugeSource {
-  /** Per server: in-flight calls, tools, whether ready. */
-  serverGauges(): Iterable<{ id: string; inFlight: number; tools: number; up: boolean }>;
+  /** Per server: in-flight calls, tools, whether ready, whether its circuit is open. */
+  serverGauges(): Iterable<{ id: string; inFlight: number; tools: number; up: boolean; circuitOpen?: boolean }>;
+  /** Open MCP connections the gateway holds: 2025 sessions (Streamable HTTP and HTTP+SSE) and 2026-07-28 listen streams. */
+  connections?(): { readonly legacySessions: number; readonly listenStreams: number };
 }
 
 interface Tally {
@@ -107,20 +109,36 @@ export class GatewayMetrics {
     this.#callerCalls = new Counter({ name: 'mcp_gateway_caller_calls_total', help: `Tool calls by caller (key name or token subject; beyond ${MAX_CALLER_LABELS} callers, "other") and outcome.`, labelNames: ['caller', 'outcome'], registers });
     this.#refusals = new Counter({ name: 'mcp_gateway_front_door_refusals_total', help: 'Requests refused before any route: no or bad credential, missing scope, identity provider unreachable, request rate limit.', labelNames: ['reason', 'caller'], registers });
     this.#storeErrors = new Counter({ name: 'mcp_gateway_rate_limit_store_errors_total', help: 'Rate-limit decisions the shared store (Redis) could not make, by what happened to the request (served: fail-open; refused: fail-closed).', labelNames: ['outcome'], registers });
-    const inFlight = new Gauge({ name: 'mcp_gateway_calls_in_flight', help: 'Calls dispatched to a server and not yet answered.', labelNames: ['server'], registers });
-    const tools = new Gauge({ name: 'mcp_gateway_server_tools', help: 'Tools a server currently offers.', labelNames: ['server'], registers });
-    const up = new Gauge({
-      name: 'mcp_gateway_server_up',
-      help: '1 when the server has a ready replica.',
+    // Read at scrape time, so the hot path never touches these gauges. The registry reads metrics in the
+    // order they were made, so the first of them collects for all four (else the others lag a scrape).
+    // Made unregistered (not in prom-client's global registry) and added after the collecting one.
+    const tools = new Gauge({ name: 'mcp_gateway_server_tools', help: 'Tools a server currently offers.', labelNames: ['server'], registers: [] });
+    const up = new Gauge({ name: 'mcp_gateway_server_up', help: '1 when the server has a ready replica.', labelNames: ['server'], registers: [] });
+    const circuitOpen = new Gauge({ name: 'mcp_gateway_server_circuit_open', help: '1 while the server\'s circuit breaker refuses calls (open or half-open).', labelNames: ['server'], registers: [] });
+    const inFlight = new Gauge({
+      name: 'mcp_gateway_calls_in_flight',
+      help: 'Calls dispatched to a server and not yet answered.',
       labelNames: ['server'],
       registers,
-      // Read at scrape time, so the hot path never touches these gauges.
       collect() {
         for (const server of source.serverGauges()) {
           up.set({ server: server.id }, server.up ? 1 : 0);
           inFlight.set({ server: server.id }, server.inFlight);
           tools.set({ server: server.id }, server.tools);
+          circuitOpen.set({ server: server.id }, server.circuitOpen === true ? 1 : 0);
         }
+      },
+    });
+    for (const gauge of [tools, up, circuitOpen]) this.registry.registerMetric(gauge);
+    const connections = new Gauge({
+      name: 'mcp_gateway_mcp_connections',
+      help: 'Open MCP connections held by the gateway: kind="session" (2025 sessions) or "listen" (2026-07-28 subscriptions/listen streams).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const open = source.connections?.() ?? { legacySessions: 0, listenStreams: 0 };
+        connections.set({ kind: 'session' }, open.legacySessions);
+        connections.set({ kind: 'listen' }, open.listenStreams);
       },
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'mcp_gateway_' });

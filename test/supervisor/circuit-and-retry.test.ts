@@ -94,10 +94,12 @@ describe('circuit breaking through the gateway', () => {
     assert.equal(open.body.error.code, 'MCPGW_ERR_CIRCUIT_OPEN');
     assert.equal(open.body.error.data.retryAfterSeconds, 1);
     assert.equal((await gw.get('/api/v1/servers/alpha')).body.circuit, 'open');
+    assert.match((await gw.get('/metrics')).text, /^mcp_gateway_server_circuit_open\{server="alpha"\} 1$/m);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const probe = await gw.call('echo', { message: 'probe' });
     assert.equal(probe.status, 200);
     assert.equal((await gw.get('/api/v1/health')).body.servers[0].circuit, 'closed');
+    assert.match((await gw.get('/metrics')).text, /^mcp_gateway_server_circuit_open\{server="alpha"\} 0$/m);
   });
 });
 
@@ -130,5 +132,18 @@ describe('retries', () => {
     await eventually(() => gw.get('/api/v1/servers/alpha'), (r) => r.body.restarts === 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((await gw.get('/api/v1/servers/alpha')).body.restarts, 2, 'the crash was not retried on the second replica');
+  });
+});
+
+describe('connection gauges', () => {
+  test('open 2025 sessions and 2026-07-28 listen streams are counted at scrape time', async (t) => {
+    const { legacyClient } = await import('../policy/helpers.js');
+    const gw = await startGateway([{ id: 'alpha', command: process.execPath, args: [fixtures.modernStdio] }]);
+    t.after(() => gw.stop());
+    assert.match((await gw.get('/metrics')).text, /^mcp_gateway_mcp_connections\{kind="session"\} 0$/m);
+    const { client } = await legacyClient(gw.url, {});
+    assert.match((await gw.get('/metrics')).text, /^mcp_gateway_mcp_connections\{kind="session"\} 1$/m);
+    await client.close();
+    await eventually(async () => (await gw.get('/metrics')).text, (text) => /^mcp_gateway_mcp_connections\{kind="session"\} 0$/m.test(text));
   });
 });
