@@ -63,6 +63,11 @@ function substituteString(text: string, env: NodeJS.ProcessEnv, path: PathSegmen
       problems.push(`invalid substitution in ${JSON.stringify(text)}: use \${NAME} or \${NAME:-default} (write $\${ for a literal \${)`);
       return match;
     }
+    if (fallback?.includes('${')) {
+      // `${A:-${B}}` would stop at the first `}` and leave a stray one: say so rather than guess.
+      problems.push(`nested substitution in ${JSON.stringify(text)} is not supported: a default is literal text (write $\${ for a literal \${)`);
+      return match;
+    }
     const value = env[name];
     // As in the shell, `:-` also covers a variable that is set but empty.
     if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;

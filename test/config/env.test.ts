@@ -49,6 +49,11 @@ test('a malformed reference is an error', () => {
   assert.match(line ?? '', /^servers\[0\]\.args\[0\]: invalid substitution in "\$\{1BAD\}"/);
 });
 
+test('a nested default is an error, not a stray brace', () => {
+  const [line] = configErrors(oneServer('    args: ["${A:-${B}}"]\n'), { env: { B: 'b' } });
+  assert.match(line ?? '', /^servers\[0\]\.args\[0\]: nested substitution in "\$\{A:-\$\{B\}\}" is not supported/);
+});
+
 test('keys are not substituted, and values cannot inject YAML', () => {
   const text = oneServer('    env:\n      "${KEY}": "${VALUE}"\n');
   const config = parseConfig(text, { env: { KEY: 'k', VALUE: 'x\nport: 1\n  - id: evil' } });
