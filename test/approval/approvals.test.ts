@@ -303,6 +303,23 @@ describe('human approval', () => {
       await elicitor.close();
     }
   });
+
+  test('a reload changes the rules for the next call', async () => {
+    const running = gw.gateway.config;
+    const before = await counts();
+    await gw.gateway.reload({ ...running, approval: { ...running.approval, rules: [] } });
+    try {
+      const direct = await rest('wipe', { target: 'no-rule' });
+      assert.equal(direct.status, 200);
+      assert.equal((await counts()).wipe, before.wipe + 1);
+      assert.equal((await lastLogged('wipe')).approval, undefined);
+    } finally {
+      await gw.gateway.reload(running);
+    }
+    const held = rest('wipe', { target: 'rule-again' });
+    assert.equal((await decide((await heldCall('wipe')).id, 'deny')).status, 200);
+    assert.equal((await held).status, 403);
+  });
 });
 
 describe('approval config', () => {
