@@ -4,7 +4,7 @@
  * exactly as the REST path does. The era handlers (modern.ts, legacy.ts) only
  * add their wire rules around these operations.
  */
-import { approvalRefusal, argumentsHash, type ApprovalRecord, type Approvals } from '../approval/approvals.js';
+import { approvalRefusal, argumentsHash, type ApprovalRecord, type ApprovalRequirement, type Approvals } from '../approval/approvals.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallRecorder } from '../observability/call-recorder.js';
 import type { Caller } from '../policy/caller.js';
@@ -199,7 +199,9 @@ export class McpService {
       // Before anything is dispatched: a state replayed on another tool must never reach an upstream.
       if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
       await this.#policy.admit(context.caller, 'tool', route.serverId, route.tool);
-      const approval = await this.#approve(route, params.arguments, state, extraParams, context, tally);
+      // Without a matching rule (the common case) no promise is awaited here: the hot path stays as it was.
+      const requirement = this.#approvals?.requirement(route.serverId, route.tool);
+      const approval = requirement === undefined && state?.a === undefined ? undefined : await this.#approve(route, params.arguments, state, requirement, extraParams, context, tally);
       if (approval === 'asked') return { resultJson: tally.question!, inputRequired: true };
       if (state?.u !== undefined) extraParams.requestState = state.u;
       const upstream = this.#recorder.upstreamTrace(context.traceId);
@@ -235,11 +237,18 @@ export class McpService {
    * an `input_required` result (in `tally.question`) and the retry answers it.
    * Any other end throws the typed refusal.
    */
-  async #approve(route: RoutedCall['route'], args: unknown, state: StatePayload | undefined, extraParams: Record<string, unknown>, context: CallContext, tally: Tally): Promise<number | 'asked' | undefined> {
+  async #approve(
+    route: RoutedCall['route'],
+    args: unknown,
+    state: StatePayload | undefined,
+    requirement: ApprovalRequirement | undefined,
+    extraParams: Record<string, unknown>,
+    context: CallContext,
+    tally: Tally,
+  ): Promise<number | 'asked' | undefined> {
     if (this.#approvals === undefined) return undefined;
     const subject = { serverId: route.serverId, tool: route.tool, arguments: args };
     let record: ApprovalRecord;
-    const requirement = this.#approvals.requirement(route.serverId, route.tool);
     if (state?.n !== undefined) {
       // The retry answering the question (the state's caller and tool were checked already); never sent upstream.
       record = this.#approvals.answered(state, subject, extraParams.inputResponses, context.caller);
