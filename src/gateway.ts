@@ -21,6 +21,8 @@ import { createPolicyGate } from './front-door/policy-gate.js';
 import { withJwks } from './front-door/jwks.js';
 import { GatewayKeys } from './identity/gateway-keys.js';
 import { upstreamCredentials } from './identity/upstream-credentials.js';
+import { Approvals } from './approval/approvals.js';
+import { indexedAnnotations } from './approval/rules.js';
 import { Policy } from './policy/policy.js';
 import { RedisRateLimitStore } from './policy/redis-rate-limit.js';
 import { Tracing } from './observability/tracing.js';
@@ -59,6 +61,8 @@ export class Gateway {
   readonly requestLog: RequestLog;
   readonly recorder: CallRecorder;
   readonly policy: Policy;
+  /** Human approval of the calls `approval.rules` name; held calls are listed at /api/v1/approvals. */
+  readonly approvals: Approvals;
   /** The key the gateway signs upstream tokens with, published at /.well-known/jwks.json. */
   readonly keys: GatewayKeys;
   readonly #traceIds = new TraceIds();
@@ -111,6 +115,11 @@ export class Gateway {
     this.#redisStore = options.rateLimitStore === undefined && config.rateLimit.store === 'redis' ? this.#connectRedisStore(config) : undefined;
     const rateLimitStore = options.rateLimitStore ?? this.#redisStore;
     this.policy = new Policy(config, rateLimitStore ? { rateLimitStore } : {});
+    this.approvals = new Approvals(config, {
+      policy: this.policy,
+      registry: this.metrics.registry,
+      annotationsOf: indexedAnnotations((serverId) => supervisor.group(serverId)?.catalog.tools),
+    });
   }
 
   async #awaitRedis(): Promise<void> {
@@ -149,6 +158,7 @@ export class Gateway {
       const restartRequiredKeys = restartRequired(this.#config, next);
       this.#config = applied(this.#config, next);
       this.policy.reconfigure(this.#config);
+      this.approvals.reconfigure(this.#config);
       const report = await this.supervisor.reconcile(this.#config.servers, this.#config.shutdownGraceSeconds * 1000, upstreamCredentials(this.#config.servers, this.keys));
       this.logger.info({ ...report, restartRequired: restartRequiredKeys }, 'config reloaded');
       return { ...report, restartRequired: restartRequiredKeys };
@@ -201,8 +211,9 @@ export class Gateway {
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
       reload: () => this.reloadFromSource(),
+      approvals: this.approvals,
     });
-    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery });
+    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery, approvals: this.approvals });
     this.#service = service;
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
     const subscriptions = new ResourceSubscriptions(this.supervisor);
@@ -253,6 +264,8 @@ export class Gateway {
     await this.#engine?.stopAccepting();
     // Calls parked for a client's answer would hold the drain for the whole grace period.
     this.#service?.close();
+    // Calls held for an approver end now, never dispatched.
+    this.approvals.close();
     await this.supervisor.stop(this.config.shutdownGraceSeconds * 1000);
     this.#unwatchCatalog?.();
     // Open session streams would otherwise hold their connections until the engine closes them.

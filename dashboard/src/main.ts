@@ -4,6 +4,7 @@
  * the JSON API every second or few, drawn into the panels.
  */
 import { Api, ApiError } from './api.js';
+import { ApprovalsView } from './approvals.js';
 import { lineChart, Palette } from './charts.js';
 import { byId } from './dom.js';
 import { ms, rate } from './format.js';
@@ -37,6 +38,7 @@ function say(text: string): void {
 }
 
 const requests = new RequestsView(api, () => void tick());
+const approvals = new ApprovalsView(api, { body: byId<HTMLTableSectionElement>('approvals-body'), count: byId('approvals-count') }, () => void tick(), say);
 
 /** What the gateway wrote into the page: `on` when it authenticates callers. */
 const authentication = document.querySelector('meta[name="mcp-gateway-authentication"]')?.getAttribute('content');
@@ -101,7 +103,7 @@ async function tick(): Promise<void> {
   timer = undefined;
   let delayMs = Number(interval.value) * 1000;
   try {
-    const [health, metrics] = await Promise.all([api.get<Health>('/api/v1/health'), api.get<Metrics>('/api/v1/metrics'), requests.live ? requests.refresh() : Promise.resolve()]);
+    const [health, metrics] = await Promise.all([api.get<Health>('/api/v1/health'), api.get<Metrics>('/api/v1/metrics'), requests.live ? requests.refresh() : Promise.resolve(), approvals.refresh()]);
     draw(health, metrics);
     say('');
     byId('updated').textContent = `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`;

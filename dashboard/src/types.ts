@@ -83,3 +83,16 @@ export interface Whoami {
   readonly roles: readonly string[];
   readonly authentication: boolean;
 }
+
+/** A call held until an approver decides (`GET /api/v1/approvals`). */
+export interface PendingApproval {
+  readonly id: string;
+  readonly server: string;
+  readonly tool: string;
+  readonly caller: string;
+  readonly via: 'rest' | 'mcp';
+  /** Redacted by the monitor's rules; a string when cut to `monitor.capture.maxBytes`. */
+  readonly arguments: unknown;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}

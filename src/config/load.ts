@@ -179,6 +179,7 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
   if (!isRecord(doc)) return issues;
 
   issues.push(...authIssues(doc));
+  issues.push(...approvalIssues(doc.approval));
   issues.push(...gatewayIdentityIssues(doc.identity));
   const servers = Array.isArray(doc.servers) ? doc.servers : [];
   const firstIndex = new Map<string, number>();
@@ -262,6 +263,18 @@ function authIssues(doc: Record<string, unknown>): ConfigIssue[] {
   if (isRecord(rateLimit.perServer)) {
     for (const id of Object.keys(rateLimit.perServer)) if (!serverIds.has(id)) at(['rateLimit', 'perServer', id], 'names no configured server');
   }
+  return issues;
+}
+
+/** A rule with neither condition would make every call wait: almost surely a mistake, so it must say which calls. */
+function approvalIssues(approval: unknown): ConfigIssue[] {
+  if (!isRecord(approval) || !Array.isArray(approval.rules)) return [];
+  const issues: ConfigIssue[] = [];
+  approval.rules.forEach((rule: unknown, i) => {
+    if (isRecord(rule) && rule.tools === undefined && rule.annotations === undefined) {
+      issues.push({ path: formatPath(['approval', 'rules', i]), message: 'needs "tools" (server/tool globs) or "annotations" (e.g. {destructiveHint: true}), or both, to say which calls wait for approval' });
+    }
+  });
   return issues;
 }
 

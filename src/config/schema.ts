@@ -246,6 +246,24 @@ const accessRuleSchema = {
   properties: { role: nonEmptyString, allow: accessPatterns, deny: accessPatterns },
 } as const;
 
+const approvalTimeout = { type: 'number', exclusiveMinimum: 0, maximum: 3600 } as const;
+
+const approvalRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tools: { type: 'array', items: nonEmptyString, minItems: 1 },
+    annotations: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { destructiveHint: { type: 'boolean' }, readOnlyHint: { type: 'boolean' }, idempotentHint: { type: 'boolean' }, openWorldHint: { type: 'boolean' } },
+    },
+    ask: { type: 'string', enum: ['client', 'approver'], default: 'client' },
+    timeoutSeconds: approvalTimeout,
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'mcp-gateway configuration',
@@ -368,6 +386,18 @@ export const configSchema = {
           default: DEFAULTS.mcp.separator,
           'x-messages': { pattern: 'must be 1-8 characters, each a letter, digit, "_", ".", "-" or "/" (characters valid in MCP tool names)' },
         },
+      },
+    },
+    approval: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        rules: { type: 'array', items: approvalRuleSchema, default: DEFAULTS.approval.rules },
+        // Bounded: a call held for hours holds its client's connection (and its memory) for hours.
+        timeoutSeconds: { ...approvalTimeout, default: DEFAULTS.approval.timeoutSeconds },
+        maxPending: { type: 'integer', minimum: 1, maximum: 10_000, default: DEFAULTS.approval.maxPending },
+        approverRoles: { type: 'array', items: nonEmptyString, default: DEFAULTS.approval.approverRoles },
       },
     },
     servers: { type: 'array', items: serverSchema, default: [] },

@@ -110,6 +110,21 @@ rateLimit:
   windowSeconds: ${DEFAULTS.rateLimit.windowSeconds}
   perKey: ${DEFAULTS.rateLimit.perKey}
 
+# Calls that wait for a person before they reach the upstream. A rule names
+# tools by <serverId>/<tool> glob and/or by the tool's annotations (first
+# match wins). An MCP client that declared elicitation is asked itself
+# (ask: client); otherwise, or with ask: approver, the call is held until an
+# approver decides at POST /api/v1/approvals/:id or on the dashboard
+# (auth.adminRoles and approverRoles), for up to timeoutSeconds (max 3600).
+approval:
+  timeoutSeconds: ${DEFAULTS.approval.timeoutSeconds}
+  maxPending: ${DEFAULTS.approval.maxPending}
+  approverRoles: []
+  rules: []
+#   rules:
+#     - { annotations: { destructiveHint: true } }
+#     - { tools: ["github/delete_*", "*/drop_table"], ask: approver, timeoutSeconds: 900 }
+
 # What the gateway remembers about calls.
 monitor:
 ${c(`  requestLog: ${DEFAULTS.monitor.requestLog}`, 'keep recent calls for the monitoring API')}

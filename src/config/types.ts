@@ -270,6 +270,33 @@ export interface MonitorConfig {
   readonly capture: CaptureConfig;
 }
 
+/** The tool annotations an approval rule may match on (MCP's behaviour hints). */
+export type ApprovalHint = 'destructiveHint' | 'readOnlyHint' | 'idempotentHint' | 'openWorldHint';
+
+/** One `approval.rules` entry: a call matches when every condition given holds. */
+export interface ApprovalRule {
+  /** `server/tool` globs (as in `access`); absent: any tool. */
+  readonly tools?: readonly string[];
+  /** Hint values the tool's catalog annotations must have, e.g. `{destructiveHint: true}`; absent: any annotations. */
+  readonly annotations?: Readonly<Partial<Record<ApprovalHint, boolean>>>;
+  /** `client`: ask the calling MCP client (elicitation) when it can answer, else hold for an approver; `approver`: always hold. */
+  readonly ask: 'client' | 'approver';
+  /** Overrides `approval.timeoutSeconds` for this rule. */
+  readonly timeoutSeconds?: number;
+}
+
+/** Human approval before dangerous tool calls are dispatched. */
+export interface ApprovalConfig {
+  /** First match wins; empty: no call waits. */
+  readonly rules: readonly ApprovalRule[];
+  /** How long a call waits for a decision before MCPGW_ERR_APPROVAL_TIMEOUT. */
+  readonly timeoutSeconds: number;
+  /** Held calls (waiting for an approver) at once on this instance; beyond it a call is refused with MCPGW_ERR_APPROVAL_LIMIT. */
+  readonly maxPending: number;
+  /** Roles that may decide held calls, besides `auth.adminRoles`. */
+  readonly approverRoles: readonly string[];
+}
+
 export interface McpEndpointConfig {
   /** `full`: tools/list returns every tool; `search`: two meta-tools (search_tools, call_tool) stand for the catalog. */
   readonly toolDiscovery: 'full' | 'search';
@@ -304,5 +331,6 @@ export interface GatewayConfig {
   readonly tracing: TracingConfig;
   readonly corsOrigins: readonly string[];
   readonly mcp: McpEndpointConfig;
+  readonly approval: ApprovalConfig;
   readonly servers: readonly ServerConfig[];
 }

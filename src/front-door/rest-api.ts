@@ -3,6 +3,7 @@
  * table built once; each handler reads what it needs and answers through
  * respond.ts, so every error has the same `{"error":{code,message}}` shape.
  */
+import { approvalRefusal, type ApprovalRecord, type Approvals } from '../approval/approvals.js';
 import type { GatewayConfig } from '../config/types.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallOutcomeLabel, GatewayMetrics } from '../observability/metrics.js';
@@ -18,6 +19,7 @@ import type { Caller } from '../policy/caller.js';
 import type { Policy } from '../policy/policy.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
+import { approvalRoutes } from './approval-routes.js';
 import { parseJsonBody } from './json-body.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
@@ -37,6 +39,8 @@ export interface RestApiContext {
   readonly stopping: () => boolean;
   /** Re-reads the config file and applies it (POST /api/v1/admin/reload). */
   readonly reload: () => Promise<unknown>;
+  /** Human approval (`approval.rules`): checked before a call is dispatched; held calls are decided at /api/v1/approvals. */
+  readonly approvals: Approvals;
 }
 
 type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
@@ -101,6 +105,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     }
     sendJson(r, 200, await context.reload());
   });
+  for (const route of approvalRoutes(context.approvals, context.config)) add(route.method, route.path, route.handler);
   if (context.config.monitor.prometheus) {
     add('GET', '/metrics', async (_q, r) => r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus()));
   }
@@ -214,8 +219,10 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       ...(error ? { error } : {}),
       ...(request.headers.traceparent !== undefined ? { clientTraceparent: request.headers.traceparent } : {}),
       ...(upstream !== undefined ? { upstreamSpanId: upstream.spanId } : {}),
+      ...(approval !== undefined ? { approval } : {}),
     });
   let upstream: UpstreamTrace | undefined;
+  let approval: ApprovalRecord | undefined;
   const failWith = (error: GatewayError, timings = { upstreamMs: 0, queuedMs: 0 }): void => {
     const bytes = response.closed ? 0 : sendError(response, error);
     finish(error.status, outcomeOf(error), bytes, timings, error);
@@ -228,12 +235,25 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
     route = context.supervisor.route(body.tool, body.server);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
+    // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
+    let dispatchAt = receivedAt;
+    const requirement = context.approvals.requirement(route.serverId, route.tool);
+    if (requirement !== undefined) {
+      const subject = { serverId: route.serverId, tool: route.tool, arguments: body.arguments };
+      approval = await context.approvals.hold(subject, caller, 'rest', requirement, (cancel) => {
+        response.onAbort(() => cancel('the client disconnected'));
+        if (response.closed) cancel('the client disconnected');
+      });
+      const refusal = approvalRefusal(approval, subject, requirement);
+      if (refusal !== undefined) return failWith(refusal);
+      dispatchAt = Date.now();
+    }
     let inputWanted: string | undefined;
     upstream = context.recorder.upstreamTrace(traceId);
     const call = context.supervisor.callTool(route, body.arguments, {
       caller,
       ...(upstream !== undefined ? { extraParams: { _meta: { traceparent: upstream.traceparent } }, headers: { traceparent: upstream.traceparent } } : {}),
-      deadlineFor: (timeoutMs) => receivedAt + timeoutMs,
+      deadlineFor: (timeoutMs) => dispatchAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.
       onInputRequest: (method) => {
         inputWanted = method;

@@ -2,6 +2,7 @@
  * One place where a finished tool call is counted: metrics and the request
  * log, the same for the REST API and the MCP endpoint.
  */
+import type { ApprovalRecord } from '../approval/approvals.js';
 import type { CaptureConfig } from '../config/types.js';
 import type { GatewayError } from '../errors.js';
 import { Tracing } from './tracing.js';
@@ -33,6 +34,8 @@ export interface FinishedCall {
   readonly clientTraceparent?: string;
   /** The upstream call's span id (`upstreamTrace`), when tracing and the call was dispatched. */
   readonly upstreamSpanId?: string;
+  /** The call needed human approval (`approval.rules`): how it was decided. */
+  readonly approval?: ApprovalRecord;
 }
 
 /** What a dispatched call sends upstream so the upstream's spans join the gateway's trace. */
@@ -102,6 +105,7 @@ export class CallRecorder {
       responseBytes: call.responseBytes,
       ...(call.error ? { errorCode: call.error.code, errorMessage: call.error.message } : {}),
       ...(captured ? { captured } : {}),
+      ...(call.approval ? { approval: call.approval } : {}),
     });
   }
 }

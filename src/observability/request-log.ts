@@ -5,6 +5,7 @@
  * back through the log with `before=<id>`.
  */
 import type { MonitorConfig } from '../config/types.js';
+import type { ApprovalRecord } from '../approval/approvals.js';
 import type { Captured } from './capture.js';
 
 export type CallStatus = 'ok' | 'tool_error' | 'error';
@@ -31,6 +32,8 @@ export interface RequestLogEntry {
   readonly responseBytes: number;
   /** With `monitor.capture` on: the redacted arguments and result (only in `get`, not in `query` pages). */
   readonly captured?: Captured;
+  /** Calls that needed human approval: outcome, how (`elicitation` / `api`), who decided, the wait. */
+  readonly approval?: ApprovalRecord;
 }
 
 export interface RequestLogQuery {

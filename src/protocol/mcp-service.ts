@@ -4,6 +4,7 @@
  * exactly as the REST path does. The era handlers (modern.ts, legacy.ts) only
  * add their wire rules around these operations.
  */
+import { approvalRefusal, argumentsHash, type ApprovalRecord, type ApprovalRequirement, type Approvals } from '../approval/approvals.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallRecorder } from '../observability/call-recorder.js';
 import type { Caller } from '../policy/caller.js';
@@ -16,7 +17,7 @@ import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
 import { CallEvents, ParkingLot } from './parked-calls.js';
 import { CALL_TOOL, META_TOOLS, SEARCH_TOOLS, searchTools } from './tool-search.js';
 import type { ForwardedMethod } from '../threads/messages.js';
-import type { RequestStateCodec } from './request-state.js';
+import type { RequestStateCodec, StatePayload } from './request-state.js';
 import { TaskRouter, TASKS_EXTENSION } from './tasks.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
 
@@ -54,6 +55,12 @@ interface Tally {
   /** The upstream call's span id, when tracing. */
   upstreamSpanId: string | undefined;
   recorded: boolean;
+  /** How the call's human approval went, when it needed one. */
+  approval: ApprovalRecord | undefined;
+  /** The approval question (an `input_required` result) sent instead of an answer. */
+  question: string | undefined;
+  /** Set once approved: later rounds of the call (the upstream's input requests) must carry the same arguments. */
+  approvedHash: string | undefined;
   succeed(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, resultJson: string): void;
   fail(error: GatewayError, timings?: { upstreamMs: number; queuedMs: number }): void;
 }
@@ -104,8 +111,10 @@ export class McpService {
   /** The rules the cached views were filtered by; a reload brings new ones. */
   #viewsFor: Policy['access'] | undefined;
   readonly tasks: TaskRouter;
+  readonly #approvals: Approvals | undefined;
 
-  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, policy: Policy, options: { toolDiscovery?: 'full' | 'search' } = {}) {
+  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, policy: Policy, options: { toolDiscovery?: 'full' | 'search'; approvals?: Approvals } = {}) {
+    this.#approvals = options.approvals;
     this.#supervisor = supervisor;
     this.#recorder = recorder;
     this.#states = states;
@@ -190,6 +199,10 @@ export class McpService {
       // Before anything is dispatched: a state replayed on another tool must never reach an upstream.
       if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
       await this.#policy.admit(context.caller, 'tool', route.serverId, route.tool);
+      // Without a matching rule (the common case) no promise is awaited here: the hot path stays as it was.
+      const requirement = this.#approvals?.requirement(route.serverId, route.tool);
+      const approval = requirement === undefined && state?.a === undefined ? undefined : await this.#approve(route, params.arguments, state, requirement, extraParams, context, tally);
+      if (approval === 'asked') return { resultJson: tally.question!, inputRequired: true };
       if (state?.u !== undefined) extraParams.requestState = state.u;
       const upstream = this.#recorder.upstreamTrace(context.traceId);
       tally.upstreamSpanId = upstream?.spanId;
@@ -201,7 +214,8 @@ export class McpService {
       const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
-        deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
+        // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
+        deadlineFor: (timeoutMs) => (approval === undefined ? context.receivedAt : approval) + timeoutMs,
         ...(context.onProgress ? { onProgress: context.onProgress } : {}),
         ...(headers ? { headers } : {}),
         onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
@@ -215,6 +229,49 @@ export class McpService {
       if (!tally.recorded) tally.fail(gatewayError);
       throw gatewayError;
     }
+  }
+
+  /**
+   * Human approval, before anything is dispatched. Returns undefined (no rule
+   * matched), the time it was approved, or `asked`: the question went out as
+   * an `input_required` result (in `tally.question`) and the retry answers it.
+   * Any other end throws the typed refusal.
+   */
+  async #approve(
+    route: RoutedCall['route'],
+    args: unknown,
+    state: StatePayload | undefined,
+    requirement: ApprovalRequirement | undefined,
+    extraParams: Record<string, unknown>,
+    context: CallContext,
+    tally: Tally,
+  ): Promise<number | 'asked' | undefined> {
+    if (this.#approvals === undefined) return undefined;
+    const subject = { serverId: route.serverId, tool: route.tool, arguments: args };
+    let record: ApprovalRecord;
+    if (state?.n !== undefined) {
+      // The retry answering the question (the state's caller and tool were checked already); never sent upstream.
+      record = this.#approvals.answered(state, subject, extraParams.inputResponses, context.caller);
+      delete extraParams.inputResponses;
+    } else if (state?.u !== undefined && state.a !== undefined) {
+      // A later round of a call approved already (the upstream asked for input): the same call, so the same arguments.
+      if (state.a !== argumentsHash(subject)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: the call it continues was approved with other arguments');
+      return undefined;
+    } else if (requirement === undefined) {
+      return undefined;
+    } else if (requirement.askClient && canAnswer(context.clientCapabilities, 'elicitation/create') && context.onInputRequest) {
+      record = await this.#approvals.askSession(subject, context.caller, requirement, context.onInputRequest);
+    } else if (requirement.askClient && canAnswer(context.clientCapabilities, 'elicitation/create') && context.canPark) {
+      tally.question = this.#approvals.inputRequired(subject, context.caller.key, requirement, this.#states);
+      return 'asked';
+    } else {
+      record = await this.#approvals.hold(subject, context.caller, 'mcp', requirement, context.onCancel);
+    }
+    tally.approval = record;
+    const refusal = approvalRefusal(record, subject, requirement);
+    if (refusal !== undefined) throw refusal;
+    tally.approvedHash = argumentsHash(subject);
+    return Date.now();
   }
 
   /**
@@ -257,7 +314,7 @@ export class McpService {
     // The upstream made a task: its id must name the replica it lives on (rare, so the parse is fine).
     if (outcome.task) return { resultJson: this.tasks.issue(outcome.result, parked.route.serverId, outcome.replica, parked.callerKey), inputRequired: false };
     if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
-    return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool, parked.callerKey), inputRequired: true };
+    return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool, parked.callerKey, parked.tally.approvedHash), inputRequired: true };
   }
 
   /** The client's retry for a parked call: its answer goes to the waiting upstream request, then the call goes on. */
@@ -281,6 +338,9 @@ export class McpService {
       route: undefined,
       upstreamSpanId: undefined,
       recorded: false,
+      approval: undefined,
+      question: undefined,
+      approvedHash: undefined,
       succeed(outcome, timings, responseBytes, resultJson) {
         record(outcome, timings, responseBytes, undefined, resultJson);
       },
@@ -307,6 +367,7 @@ export class McpService {
         ...(error ? { error } : {}),
         ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),
         ...(tally.upstreamSpanId !== undefined ? { upstreamSpanId: tally.upstreamSpanId } : {}),
+        ...(tally.approval !== undefined ? { approval: tally.approval } : {}),
       });
     }
     return tally;
@@ -375,10 +436,11 @@ export class McpService {
   }
 
   /** An input_required result: the upstream's state goes inside the gateway's signed one (a rare path, so a parse is fine). */
-  #wrapState(resultJson: string, serverId: string, target: string, callerKey: string): string {
+  #wrapState(resultJson: string, serverId: string, target: string, callerKey: string, approvedHash?: string): string {
     const result = JSON.parse(resultJson) as { requestState?: unknown };
     const upstream = typeof result.requestState === 'string' ? result.requestState : undefined;
-    return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, callerKey, upstream === undefined ? {} : { upstreamState: upstream }) });
+    const inside = { ...(upstream === undefined ? {} : { upstreamState: upstream }), ...(approvedHash === undefined ? {} : { approvedHash }) };
+    return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, callerKey, inside) });
   }
 
   async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {

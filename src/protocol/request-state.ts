@@ -20,6 +20,12 @@ export interface StatePayload {
   readonly u?: string;
   /** A call parked on this instance, waiting for the client's answer (a 2025 upstream's request). */
   readonly k?: string;
+  /** An approval question (`approval.rules`), or a later round of an approved call: the hash of the exact arguments. */
+  readonly a?: string;
+  /** The approval question's nonce: one answer approves one dispatch. */
+  readonly n?: string;
+  /** When the approval question was asked, epoch ms (the request log's wait time). */
+  readonly q?: number;
   /** The caller it was issued to (its `Caller.key`): another caller's retry is refused. */
   readonly p: string;
   /** Expiry, epoch ms. */
@@ -41,14 +47,16 @@ export class RequestStateCodec {
     return this.#ttlMs;
   }
 
-  wrap(serverId: string, target: string, callerKey: string, inside: { upstreamState?: string; parkedKey?: string }, now = Date.now()): string {
+  wrap(serverId: string, target: string, callerKey: string, inside: { upstreamState?: string; parkedKey?: string; approval?: { argumentsHash: string; nonce: string; askedAt: number; ttlMs: number }; approvedHash?: string }, now = Date.now()): string {
     const payload: StatePayload = {
       s: serverId,
       t: target,
       p: callerKey,
       ...(inside.upstreamState === undefined ? {} : { u: inside.upstreamState }),
       ...(inside.parkedKey === undefined ? {} : { k: inside.parkedKey }),
-      e: now + this.#ttlMs,
+      ...(inside.approval === undefined ? {} : { a: inside.approval.argumentsHash, n: inside.approval.nonce, q: inside.approval.askedAt }),
+      ...(inside.approvedHash === undefined ? {} : { a: inside.approvedHash }),
+      e: now + (inside.approval?.ttlMs ?? this.#ttlMs),
     };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${PREFIX}${body}.${this.#sign(body)}`;
