@@ -29,6 +29,8 @@ import { Tracing } from './observability/tracing.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { EMPTY_THREAD_SAMPLE, THREAD_REPORT_INTERVAL_MS, ThreadSampler, type ThreadSample } from './observability/thread-stats.js';
+import { FrontDoorTraffic } from './front-door/traffic.js';
 import { RequestLog } from './observability/request-log.js';
 import { CallRecorder } from './observability/call-recorder.js';
 import { TraceIds } from './observability/trace-context.js';
@@ -79,6 +81,11 @@ export class Gateway {
   readonly #redisStore: RedisRateLimitStore | undefined;
   readonly #tracing: Tracing | undefined;
   readonly #startedAt = Date.now();
+  readonly #traffic = new FrontDoorTraffic();
+  /** The main thread's own figures, sampled on the same interval the workers report on. */
+  #mainThread: ThreadSampler | undefined;
+  #mainSample: ThreadSample = EMPTY_THREAD_SAMPLE;
+  #mainSampling: NodeJS.Timeout | undefined;
   /** Reloads run one after another: each sees the servers the previous one left. */
   #reloading: Promise<unknown> = Promise.resolve();
 
@@ -106,6 +113,12 @@ export class Gateway {
           for (const group of supervisor.groups()) yield { id: group.config.id, inFlight: group.inFlight, tools: group.catalog.tools.length, up: group.state === 'ready', circuitOpen: group.circuit !== 'closed' };
         },
         connections: () => ({ legacySessions: this.#sessions?.size ?? 0, listenStreams: this.#listen?.size ?? 0 }),
+        *workers() {
+          for (const group of supervisor.groups()) {
+            for (const { replica, stats } of group.workerStats()) yield { server: group.config.id, replica, queued: stats.queued, running: stats.running, thread: stats.thread };
+          }
+        },
+        mainThread: () => this.#mainSample,
       },
       { separator: config.mcp.separator },
     );
@@ -197,6 +210,10 @@ export class Gateway {
     this.#state = 'starting';
     const engine = await selectEngine(this.#options.httpEngine ?? this.config.httpEngine);
     this.#engine = engine;
+    const sampler = new ThreadSampler();
+    this.#mainThread = sampler;
+    this.#mainSample = sampler.sample();
+    this.#mainSampling = setInterval(() => (this.#mainSample = sampler.sample()), THREAD_REPORT_INTERVAL_MS).unref();
     const api = createRestApi({
       config: this.config,
       supervisor: this.supervisor,
@@ -235,14 +252,17 @@ export class Gateway {
     const [servers] = await Promise.all([this.supervisor.start(), this.#awaitRedis()]);
     try {
       this.#port = await engine.listen(
-        { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs, maxStreamBufferBytes: this.config.maxStreamBufferBytes },
+        { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs, maxStreamBufferBytes: this.config.maxStreamBufferBytes, traffic: this.#traffic },
         withCors(this.config.corsOrigins, withJwks(this.keys, handler)),
       );
     } catch (error) {
       await this.supervisor.stop(0);
+      this.#stopSampling();
       this.#state = 'stopped';
       throw error;
     }
+    const traffic = this.#traffic;
+    this.metrics.attachFrontDoor({ connections: () => engine.connections(), requestBytes: traffic.requestBytes, responseBytes: traffic.responseBytes });
     this.#state = 'running';
     this.logger.info({ url: this.url, httpEngine: engine.name, servers: servers.length }, 'mcp-gateway listening');
     return { url: this.url, port: this.#port, httpEngine: engine.name, servers };
@@ -255,6 +275,11 @@ export class Gateway {
   stop(): Promise<void> {
     this.#stopPromise ??= this.#stop();
     return this.#stopPromise;
+  }
+
+  #stopSampling(): void {
+    clearInterval(this.#mainSampling);
+    this.#mainThread?.stop();
   }
 
   async #stop(): Promise<void> {
@@ -276,6 +301,7 @@ export class Gateway {
     await this.#redisStore?.close();
     // The last spans go out before the process may exit.
     await this.#tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'exporting the last spans failed'));
+    this.#stopSampling();
     this.#state = 'stopped';
     if (wasRunning) this.logger.info('stopped');
     this.logger.flush?.();

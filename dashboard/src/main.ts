@@ -11,6 +11,7 @@ import { ms, rate } from './format.js';
 import { renderCallers } from './callers.js';
 import { RequestsView } from './requests.js';
 import { renderServers } from './servers.js';
+import { renderThreads } from './threads.js';
 import { Traffic } from './timeline.js';
 import { renderTools } from './tools.js';
 import type { Health, Metrics, Whoami } from './types.js';
@@ -133,6 +134,7 @@ function draw(health: Health, metrics: Metrics): void {
   lineChart(byId('chart-latency'), 'Latency p95, last 1–2 min', traffic.latency.series, now, palette, ms);
   renderTools(byId<HTMLTableSectionElement>('tools-body'), metrics, traffic, now);
   renderCallers(byId<HTMLTableSectionElement>('callers-body'), metrics);
+  renderThreads(byId<HTMLTableSectionElement>('threads-body'), metrics);
   requests.updateChoices(
     health.servers.map((server) => server.id),
     metrics,

@@ -49,6 +49,33 @@ export interface Metrics {
   readonly tools: Readonly<Record<string, ToolMetrics>>;
   readonly callers: Readonly<Record<string, { readonly calls: number; readonly errors: number; readonly rateLimited: number }>>;
   readonly refusals: readonly { readonly reason: string; readonly caller: string; readonly count: number }[];
+  readonly workers: Readonly<Record<string, WorkerMetrics>>;
+  readonly threads: Readonly<Record<string, ThreadMetrics>>;
+  readonly frontDoor: FrontDoorMetrics | null;
+}
+
+export interface WorkerMetrics {
+  readonly server: string;
+  readonly replica: number;
+  readonly queued: number;
+  readonly running: number;
+}
+
+export interface ThreadMetrics {
+  readonly lagMeanSeconds: number;
+  readonly lagP99Seconds: number;
+  readonly lagMaxSeconds: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
+  readonly rssBytes: number;
+}
+
+export type Surface = 'rest' | 'mcp' | 'other';
+
+export interface FrontDoorMetrics {
+  readonly connections: { readonly open: number | null; readonly accepted: number | null };
+  readonly requestBytes: Readonly<Record<Surface, number>>;
+  readonly responseBytes: Readonly<Record<Surface, number>>;
 }
 
 export interface RequestEntry {

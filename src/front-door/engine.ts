@@ -8,6 +8,7 @@
  * is safe to use asynchronously and after the client went away (writes become
  * no-ops; `closed` tells).
  */
+import type { ConnectionCounts, FrontDoorTraffic } from './traffic.js';
 
 export interface HttpRequest {
   /** Upper-case HTTP method. */
@@ -82,6 +83,8 @@ export interface ListenOptions {
   readonly requestTimeoutMs?: number;
   /** Bytes a streamed response may have waiting for a client that does not read; beyond it the connection is cut. Default: the config default. */
   readonly maxStreamBufferBytes?: number;
+  /** Where the engine adds the body bytes it reads and writes (see traffic.ts for what counts); none: not counted. */
+  readonly traffic?: FrontDoorTraffic;
 }
 
 export interface HttpEngine {
@@ -92,4 +95,6 @@ export interface HttpEngine {
   stopAccepting(): Promise<void>;
   /** Closes every connection, idle or not. */
   close(): Promise<void>;
+  /** Connections to the listening port: read when metrics are collected, never on a request's path. */
+  connections(): ConnectionCounts;
 }

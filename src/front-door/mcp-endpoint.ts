@@ -18,11 +18,9 @@ import type { Caller } from '../policy/caller.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 
-export const MCP_PATH = '/mcp';
-/** The 2024-11-05 HTTP+SSE transport: a GET stream, and POSTs whose answers travel on it. */
-export const SSE_PATH = '/sse';
-export const MESSAGES_PATH = '/messages';
-export const MCP_PATHS: ReadonlySet<string> = new Set([MCP_PATH, SSE_PATH, MESSAGES_PATH]);
+import { MCP_PATH, MCP_PATHS, MESSAGES_PATH, SSE_PATH } from './mcp-paths.js';
+
+export { MCP_PATH, MCP_PATHS, MESSAGES_PATH, SSE_PATH };
 
 export interface McpEndpointContext {
   readonly config: GatewayConfig;

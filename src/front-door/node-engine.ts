@@ -21,6 +21,7 @@ import {
   type RequestLimits,
 } from './engine-support.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
+import { FrontDoorTraffic, surfaceOf, type ConnectionCounts, type SurfaceIndex } from './traffic.js';
 
 export function createNodeEngine(): HttpEngine {
   return new NodeEngine();
@@ -47,10 +48,15 @@ class NodeEngine implements HttpEngine {
   readonly #exchanges = new WeakMap<Duplex, NodeExchange>();
   /** Connections whose parser failed while an earlier answer was still being made: closed once it is sent. */
   readonly #closingAfterAnswer = new WeakSet<Duplex>();
+  #open = 0;
+  #accepted = 0;
+  /** One function for every socket's close, not a closure per connection. */
+  readonly #onConnectionClose = (): void => void this.#open--;
 
   listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
     if (this.#server) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this node engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
     const limits = requestLimits(options);
+    const traffic = options.traffic ?? new FrontDoorTraffic();
     const server = createServer({
       noDelay: true,
       maxHeaderSize: limits.maxHeaderBytes,
@@ -61,8 +67,13 @@ class NodeEngine implements HttpEngine {
       requireHostHeader: false,
     });
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.on('connection', (socket: Duplex) => {
+      this.#accepted++;
+      this.#open++;
+      socket.once('close', this.#onConnectionClose);
+    });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const exchange = new NodeExchange(req, res, limits.maxStreamBufferBytes);
+      const exchange = new NodeExchange(req, res, limits.maxStreamBufferBytes, traffic);
       this.#exchanges.set(req.socket, exchange);
       // RFC 9112 §3.2: a server must refuse an HTTP/1.1 request without Host (node's own check, moved here).
       if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) exchange.refuse(new GatewayError('MCPGW_ERR_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header'));
@@ -118,6 +129,10 @@ class NodeEngine implements HttpEngine {
     socket.destroy();
   }
 
+  connections(): ConnectionCounts {
+    return { open: this.#open, accepted: this.#accepted };
+  }
+
   async stopAccepting(): Promise<void> {
     const server = this.#server;
     if (server === undefined || this.#closed !== undefined) return;
@@ -159,9 +174,12 @@ class NodeExchange implements HttpRequest, HttpResponse {
   #closeAfterResponse = false;
 
   readonly #maxStreamBuffer: number;
+  readonly #traffic: FrontDoorTraffic;
+  readonly #surface: SurfaceIndex;
 
-  constructor(req: IncomingMessage, res: ServerResponse, maxStreamBuffer: number) {
+  constructor(req: IncomingMessage, res: ServerResponse, maxStreamBuffer: number, traffic: FrontDoorTraffic) {
     this.#maxStreamBuffer = maxStreamBuffer;
+    this.#traffic = traffic;
     this.#req = req;
     this.#res = res;
     this.method = req.method ?? 'GET';
@@ -169,6 +187,7 @@ class NodeExchange implements HttpRequest, HttpResponse {
     const mark = url.indexOf('?');
     this.path = mark < 0 ? url : url.slice(0, mark);
     this.query = mark < 0 ? '' : url.slice(mark + 1);
+    this.#surface = surfaceOf(this.path);
     // Built from rawHeaders rather than req.headers: node drops some repeated headers
     // and joins others with '; ', while both engines must join every repeat with ', '.
     const headers: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -224,6 +243,7 @@ class NodeExchange implements HttpRequest, HttpResponse {
       };
       const onEnd = (): void => {
         cleanup();
+        this.#traffic.requestBytes[this.#surface] += size;
         waiter.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
       };
       const onClose = (): void => {
@@ -285,10 +305,12 @@ class NodeExchange implements HttpRequest, HttpResponse {
   send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
     if (this.closed || this.#streaming) return;
     const flat = this.#headerList(headers);
-    flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    flat.push('content-length', String(length));
     // Throws on invalid header names or values, before anything is sent: the caller may still answer.
     this.#res.writeHead(status, flat);
     this.#ended = true;
+    if (this.method !== 'HEAD') this.#traffic.responseBytes[this.#surface] += length;
     this.#res.end(body);
   }
 
@@ -302,6 +324,7 @@ class NodeExchange implements HttpRequest, HttpResponse {
   write(chunk: string | Uint8Array): boolean {
     if (this.closed || !this.#streaming) return false;
     if (chunk.length === 0) return true;
+    if (this.method !== 'HEAD') this.#traffic.responseBytes[this.#surface] += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     // false means node buffered the chunk and the socket is backed up: slow down.
     const ok = this.#res.write(chunk);
     if (!ok && this.#res.writableLength > this.#maxStreamBuffer) this.#res.destroy();

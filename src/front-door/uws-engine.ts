@@ -38,6 +38,8 @@ import {
   type RequestLimits,
 } from './engine-support.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
+import { openConnectionsOnPort } from './socket-table.js';
+import { FrontDoorTraffic, surfaceOf, type ConnectionCounts, type SurfaceIndex } from './traffic.js';
 
 export function createUwsEngine(): HttpEngine {
   return new UwsEngine();
@@ -76,6 +78,7 @@ class UwsEngine implements HttpEngine {
   /** Only when the running build has no app.close(): the in-flight exchanges to force-close. */
   #inFlight: Set<UwsExchange> | undefined;
   #closedApp = false;
+  #port = 0;
 
   listen(options: ListenOptions, handler: RequestHandler): Promise<number> {
     if (this.#app) return Promise.reject(new GatewayError('MCPGW_ERR_LISTEN', `this uws engine is already listening; create another engine to listen on ${options.host}:${options.port}`));
@@ -84,8 +87,9 @@ class UwsEngine implements HttpEngine {
     if (typeof app.close !== 'function') this.#inFlight = new Set();
     const inFlight = this.#inFlight;
     const limits = requestLimits(options);
+    const traffic = options.traffic ?? new FrontDoorTraffic();
     app.any('/*', (res, req) => {
-      const exchange = new UwsExchange(res, req, inFlight, limits);
+      const exchange = new UwsExchange(res, req, inFlight, limits, traffic);
       exchange.run(handler);
     });
     return new Promise((resolve, reject) => {
@@ -96,9 +100,15 @@ class UwsEngine implements HttpEngine {
           return;
         }
         this.#listenSocket = listenSocket;
-        resolve(uWS.us_socket_local_port(listenSocket));
+        this.#port = uWS.us_socket_local_port(listenSocket);
+        resolve(this.#port);
       });
     });
+  }
+
+  /** uWS calls JavaScript only for requests, so connections come from the kernel's socket table; arrivals cannot be counted. */
+  connections(): ConnectionCounts {
+    return { open: this.#port === 0 || this.#closedApp ? 0 : openConnectionsOnPort(this.#port), accepted: null };
   }
 
   async stopAccepting(): Promise<void> {
@@ -139,6 +149,8 @@ class UwsExchange implements HttpRequest, HttpResponse {
   readonly #res: UwsResponse;
   readonly #inFlight: Set<UwsExchange> | undefined;
   readonly #limits: RequestLimits;
+  readonly #traffic: FrontDoorTraffic;
+  readonly #surface: SurfaceIndex;
   /** Stream bytes uWS may still be holding for the client: those written since the last write it took whole. */
   #backlogBytes = 0;
   /** Request line plus headers as they stood on the wire, near enough (uWS gives no byte count). */
@@ -166,12 +178,14 @@ class UwsExchange implements HttpRequest, HttpResponse {
   /** Set once the body was refused: the answer then closes the connection so the rest is never read. */
   #closeAfterResponse = false;
 
-  constructor(res: UwsResponse, req: UwsRequest, inFlight: Set<UwsExchange> | undefined, limits: RequestLimits) {
+  constructor(res: UwsResponse, req: UwsRequest, inFlight: Set<UwsExchange> | undefined, limits: RequestLimits, traffic: FrontDoorTraffic) {
     this.#res = res;
     this.#inFlight = inFlight;
     this.#limits = limits;
+    this.#traffic = traffic;
     this.method = req.getMethod().toUpperCase();
     this.path = req.getUrl();
+    this.#surface = surfaceOf(this.path);
     this.query = req.getQuery() ?? '';
     const headers: Record<string, string> = Object.create(null) as Record<string, string>;
     // "GET " + target + " HTTP/1.1\r\n", then "name: value\r\n" per header.
@@ -282,6 +296,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
   }
 
   #takeBody(): Buffer {
+    this.#traffic.requestBytes[this.#surface] += this.#bodyBytes;
     const chunks = this.#bodyChunks;
     this.#bodyChunks = [];
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#bodyBytes);
@@ -335,6 +350,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
       // uWS writes `Connection: close` itself when asked to close.
       const closeConnection = this.#writeHead(status, headers);
       this.#finish();
+      if (this.method !== 'HEAD') this.#traffic.responseBytes[this.#surface] += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       // uWS would send a body even to HEAD, desynchronising the keep-alive connection. Not endWithoutBody(length):
       // in 20.30 it leaves the response pending, and the next request on the connection kills it.
       if (this.method === 'HEAD') this.#res.end(undefined, closeConnection);
@@ -358,6 +374,8 @@ class UwsExchange implements HttpRequest, HttpResponse {
   write(chunk: string | Uint8Array): boolean {
     if (this.#closed || !this.#streaming) return false;
     if (chunk.length === 0 || this.method === 'HEAD') return true;
+    const bytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    this.#traffic.responseBytes[this.#surface] += bytes;
     let ok = true;
     // uWS keeps whatever part the socket refuses (nothing is lost); false only means "slow down".
     this.#corked(() => {
@@ -368,7 +386,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
       this.#backlogBytes = 0;
       return true;
     }
-    this.#backlogBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    this.#backlogBytes += bytes;
     if (this.#backlogBytes > this.#limits.maxStreamBufferBytes) {
       this.forceClose();
       return false;

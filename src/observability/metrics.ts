@@ -7,6 +7,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { DEFAULT_SEPARATOR } from '../qualified-names.js';
 import { CallRate, type Rates } from './call-rate.js';
 import { LatencyWindow, type Percentiles } from './latency-window.js';
+import type { ThreadSample } from './thread-stats.js';
+import { SURFACES, type ConnectionCounts, type Surface } from '../front-door/traffic.js';
 
 export type CallOutcomeLabel = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'rejected' | 'unavailable' | 'cancelled' | 'client_error' | 'unauthorized' | 'rate_limited';
 
@@ -21,6 +23,48 @@ export interface ServerGaugeSource {
   serverGauges(): Iterable<{ id: string; inFlight: number; tools: number; up: boolean; circuitOpen?: boolean }>;
   /** Open MCP connections the gateway holds: 2025 sessions (Streamable HTTP and HTTP+SSE) and 2026-07-28 listen streams. */
   connections?(): { readonly legacySessions: number; readonly listenStreams: number };
+  /** Every running worker's latest report; a restarted worker's successor reports under the same server and replica. */
+  workers?(): Iterable<WorkerReport>;
+  /** The main thread's own latest sample. */
+  mainThread?(): ThreadSample;
+}
+
+export interface WorkerReport {
+  readonly server: string;
+  readonly replica: number;
+  readonly queued: number;
+  readonly running: number;
+  readonly thread: ThreadSample;
+}
+
+/** The engine's side, attached once it is chosen (at start). */
+export interface FrontDoorSource {
+  connections(): ConnectionCounts;
+  /** By surface index (see SURFACES). */
+  readonly requestBytes: readonly number[];
+  readonly responseBytes: readonly number[];
+}
+
+/** `thread` label of the main thread; a worker's is `<server>#<replica>`. */
+export const MAIN_THREAD_LABEL = 'main';
+
+export function workerThreadLabel(server: string, replica: number): string {
+  return `${server}#${replica}`;
+}
+
+export interface WorkerSummary {
+  readonly server: string;
+  readonly replica: number;
+  /** Calls waiting in the worker's queue. */
+  readonly queued: number;
+  /** Calls running at the upstream. */
+  readonly running: number;
+}
+
+export interface FrontDoorSummary {
+  readonly connections: ConnectionCounts;
+  readonly requestBytes: Readonly<Record<Surface, number>>;
+  readonly responseBytes: Readonly<Record<Surface, number>>;
 }
 
 interface Tally {
@@ -71,6 +115,12 @@ export interface MetricsSummary {
   readonly tools: Record<string, ToolSummary>;
   readonly callers: Record<string, CallerTally>;
   readonly refusals: readonly { readonly reason: RefusalReason; readonly caller: string; readonly count: number }[];
+  /** Keyed by thread label (`<server>#<replica>`): each running worker's queue at its last report. */
+  readonly workers: Record<string, WorkerSummary>;
+  /** Keyed by thread label (`main`, `<server>#<replica>`): event-loop lag and memory at each thread's last report. */
+  readonly threads: Record<string, ThreadSample>;
+  /** Null before the gateway listens. */
+  readonly frontDoor: FrontDoorSummary | null;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -96,6 +146,7 @@ export class GatewayMetrics {
   readonly #startedAt: number;
   /** Per-tool totals are keyed by the tool's qualified name. */
   readonly #separator: string;
+  #frontDoor: FrontDoorSource | undefined;
 
   constructor(source: ServerGaugeSource, options: { defaultMetrics?: boolean; separator?: string; now?: number } = {}) {
     this.#source = source;
@@ -141,7 +192,83 @@ export class GatewayMetrics {
         connections.set({ kind: 'listen' }, open.listenStreams);
       },
     });
+    this.#registerThreadMetrics(source, registers);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'mcp_gateway_' });
+  }
+
+  /**
+   * Worker queues and per-thread figures, set from the latest reports at
+   * scrape time. Reset first, so a worker that is gone (restarting, removed)
+   * leaves no stale series; its successor's first report brings them back.
+   */
+  #registerThreadMetrics(source: ServerGaugeSource, registers: Registry[]): void {
+    const workerLabels = ['server', 'replica'] as const;
+    const made = (name: string, help: string, labelNames: readonly string[]) => new Gauge({ name, help, labelNames, registers: [] });
+    const running = made('mcp_gateway_worker_upstream_in_flight', 'Calls a worker is running at its upstream now (at most the server\'s maxConcurrency), at the worker\'s last report (about every second).', workerLabels);
+    const lagMean = made('mcp_gateway_thread_event_loop_lag_seconds', 'Mean event-loop lag of a thread (main, or a worker <server>#<replica>) over its last report interval (about a second): how late its timers ran.', ['thread']);
+    const lagP99 = made('mcp_gateway_thread_event_loop_lag_p99_seconds', '99th percentile event-loop lag of a thread over its last report interval.', ['thread']);
+    const lagMax = made('mcp_gateway_thread_event_loop_lag_max_seconds', 'Longest event-loop lag of a thread over its last report interval.', ['thread']);
+    const heapUsed = made('mcp_gateway_thread_heap_used_bytes', 'V8 heap in use by a thread (each worker has a heap of its own).', ['thread']);
+    const heapTotal = made('mcp_gateway_thread_heap_total_bytes', 'V8 heap a thread has reserved.', ['thread']);
+    const rss = made('mcp_gateway_thread_rss_bytes', 'Resident set size of the whole process (threads share it) as a thread read it at its last report.', ['thread']);
+    const threadGauges = [lagMean, lagP99, lagMax, heapUsed, heapTotal, rss];
+    const setThread = (thread: string, sample: ThreadSample): void => {
+      lagMean.set({ thread }, sample.lagMeanSeconds);
+      lagP99.set({ thread }, sample.lagP99Seconds);
+      lagMax.set({ thread }, sample.lagMaxSeconds);
+      heapUsed.set({ thread }, sample.heapUsedBytes);
+      heapTotal.set({ thread }, sample.heapTotalBytes);
+      rss.set({ thread }, sample.rssBytes);
+    };
+    const queued = new Gauge({
+      name: 'mcp_gateway_worker_queue_depth',
+      help: 'Calls waiting in a worker\'s queue for a free slot (the server is at maxConcurrency), at the worker\'s last report (about every second).',
+      labelNames: workerLabels,
+      registers,
+      collect() {
+        queued.reset();
+        running.reset();
+        for (const gauge of threadGauges) gauge.reset();
+        const main = source.mainThread?.();
+        if (main !== undefined) setThread(MAIN_THREAD_LABEL, main);
+        for (const worker of source.workers?.() ?? []) {
+          const labels = { server: worker.server, replica: String(worker.replica) };
+          queued.set(labels, worker.queued);
+          running.set(labels, worker.running);
+          setThread(workerThreadLabel(worker.server, worker.replica), worker.thread);
+        }
+      },
+    });
+    for (const gauge of [running, ...threadGauges]) this.registry.registerMetric(gauge);
+  }
+
+  /**
+   * The front door's connections and bytes, once the engine is chosen. The
+   * accepted counter exists only with an engine that sees connections arrive
+   * (node): uWS reports none, and a counter stuck at 0 would be a lie.
+   */
+  attachFrontDoor(frontDoor: FrontDoorSource): void {
+    if (this.#frontDoor !== undefined) return;
+    this.#frontDoor = frontDoor;
+    const registers = [this.registry];
+    const requestBytes = new Counter({ name: 'mcp_gateway_front_door_request_bytes_total', help: 'Request body bytes the front door read, by surface (rest: /api/…, mcp: /mcp, /sse, /messages, other); headers are not counted.', labelNames: ['surface'], registers: [] });
+    const responseBytes = new Counter({ name: 'mcp_gateway_front_door_response_bytes_total', help: 'Response body bytes the front door wrote (whole answers and stream chunks), by surface; headers and chunked framing are not counted.', labelNames: ['surface'], registers: [] });
+    const accepted = frontDoor.connections().accepted === null ? undefined : new Counter({ name: 'mcp_gateway_front_door_connections_accepted_total', help: 'TCP connections the front door accepted.', registers: [] });
+    const open = new Gauge({
+      name: 'mcp_gateway_front_door_connections',
+      help: 'TCP connections open to the front door (idle keep-alive ones included).',
+      registers,
+      collect() {
+        const connections = frontDoor.connections();
+        if (connections.open !== null) open.set(connections.open);
+        if (accepted !== undefined && connections.accepted !== null) setCounter(accepted, connections.accepted);
+        SURFACES.forEach((surface, index) => {
+          setCounter(requestBytes, frontDoor.requestBytes[index] ?? 0, { surface });
+          setCounter(responseBytes, frontDoor.responseBytes[index] ?? 0, { surface });
+        });
+      },
+    });
+    for (const metric of [accepted, requestBytes, responseBytes]) if (metric !== undefined) this.registry.registerMetric(metric);
   }
 
   /** `now` is when the call finished (the recorder has it already; tests pass their own). */
@@ -234,6 +361,15 @@ export class GatewayMetrics {
       return { reason, caller, count };
     });
     refusals.sort((a, b) => b.count - a.count || a.caller.localeCompare(b.caller));
+    const workers: Record<string, WorkerSummary> = {};
+    const threads: Record<string, ThreadSample> = {};
+    const main = this.#source.mainThread?.();
+    if (main !== undefined) threads[MAIN_THREAD_LABEL] = main;
+    for (const worker of this.#source.workers?.() ?? []) {
+      const label = workerThreadLabel(worker.server, worker.replica);
+      workers[label] = { server: worker.server, replica: worker.replica, queued: worker.queued, running: worker.running };
+      threads[label] = worker.thread;
+    }
     return {
       uptimeSeconds: Math.round((now - this.#startedAt) / 1000),
       totals: { calls, errors, rates: this.#totalRate.rates(now, this.#startedAt) },
@@ -241,8 +377,29 @@ export class GatewayMetrics {
       tools,
       callers: Object.fromEntries([...this.#byCaller].map(([name, t]) => [name, { ...t }])),
       refusals,
+      workers,
+      threads,
+      frontDoor: this.#frontDoorSummary(),
     };
   }
+
+  #frontDoorSummary(): FrontDoorSummary | null {
+    const frontDoor = this.#frontDoor;
+    if (frontDoor === undefined) return null;
+    const bySurface = (bytes: readonly number[]) => Object.fromEntries(SURFACES.map((surface, index) => [surface, bytes[index] ?? 0])) as Record<Surface, number>;
+    return { connections: frontDoor.connections(), requestBytes: bySurface(frontDoor.requestBytes), responseBytes: bySurface(frontDoor.responseBytes) };
+  }
+}
+
+/** A counter whose running total is kept elsewhere (an engine's plain number): shown as that total. */
+function setCounter<T extends string>(counter: Counter<T>, total: number, labels?: Partial<Record<T, string>>): void {
+  if (labels === undefined) {
+    counter.reset();
+    counter.inc(total);
+    return;
+  }
+  counter.remove(labels);
+  counter.inc(labels, total);
 }
 
 /** A server no call has reached yet. */

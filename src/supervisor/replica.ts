@@ -9,7 +9,7 @@ import { Outbox } from '../threads/outbox.js';
 import { Worker } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { timerDelay } from '../timer-delay.js';
-import type { Catalog, ForwardedMethod, FromWorker, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
+import type { Catalog, ForwardedMethod, FromWorker, StatsMessage, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
 import { killProcessGroup } from '../../workers/process-group.js';
 
 export type CallOutcome =
@@ -74,6 +74,7 @@ export class Replica {
   #exited = false;
   readonly #exitPromise: Promise<void>;
   readonly #outbox: Outbox<ToWorker>;
+  #stats: StatsMessage | undefined;
 
   constructor(init: WorkerInit, events: ReplicaEvents) {
     this.serverId = init.server.id;
@@ -106,6 +107,11 @@ export class Replica {
 
   get threadId(): number {
     return this.#worker.threadId;
+  }
+
+  /** The worker's latest periodic report (queue and thread figures); undefined before the first, and once it exited. */
+  get stats(): StatsMessage | undefined {
+    return this.#exited ? undefined : this.#stats;
   }
 
   call(request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
@@ -205,6 +211,9 @@ export class Replica {
         return;
       case 'health':
         this.#events.health(this, message.healthy, message.detail, message.latencyMs);
+        return;
+      case 'stats':
+        this.#stats = message;
         return;
       case 'child':
         if (message.alive) this.#children.add(message.pid);

@@ -6,7 +6,7 @@
 import type { ServerConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { ServerState } from '../gateway-types.js';
-import type { Catalog, UpstreamIdentity } from '../threads/messages.js';
+import type { Catalog, StatsMessage, UpstreamIdentity } from '../threads/messages.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { Replica, type CallOutcome, type CallRequest, type ReplicaEvents } from './replica.js';
 import { RestartPolicy } from './restart-policy.js';
@@ -145,6 +145,17 @@ export class ServerGroup {
       ...(slot.replica ? { threadId: slot.replica.threadId } : {}),
       ...(slot.failedReason ?? slot.lastError ? { lastError: slot.failedReason ?? slot.lastError } : {}),
     }));
+  }
+
+  /**
+   * Each running replica's latest report. A replica that restarts is absent
+   * until its successor's first report, which then stands in the same place.
+   */
+  *workerStats(): Iterable<{ readonly replica: number; readonly stats: StatsMessage }> {
+    for (let index = 0; index < this.#slots.length; index++) {
+      const stats = this.#slots[index]!.replica?.stats;
+      if (stats !== undefined) yield { replica: index, stats };
+    }
   }
 
   get circuit(): CircuitState {

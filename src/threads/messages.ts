@@ -10,6 +10,7 @@
 import type { ServerConfig } from '../config/types.js';
 import type { WireError } from '../errors.js';
 import type { ProtocolEra } from '../gateway-types.js';
+import type { ThreadSample } from '../observability/thread-stats.js';
 
 /** What a worker is started with (its `workerData`). */
 export interface WorkerInit {
@@ -174,6 +175,21 @@ export interface HealthMessage {
   readonly latencyMs?: number;
 }
 
+/**
+ * The worker's periodic report (THREAD_REPORT_INTERVAL_MS, never per call):
+ * its queue as it stands and its thread's own figures. Each report replaces
+ * the previous one; nothing in it is cumulative, so nothing is lost when a
+ * worker dies between reports.
+ */
+export interface StatsMessage {
+  readonly type: 'stats';
+  /** Calls waiting in the worker's queue for a free slot (maxConcurrency reached). */
+  readonly queued: number;
+  /** Calls running at the upstream now. */
+  readonly running: number;
+  readonly thread: ThreadSample;
+}
+
 /** A process group the supervisor must reap if this worker dies without doing it. */
 export interface ChildMessage {
   readonly type: 'child';
@@ -209,6 +225,7 @@ export type FromWorker =
   | InputRequestMessage
   | ResourceUpdatedMessage
   | HealthMessage
+  | StatsMessage
   | ChildMessage
   | LogMessage
   | DownMessage

@@ -207,6 +207,11 @@ describe('dashboard in Chromium', () => {
     await until(page, 'ci-bot\'s refusal', async () => (await bot.count()) === 1 && (await bot.locator('[data-field=rate-limited-requests]').textContent()) === '1');
     await page.screenshot({ path: `${ARTIFACTS}dashboard-refusals.png`, fullPage: true });
 
+    // The gateway's threads: main and the demo server's worker, from their periodic reports.
+    await until(page, 'the thread rows', async () => (await page.locator('#threads-body tr[data-thread="main"]').count()) === 1 && (await page.locator('#threads-body tr[data-thread="demo#0"]').count()) === 1);
+    assert.match((await page.locator('#threads-body tr[data-thread="demo#0"] [data-field=lag]').textContent()) ?? '', /^\d+(\.\d)? ms$/);
+    assert.equal(await page.locator('#threads-body tr[data-thread="demo#0"] [data-field=queued]').textContent(), '0');
+
     assert.deepEqual(errors, [], 'no script error and no CSP violation');
   });
 
