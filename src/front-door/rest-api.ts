@@ -195,7 +195,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
   let body: CallBody | undefined;
   let route: { serverId: string; tool: string } | undefined;
   const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: string): void =>
-    context.recorder.record({
+    void context.recorder.record({
       via: 'rest',
       caller: caller.name,
       receivedAt,
