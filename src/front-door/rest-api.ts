@@ -19,6 +19,7 @@ import type { Policy } from '../policy/policy.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { parseJsonBody } from './json-body.js';
+import { replayRoutes } from './replay-api.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
 export interface RestApiContext {
@@ -80,6 +81,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     const page = context.requestLog.page(requestLogQuery(new URLSearchParams(q.query)));
     sendJson(r, 200, { enabled: context.requestLog.enabled, requests: page.requests, nextBefore: page.nextBefore });
   });
+  for (const route of replayRoutes(context, requestLogQuery)) add(route.method, route.path, route.handler);
   add('GET', '/api/v1/requests/:id', (_q, r, p) => {
     const id = positiveInteger('id', p.id!);
     const entry = context.requestLog.get(id);
