@@ -1,5 +1,5 @@
 /**
- * The page's only way to the gateway: GETs to its own origin with the API key
+ * The page's only way to the gateway: requests to its own origin with the API key
  * the user gave, kept in sessionStorage (gone with the tab; never in a URL).
  */
 
@@ -27,19 +27,29 @@ export class Api {
     else sessionStorage.setItem(KEY_NAME, value);
   }
 
-  async get<T>(path: string): Promise<T> {
+  get<T>(path: string): Promise<T> {
+    return this.#request<T>('GET', path);
+  }
+
+  /** A JSON body to an action route (a replay). */
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.#request<T>('POST', path, JSON.stringify(body));
+  }
+
+  async #request<T>(method: 'GET' | 'POST', path: string, body?: string): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const key = this.key;
     if (key !== null) headers['x-api-key'] = key;
     let response: Response;
     try {
-      response = await fetch(path, { headers, cache: 'no-store', credentials: 'omit' });
+      response = await fetch(path, { method, headers, cache: 'no-store', credentials: 'omit', ...(body !== undefined ? { body } : {}) });
     } catch (error) {
       throw new ApiError(0, 'NETWORK', `the gateway did not answer (${error instanceof Error ? error.message : String(error)})`);
     }
-    const body: unknown = await response.json().catch(() => undefined);
-    if (response.ok) return body as T;
-    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const answer: unknown = await response.json().catch(() => undefined);
+    if (response.ok) return answer as T;
+    const error = (answer as { error?: { code?: string; message?: string } } | undefined)?.error;
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
   }
