@@ -303,7 +303,7 @@ export class McpService {
         responseBytes,
         ...timings,
         ...(args !== undefined ? { arguments: args } : {}),
-        ...(meta !== undefined ? { meta } : {}),
+        meta,
         ...(resultJson !== undefined ? { resultJson } : {}),
         ...(error ? { error } : {}),
         ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),

@@ -7,7 +7,7 @@
 import { GatewayError } from '../errors.js';
 import { pointerSegments } from '../json-pointer.js';
 import type { Captured, CapturedPart } from '../observability/capture.js';
-import type { CallStatus, ReplayOf, RequestLogEntry } from '../observability/request-log.js';
+import type { CallStatus, RequestLogEntry } from '../observability/request-log.js';
 
 export const CAPTURE_FORMAT = 'mcp-gateway/capture';
 export const CAPTURE_VERSION = 1;
@@ -21,26 +21,13 @@ export interface CaptureTiming {
   readonly gatewayMs: number;
 }
 
-export interface CaptureRecord {
+/** The request-log entry's own fields (README, "Request log"), plus the format, the timing as one object, and the capture. */
+export interface CaptureRecord
+  extends Pick<RequestLogEntry, 'id' | 'time' | 'traceId' | 'via' | 'caller' | 'server' | 'tool' | 'status' | 'httpStatus' | 'errorCode' | 'errorMessage' | 'replayOf'> {
   readonly format: typeof CAPTURE_FORMAT;
   readonly version: typeof CAPTURE_VERSION;
-  /** The request-log id in the gateway that captured it. */
-  readonly id: number;
-  readonly time: string;
-  readonly traceId: string;
-  readonly via: 'rest' | 'mcp';
-  readonly caller: string;
-  /** The server that answered; null when the call was refused before it reached one. */
-  readonly server: string | null;
-  /** The tool's name on that server. */
-  readonly tool: string;
-  readonly status: CallStatus;
-  readonly httpStatus: number;
-  readonly errorCode?: string;
-  readonly errorMessage?: string;
   readonly timing: CaptureTiming;
   readonly captured: Captured;
-  readonly replayOf?: ReplayOf;
 }
 
 /** The record of a log entry; undefined for an entry without a capture. */
