@@ -36,6 +36,8 @@ export const ERRORS = {
   MCPGW_ERR_INVALID_ARGUMENTS: { status: 400, rpc: -32602, wire: true, summary: 'The tool call\'s `arguments` do not match the tool\'s `inputSchema`; `data.errors` lists what is wrong. The upstream was not called.' },
   MCPGW_ERR_UNKNOWN_TASK: { status: 404, rpc: -32602, wire: true, summary: 'The task id was not issued by this gateway, is malformed, or belongs to a server or replica that is gone.' },
   MCPGW_ERR_UNKNOWN_REQUEST: { status: 404, rpc: -32602, wire: true, summary: 'No request-log entry has that id: it was never recorded, or retention (`monitor.retentionHours`, `monitor.maxEntries`) dropped it.' },
+  MCPGW_ERR_NOT_REPLAYABLE: { status: 422, rpc: -32602, wire: true, summary: 'The request-log entry or capture cannot be replayed: its request was not captured, or its arguments were cut to `monitor.capture.maxBytes` and no `arguments` were given.' },
+  MCPGW_ERR_CAPTURE_REDACTED: { status: 422, rpc: -32602, wire: true, summary: 'The captured arguments were redacted, so the capture is not the call that was made; `data.fields` lists the JSON Pointers of the redacted fields to give in `arguments`.' },
   MCPGW_ERR_AMBIGUOUS_TOOL: { status: 409, rpc: -32602, wire: true, summary: 'Several servers offer the tool; name one with `server` or `<serverId>__<tool>`.' },
   MCPGW_ERR_SUBSCRIPTIONS_UNSUPPORTED: { status: 400, rpc: -32602, wire: true, summary: 'The server that offers the resource does not support resource subscriptions.' },
   MCPGW_ERR_INPUT_REQUIRED: { status: 409, rpc: -32600, wire: true, summary: 'The tool needs input from the client (elicitation, sampling, roots); only the MCP endpoint can carry that.' },

@@ -31,7 +31,7 @@ export class Api {
     return this.#request<T>('GET', path);
   }
 
-  /** A JSON body to a route that decides something (an approval). */
+  /** A JSON body to an action route (an approval, a replay). */
   post<T>(path: string, body: unknown): Promise<T> {
     return this.#request<T>('POST', path, JSON.stringify(body));
   }

@@ -7,6 +7,7 @@
 import type { Api } from './api.js';
 import { byId, h, setOptions } from './dom.js';
 import { bytes, clock, ms } from './format.js';
+import { replayPanel } from './replay.js';
 import type { Metrics, RequestEntry, RequestPage } from './types.js';
 
 const PAGE_SIZE = 50;
@@ -30,6 +31,8 @@ export class RequestsView {
   #trail: number[] = [];
   #nextBefore: number | null = null;
   #selected: number | undefined;
+  /** The servers the gateway has, offered as replay targets. */
+  #servers: readonly string[] = [];
   /** Bumped on every filter or page change, so an answer to an older question is dropped. */
   #generation = 0;
   readonly #onChange: () => void;
@@ -67,6 +70,7 @@ export class RequestsView {
 
   /** Offers the servers, tools and callers the gateway knows, keeping what is chosen. */
   updateChoices(servers: readonly string[], metrics: Metrics): void {
+    this.#servers = servers;
     setOptions(this.#filters.server, servers, 'any server');
     setOptions(this.#filters.tool, [...new Set(Object.values(metrics.tools).map((tool) => tool.tool))], 'any tool');
     setOptions(this.#filters.caller, Object.keys(metrics.callers), 'any caller');
@@ -132,7 +136,7 @@ export class RequestsView {
     this.#detailBody.replaceChildren(h('p', { class: 'muted' }, `Loading request ${id}…`));
     try {
       const entry = await this.#api.get<RequestEntry>(`/api/v1/requests/${id}`);
-      if (this.#selected === id) this.#detailBody.replaceChildren(...detail(entry));
+      if (this.#selected === id) this.#detailBody.replaceChildren(...detail(entry), ...(entry.captured?.request === undefined ? [] : [replayPanel(this.#api, entry, this.#servers)]));
     } catch (error) {
       if (this.#selected === id) this.#detailBody.replaceChildren(h('p', { class: 'error-text' }, error instanceof Error ? error.message : String(error)));
     }
@@ -158,23 +162,31 @@ function detail(entry: RequestEntry): Node[] {
     ['duration', ms(entry.durationMs)],
     ['upstream', ms(entry.upstreamMs)],
     ['queued', ms(entry.queuedMs)],
+    ['gateway', entry.gatewayMs === undefined ? '–' : ms(entry.gatewayMs)],
     ['request', bytes(entry.requestBytes)],
     ['response', bytes(entry.responseBytes)],
   ];
   if (entry.errorCode !== undefined) fields.push(['error', `${entry.errorCode}: ${entry.errorMessage ?? ''}`]);
+  if (entry.replayOf !== undefined) fields.push(['replay of', entry.replayOf.source === 'log' ? `#${entry.replayOf.id}` : `#${entry.replayOf.id} of an imported capture`]);
   const list = h('dl', { class: 'fields' });
   for (const [name, value] of fields) list.append(h('dt', {}, name), h('dd', { 'data-field': name }, value));
   const nodes: Node[] = [h('h3', {}, `${entry.tool} `, h('small', {}, `#${entry.id}`)), list];
   const captured = entry.captured;
   if (captured === undefined) {
-    nodes.push(h('p', { class: 'muted' }, 'Arguments and results are not captured (monitor.capture).'));
+    nodes.push(h('p', { class: 'muted' }, 'This call was not captured (monitor.capture).'));
     return nodes;
   }
-  for (const part of ['arguments', 'result'] as const) {
-    if (!(part in captured)) continue;
-    const cut = captured.truncated?.includes(part) === true;
-    const value = captured[part];
-    nodes.push(h('h4', {}, part, cut ? h('small', {}, ' (cut to monitor.capture.maxBytes)') : null), h('pre', { 'data-captured': part }, typeof value === 'string' && cut ? value : JSON.stringify(value, null, 2)));
+  const parts: [string, 'arguments' | '_meta' | 'result', unknown, boolean][] = [];
+  if (captured.request !== undefined) {
+    parts.push(['arguments', 'arguments', captured.request.arguments ?? '(none sent)', true]);
+    parts.push(['_meta', '_meta', captured.request._meta, captured.request._meta !== undefined]);
   }
+  parts.push(['result', 'result', captured.result, captured.result !== undefined]);
+  for (const [title, part, value, present] of parts) {
+    if (!present) continue;
+    const cut = captured.truncated?.includes(part) === true;
+    nodes.push(h('h4', {}, title, cut ? h('small', {}, ' (cut to monitor.capture.maxBytes)') : null), h('pre', { 'data-captured': part }, typeof value === 'string' && (cut || value === '(none sent)') ? value : JSON.stringify(value, null, 2)));
+  }
+  if (captured.redacted !== undefined && captured.redacted.length > 0) nodes.push(h('p', { class: 'muted', 'data-captured': 'redacted' }, `Redacted before it was stored: ${captured.redacted.join(', ')}`));
   return nodes;
 }

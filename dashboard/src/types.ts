@@ -95,7 +95,40 @@ export interface RequestEntry {
   readonly responseBytes: number;
   readonly errorCode?: string;
   readonly errorMessage?: string;
-  readonly captured?: { readonly arguments?: unknown; readonly result?: unknown; readonly truncated?: readonly string[] };
+  readonly gatewayMs?: number;
+  readonly captured?: Captured;
+  readonly replayOf?: { readonly id: number; readonly source: 'log' | 'import' };
+}
+
+export interface Captured {
+  readonly request?: { readonly arguments?: unknown; readonly _meta?: unknown };
+  readonly result?: unknown;
+  readonly truncated?: readonly string[];
+  readonly redacted?: readonly string[];
+}
+
+export interface ToolList {
+  readonly tools: readonly { readonly name: string; readonly server: string; readonly annotations?: { readonly readOnlyHint?: boolean } }[];
+}
+
+export interface JsonChange {
+  readonly path: string;
+  readonly kind: 'added' | 'removed' | 'changed';
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+/** POST /api/v1/requests/:id/replay (README, "Request replay"). */
+export interface ReplayReply {
+  readonly dryRun: boolean;
+  readonly request: { readonly server: string; readonly tool: string; readonly arguments?: unknown; readonly readOnly: boolean };
+  readonly reason?: string;
+  readonly requestId?: number | null;
+  readonly status?: string;
+  readonly httpStatus?: number;
+  readonly result?: unknown;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly diff?: { readonly comparable: boolean; readonly identical?: boolean; readonly changes?: readonly JsonChange[]; readonly reason?: string };
 }
 
 export interface RequestPage {

@@ -51,21 +51,32 @@ export type OptionValues = Readonly<Record<string, string | boolean | undefined>
  * nothing left to do: --help was printed (0), or the usage error was (2).
  */
 export function parseCommandLine(spec: CommandSpec, argv: readonly string[], io: CliIo): OptionValues | number {
+  const parsed = parseCommandLineWithPositionals(spec, argv, io, false);
+  return typeof parsed === 'number' ? parsed : parsed.values;
+}
+
+/** Like parseCommandLine, for commands that also take positional arguments (the command checks how many). */
+export function parseCommandLineWithPositionals(spec: CommandSpec, argv: readonly string[], io: CliIo, allowPositionals = true): { values: OptionValues; positionals: string[] } | number {
   const options = Object.fromEntries(
     Object.entries({ ...spec.options, help: HELP_OPTION }).map(([name, o]) => [name, o.short === undefined ? { type: o.type } : { type: o.type, short: o.short }]),
   );
-  let values: OptionValues;
+  let parsed: { values: OptionValues; positionals: string[] };
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
   } catch (error) {
-    io.stderr.write(`mcp-gateway ${spec.name}: ${(error as Error).message}\n\n${commandHelp(spec)}`);
-    return EXIT_USAGE;
+    return usageError(spec, (error as Error).message, io);
   }
-  if (values.help === true) {
+  if (parsed.values.help === true) {
     io.stdout.write(commandHelp(spec));
     return EXIT_OK;
   }
-  return values;
+  return parsed;
+}
+
+/** Says what is wrong with the command line, then the command's help; returns EXIT_USAGE. */
+export function usageError(spec: CommandSpec, problem: string, io: CliIo): number {
+  io.stderr.write(`mcp-gateway ${spec.name}: ${problem}\n\n${commandHelp(spec)}`);
+  return EXIT_USAGE;
 }
 
 export function stringOption(values: OptionValues, name: string): string | undefined {

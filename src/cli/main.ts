@@ -7,6 +7,7 @@ import { benchSpec, runBench } from './bench.js';
 import { commandHelp, globalHelp, version } from './help.js';
 import { connectSpec, runConnect } from './connect.js';
 import { initSpec, runInit } from './init.js';
+import { replaySpec, runReplay } from './replay.js';
 import { runStart, startSpec } from './start.js';
 import { runValidate, validateSpec } from './validate.js';
 
@@ -16,6 +17,7 @@ const COMMANDS: ReadonlyMap<string, { readonly spec: CommandSpec; readonly run: 
   ['start', { spec: startSpec, run: runStart }],
   ['connect', { spec: connectSpec, run: runConnect }],
   ['bench', { spec: benchSpec, run: runBench }],
+  ['replay', { spec: replaySpec, run: runReplay }],
 ]);
 
 const SPECS = [...COMMANDS.values()].map((c) => c.spec);

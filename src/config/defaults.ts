@@ -37,7 +37,7 @@ export const DEFAULTS = {
     prometheus: true,
     retentionHours: 24,
     maxEntries: 10_000,
-    capture: { arguments: false, results: false, maxBytes: 4096, redact: ['password', 'token', 'authorization', 'secret', 'apiKey', 'api_key', 'accessToken', 'access_token', 'refreshToken', 'cookie'] },
+    capture: { arguments: false, results: false, tools: [], maxBytes: 4096, redact: ['password', 'token', 'authorization', 'secret', 'apiKey', 'api_key', 'accessToken', 'access_token', 'refreshToken', 'cookie'] },
   },
   tracing: { enabled: false, endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'mcp-gateway', sampleRatio: 1, headers: {}, exportIntervalMs: 2000 },
   corsOrigins: [],

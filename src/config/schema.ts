@@ -353,6 +353,7 @@ export const configSchema = {
           properties: {
             arguments: { type: 'boolean', default: DEFAULTS.monitor.capture.arguments },
             results: { type: 'boolean', default: DEFAULTS.monitor.capture.results },
+            tools: { ...accessPatterns, default: DEFAULTS.monitor.capture.tools },
             maxBytes: { type: 'integer', minimum: 64, maximum: 1_048_576, default: DEFAULTS.monitor.capture.maxBytes },
             redact: { type: 'array', items: nonEmptyString, default: DEFAULTS.monitor.capture.redact },
           },

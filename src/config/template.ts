@@ -131,13 +131,15 @@ ${c(`  requestLog: ${DEFAULTS.monitor.requestLog}`, 'keep recent calls for the m
 ${c(`  prometheus: ${DEFAULTS.monitor.prometheus}`, 'expose Prometheus metrics')}
 ${c(`  retentionHours: ${DEFAULTS.monitor.retentionHours}`, 'forget calls older than this')}
 ${c(`  maxEntries: ${DEFAULTS.monitor.maxEntries}`, '...or beyond this many')}
-  # Keep each call's arguments and result in its request-log entry (GET
-  # /api/v1/requests/:id only; never in metrics or logs). Values under the
-  # redact keys (any depth, any case) become "[redacted]"; what is left is cut
-  # to maxBytes. Strings are not searched: a secret inside a text is kept.
+  # Keep each call's request (arguments, _meta) and result in its request-log
+  # entry (GET /api/v1/requests/:id, export, replay; never in metrics or logs).
+  # Values under the redact keys (any depth, any case) become "[redacted]"
+  # before anything is stored; what is left is cut to maxBytes. Strings are
+  # not searched: a secret inside a text is kept.
   capture:
-${c(`    arguments: ${DEFAULTS.monitor.capture.arguments}`, 'arguments of each tool call')}
-${c(`    results: ${DEFAULTS.monitor.capture.results}`, 'the result of each tool call')}
+${c(`    arguments: ${DEFAULTS.monitor.capture.arguments}`, 'the request of every tool call')}
+${c(`    results: ${DEFAULTS.monitor.capture.results}`, 'the result of every tool call')}
+${c(`    tools: ${JSON.stringify(DEFAULTS.monitor.capture.tools)}`, 'server/tool globs captured in full, e.g. ["demo/*", "github/create_*"]')}
 ${c(`    maxBytes: ${DEFAULTS.monitor.capture.maxBytes}`, 'per captured value, after redaction')}
     redact: ${JSON.stringify(DEFAULTS.monitor.capture.redact).replaceAll(',', ', ')}
 

@@ -239,10 +239,14 @@ export interface RateLimitConfig {
   readonly perTool: Readonly<Record<string, WindowLimit>>;
 }
 
-/** Whether the request log keeps each call's arguments and result, and how much of them. */
+/** Whether the request log keeps each call's request and result, and how much of them. */
 export interface CaptureConfig {
+  /** The request (arguments, the client's `_meta`) of every call. */
   readonly arguments: boolean;
+  /** The result of every call. */
   readonly results: boolean;
+  /** `server/tool` globs: matching calls are captured in full (request and result). */
+  readonly tools: readonly string[];
   /** Each captured value's JSON, after redaction, is cut to this many bytes (with a marker). */
   readonly maxBytes: number;
   /** Object keys (any depth, case-insensitive) whose values are replaced by "[redacted]". */

@@ -21,6 +21,7 @@ import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { approvalRoutes } from './approval-routes.js';
 import { parseJsonBody } from './json-body.js';
+import { replayRoutes } from './replay-api.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
 export interface RestApiContext {
@@ -84,6 +85,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     const page = context.requestLog.page(requestLogQuery(new URLSearchParams(q.query)));
     sendJson(r, 200, { enabled: context.requestLog.enabled, requests: page.requests, nextBefore: page.nextBefore });
   });
+  for (const route of replayRoutes(context, requestLogQuery)) add(route.method, route.path, route.handler);
   add('GET', '/api/v1/requests/:id', (_q, r, p) => {
     const id = positiveInteger('id', p.id!);
     const entry = context.requestLog.get(id);
@@ -200,7 +202,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
   let body: CallBody | undefined;
   let route: { serverId: string; tool: string } | undefined;
   const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: string): void =>
-    context.recorder.record({
+    void context.recorder.record({
       via: 'rest',
       caller: caller.name,
       receivedAt,

@@ -8,7 +8,7 @@ import type { GatewayError } from '../errors.js';
 import { Tracing } from './tracing.js';
 import { Capture } from './capture.js';
 import type { CallOutcomeLabel, GatewayMetrics } from './metrics.js';
-import type { RequestLog } from './request-log.js';
+import type { ReplayOf, RequestLog } from './request-log.js';
 
 export interface FinishedCall {
   readonly via: 'rest' | 'mcp';
@@ -25,10 +25,14 @@ export interface FinishedCall {
   readonly responseBytes: number;
   /** Settled at the front door: the client's `traceparent` trace id or a fresh one. */
   readonly traceId: string;
-  /** The call's arguments as the client sent them (kept only when `monitor.capture.arguments`). */
+  /** The call's arguments as the client sent them (kept only when `monitor.capture` asks). */
   readonly arguments?: unknown;
-  /** The result as JSON text (kept only when `monitor.capture.results`). */
+  /** The client's own `_meta` of the call (kept only when `monitor.capture` asks). */
+  readonly meta?: unknown;
+  /** The result as JSON text (kept only when `monitor.capture` asks). */
   readonly resultJson?: string;
+  /** Set when this call replays a captured one (POST /api/v1/requests/:id/replay, /api/v1/replay). */
+  readonly replayOf?: ReplayOf;
   readonly error?: GatewayError;
   /** The client's `traceparent` header, for the trace's parent. */
   readonly clientTraceparent?: string;
@@ -66,7 +70,13 @@ export class CallRecorder {
     return { spanId, traceparent: Tracing.traceparent(traceId, spanId) };
   }
 
-  record(call: FinishedCall): void {
+  /** The captures' redaction, for a replayed result that must compare with them; undefined when nothing is captured. */
+  get capture(): Capture | undefined {
+    return this.#capture;
+  }
+
+  /** Counts the call; returns its request-log id (undefined when the log is off). */
+  record(call: FinishedCall): number | undefined {
     const now = Date.now();
     const durationMs = now - call.receivedAt;
     this.#metrics.recordCall(call.server, call.tool, call.outcome, durationMs, call.upstreamMs, call.caller, now);
@@ -87,9 +97,9 @@ export class CallRecorder {
       httpStatus: call.httpStatus,
       ...(call.error ? { errorCode: call.error.code } : {}),
     });
-    if (!this.#requestLog.enabled) return;
-    const captured = this.#capture?.take(call.arguments, call.resultJson);
-    this.#requestLog.add({
+    if (!this.#requestLog.enabled) return undefined;
+    const captured = this.#capture?.take(call.server, call.tool, call.arguments, call.meta, call.resultJson);
+    return this.#requestLog.add({
       time: new Date(call.receivedAt).toISOString(),
       traceId: call.traceId,
       via: call.via,
@@ -101,11 +111,13 @@ export class CallRecorder {
       durationMs,
       upstreamMs: call.upstreamMs,
       queuedMs: call.queuedMs,
+      gatewayMs: Math.max(0, durationMs - call.upstreamMs - call.queuedMs),
       requestBytes: call.requestBytes,
       responseBytes: call.responseBytes,
       ...(call.error ? { errorCode: call.error.code, errorMessage: call.error.message } : {}),
       ...(captured ? { captured } : {}),
       ...(call.approval ? { approval: call.approval } : {}),
+      ...(call.replayOf ? { replayOf: call.replayOf } : {}),
     });
   }
 }

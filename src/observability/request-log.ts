@@ -25,15 +25,25 @@ export interface RequestLogEntry {
   readonly httpStatus: number;
   readonly durationMs: number;
   readonly upstreamMs: number;
+  /** Time in the upstream's worker thread waiting for a free slot (`maxConcurrency`). */
   readonly queuedMs: number;
+  /** The gateway's own share: durationMs less queuedMs and upstreamMs (front door, policy, thread hops). */
+  readonly gatewayMs: number;
   readonly errorCode?: string;
   readonly errorMessage?: string;
   readonly requestBytes: number;
   readonly responseBytes: number;
-  /** With `monitor.capture` on: the redacted arguments and result (only in `get`, not in `query` pages). */
+  /** With `monitor.capture` on: the redacted request and result (only in `get`, not in `query` pages). */
   readonly captured?: Captured;
   /** Calls that needed human approval: outcome, how (`elicitation` / `api`), who decided, the wait. */
   readonly approval?: ApprovalRecord;
+  /** This call replayed a captured one: its id here (`source: "log"`), or in the file it was imported from. */
+  readonly replayOf?: ReplayOf;
+}
+
+export interface ReplayOf {
+  readonly id: number;
+  readonly source: 'log' | 'import';
 }
 
 export interface RequestLogQuery {
@@ -74,11 +84,14 @@ export class RequestLog {
     return this.#enabled;
   }
 
-  add(entry: Omit<RequestLogEntry, 'id'>): void {
-    if (!this.#enabled) return;
-    this.#entries.push({ id: this.#nextId++, ...entry });
+  /** Returns the entry's id (undefined when the log is off). */
+  add(entry: Omit<RequestLogEntry, 'id'>): number | undefined {
+    if (!this.#enabled) return undefined;
+    const id = this.#nextId++;
+    this.#entries.push({ id, ...entry });
     // Amortised trimming: drop in bulk once 10% over, not one by one on every call.
     if (this.#entries.length > this.#maxEntries * 1.1 + 1) this.#entries.splice(0, this.#entries.length - this.#maxEntries);
+    return id;
   }
 
   /** Newest first, from `before` back (exclusive). */

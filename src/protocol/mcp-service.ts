@@ -192,7 +192,7 @@ export class McpService {
     const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
     if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
     if (state?.k !== undefined) return this.#resumeParked(state.k, params, context);
-    const tally = this.#tally(name, params.arguments, context);
+    const tally = this.#tally(name, params.arguments, _meta, context);
     try {
       const route = this.#supervisor.route(name, state?.s);
       tally.route = route;
@@ -332,7 +332,7 @@ export class McpService {
   }
 
   /** Counts a call exactly once, wherever it ends. */
-  #tally(name: string, args: unknown, context: CallContext): Tally {
+  #tally(name: string, args: unknown, meta: unknown, context: CallContext): Tally {
     const recorder = this.#recorder;
     const tally: Tally = {
       route: undefined,
@@ -363,6 +363,7 @@ export class McpService {
         responseBytes,
         ...timings,
         ...(args !== undefined ? { arguments: args } : {}),
+        meta,
         ...(resultJson !== undefined ? { resultJson } : {}),
         ...(error ? { error } : {}),
         ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),

@@ -47,7 +47,7 @@ test('--help lists the commands; each command has its own help with defaults', a
   const dir = await tempDir(t);
   const global = await cli(['--help'], dir);
   assert.equal(global.code, 0);
-  for (const command of ['init', 'validate', 'start', 'connect', 'bench']) assert.match(global.stdout, new RegExp(`^  ${command} `, 'm'));
+  for (const command of ['init', 'validate', 'start', 'connect', 'bench', 'replay']) assert.match(global.stdout, new RegExp(`^  ${command} `, 'm'));
 
   const start = await cli(['start', '--help'], dir);
   assert.equal(start.code, 0);
@@ -67,7 +67,7 @@ test('every option of every command shows its default in --help', async (t) => {
   const global = await cli(['--help'], dir);
   const commandsSection = global.stdout.slice(global.stdout.indexOf('Commands:'), global.stdout.indexOf('Options:'));
   const commands = [...commandsSection.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!).filter((name) => name !== 'help');
-  assert.deepEqual(commands, ['init', 'validate', 'start', 'connect', 'bench']);
+  assert.deepEqual(commands, ['init', 'validate', 'start', 'connect', 'bench', 'replay']);
   for (const command of commands) {
     const help = await cli([command, '--help'], dir);
     assert.equal(help.code, 0, command);

@@ -9,16 +9,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoServer } from '../fixtures/paths.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-// dist/test/dashboard → <repo>/test-artifacts
-const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
-/** How long the page may take to show something new: its poll interval is 1 s here, so this is many polls. */
-const SHOWS_WITHIN_MS = 8000;
+import { ARTIFACTS, CHROMIUM, openDashboard as openIn, requestRows, until } from './browser.js';
 
 const ADMIN = 'admin-key-for-the-browser';
 const READER = 'reader-key-for-the-browser';
@@ -60,48 +54,11 @@ describe('dashboard in Chromium', () => {
     await Promise.all([gw?.stop(), open?.stop()]);
   });
 
-  /** A fresh browser profile (its own sessionStorage) on the dashboard; fails the test on any script error. */
-  async function openDashboard(on: RunningGateway = gw): Promise<{ page: Page; errors: string[]; apiPaths: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    const apiPaths: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      // A refused fetch logs an HTTP status; CSP violations and script errors are what must not happen.
-      if (message.type() === 'error' && !/status of (401|403|429)/.test(message.text())) errors.push(message.text());
-    });
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (url.pathname.startsWith('/api/')) apiPaths.push(url.pathname);
-    });
-    const response = await page.goto(`${on.url}/dashboard`);
-    assert.equal(response?.status(), 200);
-    return { page, errors, apiPaths };
-  }
+  const openDashboard = (on: RunningGateway = gw) => openIn(browser, on.url, contexts);
 
   async function signIn(page: Page, key: string): Promise<void> {
     await page.locator('#api-key').fill(key);
     await page.locator('#login-form button[type=submit]').click();
-  }
-
-  /** Rows of the requests table as {field: text}, as the user sees them. */
-  function requestRows(page: Page): Promise<Record<string, string>[]> {
-    return page.$$eval('#requests-body tr[data-id]', (rows) =>
-      rows.map((row) => Object.fromEntries([...row.querySelectorAll('[data-field]')].map((cell) => [cell.getAttribute('data-field'), cell.textContent ?? '']))),
-    );
-  }
-
-  async function until(page: Page, what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + SHOWS_WITHIN_MS;
-    while (!(await check())) {
-      if (Date.now() > deadline) {
-        await page.screenshot({ path: `${ARTIFACTS}dashboard-timeout.png`, fullPage: true });
-        assert.fail(`the dashboard did not show ${what} within ${SHOWS_WITHIN_MS} ms (screenshot: test-artifacts/dashboard-timeout.png)`);
-      }
-      await page.waitForTimeout(100);
-    }
   }
 
   test('without a key the page asks for one and shows no data; a key without an admin role is refused', async () => {

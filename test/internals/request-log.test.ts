@@ -23,6 +23,7 @@ function entry(fields: Partial<Omit<RequestLogEntry, 'id'>> = {}): Omit<RequestL
     durationMs: 5,
     upstreamMs: 4,
     queuedMs: 0,
+    gatewayMs: 1,
     requestBytes: 10,
     responseBytes: 20,
     ...fields,
@@ -174,9 +175,9 @@ test('paging keeps the filters: nextBefore points at the last match, older non-m
 test('get finds one entry by id, with what was captured; pages leave the capture out', () => {
   const requests = log();
   requests.add(entry({ tool: 'plain' }));
-  requests.add(entry({ tool: 'captured', captured: { arguments: { q: 'x' }, result: { content: [] } } }));
+  requests.add(entry({ tool: 'captured', captured: { request: { arguments: { q: 'x' } }, result: { content: [] } } }));
   assert.equal(requests.get(1, NOW)?.tool, 'plain');
-  assert.deepEqual(requests.get(2, NOW)?.captured, { arguments: { q: 'x' }, result: { content: [] } });
+  assert.deepEqual(requests.get(2, NOW)?.captured, { request: { arguments: { q: 'x' } }, result: { content: [] } });
   assert.equal(requests.get(3, NOW), undefined);
   assert.equal(requests.get(0, NOW), undefined);
   const listed = requests.query({}, NOW);

@@ -91,7 +91,9 @@ describe('request log API', () => {
     const one = await gw.get(`/api/v1/requests/${listed.id}`);
     assert.equal(one.status, 200);
     assert.equal(one.body.id, listed.id);
-    assert.deepEqual(one.body.captured.arguments, { message: 'secret stays', password: '[redacted]', nested: { TOKEN: '[redacted]' } });
+    assert.deepEqual(one.body.captured.request.arguments, { message: 'secret stays', password: '[redacted]', nested: { TOKEN: '[redacted]' } });
+    assert.deepEqual(one.body.captured.redacted, ['/request/arguments/password', '/request/arguments/nested/TOKEN']);
+    assert.equal(one.body.gatewayMs, Math.max(0, one.body.durationMs - one.body.upstreamMs - one.body.queuedMs));
     assert.deepEqual(one.body.captured.result.content, [{ type: 'text', text: 'secret stays' }]);
     assert.ok(!one.text.includes('hunter2'));
 
@@ -108,7 +110,7 @@ describe('request log API', () => {
     await gw.call('echo', { message: 'x'.repeat(1000) });
     const entry = (await gw.get(`/api/v1/requests/${(await newest(gw)).id}`)).body;
     assert.deepEqual(entry.captured.truncated, ['arguments', 'result']);
-    assert.match(entry.captured.arguments, /^\{"message":"x+…\[truncated: 1014 bytes\]$/);
+    assert.match(entry.captured.request.arguments, /^\{"message":"x+…\[truncated: 1014 bytes\]$/);
 
     await plain.call('echo', { message: 'not kept', password: 'p' });
     const uncaptured = (await plain.get(`/api/v1/requests/${(await newest(plain)).id}`)).body;
