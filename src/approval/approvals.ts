@@ -191,7 +191,7 @@ export class Approvals {
 
   /** Arguments as a person may see them: the monitor's redaction rules, cut to `monitor.capture.maxBytes`. */
   #shown(args: unknown): unknown {
-    return this.#capture.take(args ?? {}, undefined)?.arguments;
+    return this.#capture.take(null, '', args ?? {}, undefined, undefined)?.request?.arguments;
   }
 
   #question(subject: ApprovalSubject, era: 'modern' | 'legacy'): Record<string, unknown> {
@@ -259,7 +259,7 @@ function decidedBy(caller: Caller): Pick<ApprovalRecord, 'decidedBy' | 'decidedB
 }
 
 function argumentsCapture(config: GatewayConfig): Capture {
-  return new Capture({ arguments: true, results: false, maxBytes: config.monitor.capture.maxBytes, redact: config.monitor.capture.redact });
+  return new Capture({ arguments: true, results: false, tools: [], maxBytes: config.monitor.capture.maxBytes, redact: config.monitor.capture.redact });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
