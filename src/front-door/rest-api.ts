@@ -19,6 +19,7 @@ import type { Policy } from '../policy/policy.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { parseJsonBody } from './json-body.js';
+import { getPrompt, listEntries, listFilter, readResource, type RestCatalogContext } from './rest-catalog.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
 export interface RestApiContext {
@@ -71,6 +72,12 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     sendJson(r, 200, { tools: listTools(context.supervisor, context.policy, caller, server, tag) });
   });
   add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller));
+  const catalogContext: RestCatalogContext = { ...context, maxBodyBytes: context.config.maxBodyBytes, maxJsonDepth: context.config.maxJsonDepth };
+  add('GET', '/api/v1/resources', (q, r, _p, caller) => void sendJson(r, 200, { resources: listEntries(context, 'resources', caller, listFilter(context.supervisor, q.query)) }));
+  add('GET', '/api/v1/resources/templates', (q, r, _p, caller) => void sendJson(r, 200, { resourceTemplates: listEntries(context, 'resourceTemplates', caller, listFilter(context.supervisor, q.query)) }));
+  add('POST', '/api/v1/resources/read', (q, r, _p, caller) => readResource(catalogContext, q, r, caller));
+  add('GET', '/api/v1/prompts', (q, r, _p, caller) => void sendJson(r, 200, { prompts: listEntries(context, 'prompts', caller, listFilter(context.supervisor, q.query)) }));
+  add('POST', '/api/v1/prompts/get', (q, r, _p, caller) => getPrompt(catalogContext, q, r, caller));
   add('GET', '/api/v1/metrics', async (q, r) => {
     const wantsText = new URLSearchParams(q.query).get('format') === 'prometheus' || (q.headers.accept ?? '').includes('text/plain');
     if (wantsText) r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
@@ -150,7 +157,7 @@ function requestLogQuery(query: URLSearchParams): RequestLogQuery {
   const filter: { -readonly [K in keyof RequestLogQuery]: RequestLogQuery[K] } = {};
   if (limit !== undefined) filter.limit = positiveInteger('limit', limit);
   if (before !== undefined) filter.before = positiveInteger('before', before);
-  for (const key of ['server', 'caller', 'tool', 'status', 'traceId'] as const) {
+  for (const key of ['server', 'caller', 'tool', 'method', 'status', 'traceId'] as const) {
     const value = text(key);
     if (value !== undefined) filter[key] = value;
   }

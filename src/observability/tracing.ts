@@ -23,6 +23,8 @@ import { parseTraceparent } from './trace-context.js';
 export interface TracedCall {
   readonly via: 'rest' | 'mcp';
   readonly method: string;
+  /** For a REST call: its route, the server span's name. */
+  readonly restRoute?: string;
   readonly traceId: string;
   /** The client's `traceparent`, when it sent one. */
   readonly clientTraceparent?: string;
@@ -93,7 +95,7 @@ export class Tracing {
     this.#ids.nextTraceId = call.traceId;
     const failed = call.outcome !== 'ok' && call.outcome !== 'tool_error';
     const server = this.#tracer.startSpan(
-      `${call.via === 'rest' ? 'POST /api/v1/tools/call' : `mcp ${call.method}`}`,
+      call.restRoute ?? `mcp ${call.method}`,
       {
         kind: SpanKind.SERVER,
         startTime: call.receivedAt,

@@ -15,6 +15,7 @@ function entry(fields: Partial<Omit<RequestLogEntry, 'id'>> = {}): Omit<RequestL
     time: new Date(NOW - 1000).toISOString(),
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     via: 'rest',
+    method: 'tools/call',
     caller: 'anonymous',
     server: 'docs',
     tool: 'search',
