@@ -19,6 +19,7 @@ import type { Policy } from '../policy/policy.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { parseJsonBody } from './json-body.js';
+import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tools.js';
 import { getPrompt, listEntries, listFilter, readResource, type RestCatalogContext } from './rest-catalog.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
@@ -64,14 +65,26 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${p.id}" is configured`);
     sendJson(r, 200, serverDetail(group, context.supervisor.names, context.policy, caller));
   });
+  const llmNames = new LlmToolNamesCache(context.supervisor.names);
   add('GET', '/api/v1/tools', (q, r, _p, caller) => {
     const query = new URLSearchParams(q.query);
     const server = query.get('server') ?? undefined;
     const tag = query.get('tag') ?? undefined;
+    const format = parseLlmFormat(query.get('format'));
     if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
-    sendJson(r, 200, { tools: listTools(context.supervisor, context.policy, caller, server, tag) });
+    const tools = listTools(context.supervisor, context.policy, caller, server, tag);
+    if (format === undefined) return void sendJson(r, 200, { tools });
+    const names = llmNames.for(context.supervisor.catalog());
+    const mapping: Record<string, string> = {};
+    const definitions = tools.map((tool) => {
+      const qualified = String(tool.qualifiedName);
+      const name = names.llmName(qualified) ?? qualified;
+      mapping[name] = qualified;
+      return llmToolDefinition(format, name, tool);
+    });
+    sendJson(r, 200, { format, tools: definitions, names: mapping });
   });
-  add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller));
+  add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller, llmNames));
   const catalogContext: RestCatalogContext = { ...context, maxBodyBytes: context.config.maxBodyBytes, maxJsonDepth: context.config.maxJsonDepth };
   add('GET', '/api/v1/resources', (q, r, _p, caller) => void sendJson(r, 200, { resources: listEntries(context, 'resources', caller, listFilter(context.supervisor, q.query)) }));
   add('GET', '/api/v1/resources/templates', (q, r, _p, caller) => void sendJson(r, 200, { resourceTemplates: listEntries(context, 'resourceTemplates', caller, listFilter(context.supervisor, q.query)) }));
@@ -195,7 +208,19 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
   return candidate as unknown as CallBody;
 }
 
-async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse, caller: Caller): Promise<void> {
+/** A tool name as the REST caller sent it: a tool or qualified name, or the LLM name GET /api/v1/tools?format= gave it. */
+function routeTool(context: RestApiContext, llmNames: LlmToolNamesCache, body: CallBody): { serverId: string; tool: string } {
+  try {
+    return context.supervisor.route(body.tool, body.server);
+  } catch (error) {
+    // Only a name no tool has is looked up as an LLM name: the error path, never the call's usual one.
+    const qualified = body.server === undefined && error instanceof GatewayError && error.code === 'MCPGW_ERR_UNKNOWN_TOOL' ? llmNames.for(context.supervisor.catalog()).qualified(body.tool) : undefined;
+    if (qualified === undefined) throw error;
+    return context.supervisor.route(qualified);
+  }
+}
+
+async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse, caller: Caller, llmNames: LlmToolNamesCache): Promise<void> {
   const receivedAt = Date.now();
   const traceId = context.traceIds.of(request.headers);
   let requestBytes = 0;
@@ -233,7 +258,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
     body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
-    route = context.supervisor.route(body.tool, body.server);
+    route = routeTool(context, llmNames, body);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     let inputWanted: string | undefined;
     upstream = context.recorder.upstreamTrace(traceId);
