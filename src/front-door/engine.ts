@@ -8,6 +8,7 @@
  * is safe to use asynchronously and after the client went away (writes become
  * no-ops; `closed` tells).
  */
+import type { RequestIds } from '../observability/request-id.js';
 
 export interface HttpRequest {
   /** Upper-case HTTP method. */
@@ -19,6 +20,8 @@ export interface HttpRequest {
   /** Lower-case header names; repeated headers joined with `, `. */
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
+  /** The request's id (the client's sane `X-Request-Id` or a fresh one); every answer carries it back in `X-Request-Id`. */
+  readonly requestId: string;
   /**
    * Reads the whole body. Rejects with GatewayError MCPGW_ERR_BODY_TOO_LARGE as
    * soon as more than `limitBytes` arrive (or Content-Length says so), without
@@ -82,6 +85,8 @@ export interface ListenOptions {
   readonly requestTimeoutMs?: number;
   /** Bytes a streamed response may have waiting for a client that does not read; beyond it the connection is cut. Default: the config default. */
   readonly maxStreamBufferBytes?: number;
+  /** Where request ids come from; one per gateway (a fresh generator when absent). */
+  readonly requestIds?: RequestIds;
 }
 
 export interface HttpEngine {

@@ -145,7 +145,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
 function run(handler: Handler, request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller, logger: Logger): void {
   const fail = (error: unknown): void => {
     const gatewayError = toGatewayError(error);
-    if (gatewayError.code === 'MCPGW_ERR_INTERNAL') logger.error({ err: error, path: request.path }, 'request failed');
+    if (gatewayError.code === 'MCPGW_ERR_INTERNAL') logger.error({ err: error, path: request.path, requestId: request.requestId }, 'request failed');
     if (!response.closed) sendError(response, gatewayError);
   };
   try {
@@ -170,7 +170,7 @@ function requestLogQuery(query: URLSearchParams): RequestLogQuery {
   const filter: { -readonly [K in keyof RequestLogQuery]: RequestLogQuery[K] } = {};
   if (limit !== undefined) filter.limit = positiveInteger('limit', limit);
   if (before !== undefined) filter.before = positiveInteger('before', before);
-  for (const key of ['server', 'caller', 'tool', 'method', 'status', 'traceId'] as const) {
+  for (const key of ['server', 'caller', 'tool', 'method', 'status', 'traceId', 'requestId'] as const) {
     const value = text(key);
     if (value !== undefined) filter[key] = value;
   }
@@ -232,6 +232,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       caller: caller.name,
       receivedAt,
       traceId,
+      requestId: request.requestId,
       // A call refused before routing (its server is down) still belongs to the server it named, if that one exists:
       // never an unknown id, which would make client input a metrics label.
       server: route?.serverId ?? (body?.server !== undefined && context.supervisor.group(body.server) ? body.server : null),

@@ -160,6 +160,7 @@ async function restCall(context: RestCatalogContext, spec: CallSpec, request: Ht
       caller: caller.name,
       receivedAt,
       traceId,
+      requestId: request.requestId,
       // Never an unknown id as the server: client input must not become a metrics label.
       server: routed?.serverId ?? (typeof named === 'string' && context.supervisor.group(named) ? named : null),
       tool: routed?.target ?? (typeof body?.[spec.targetField] === 'string' ? (body[spec.targetField] as string) : ''),

@@ -37,6 +37,7 @@ import {
   securityHeaderBit,
   type RequestLimits,
 } from './engine-support.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
 
 export function createUwsEngine(): HttpEngine {
@@ -135,6 +136,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
   readonly query: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
+  readonly requestId: string;
 
   readonly #res: UwsResponse;
   readonly #inFlight: Set<UwsExchange> | undefined;
@@ -182,6 +184,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
       headers[name] = previous === undefined ? value : `${previous}, ${value}`;
     });
     this.headers = headers;
+    this.requestId = limits.requestIds.of(headers[REQUEST_ID_HEADER]);
     this.#headerBytes = headerBytes;
     this.remoteAddress = canonicalAddress(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
 
@@ -409,7 +412,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
     for (const name in headers) {
       const value = headers[name]!;
       const lower = name.toLowerCase();
-      if (isEngineOwnedHeader(lower)) continue;
+      if (isEngineOwnedHeader(lower) || lower === REQUEST_ID_HEADER) continue;
       if (lower === 'connection' && value.toLowerCase() === 'close') {
         closeConnection = true;
         continue;
@@ -418,6 +421,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
       res.writeHeader(name, value);
     }
     for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) res.writeHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
+    res.writeHeader(REQUEST_ID_HEADER, this.requestId);
     return closeConnection;
   }
 

@@ -37,6 +37,8 @@ export interface FinishedCall {
   readonly responseBytes: number;
   /** Settled at the front door: the client's `traceparent` trace id or a fresh one. */
   readonly traceId: string;
+  /** The request's `X-Request-Id` (the client's or the gateway's). */
+  readonly requestId: string;
   /** The call's arguments as the client sent them (kept only when `monitor.capture.arguments`). */
   readonly arguments?: unknown;
   /** The result as JSON text (kept only when `monitor.capture.results`). */
@@ -87,6 +89,7 @@ export class CallRecorder {
       method,
       ...(call.via === 'rest' ? { restRoute: REST_ROUTES[method] } : {}),
       traceId: call.traceId,
+      requestId: call.requestId,
       ...(call.clientTraceparent !== undefined ? { clientTraceparent: call.clientTraceparent } : {}),
       ...(call.upstreamSpanId !== undefined ? { upstreamSpanId: call.upstreamSpanId } : {}),
       receivedAt: call.receivedAt,
@@ -105,6 +108,7 @@ export class CallRecorder {
     this.#requestLog.add({
       time: new Date(call.receivedAt).toISOString(),
       traceId: call.traceId,
+      requestId: call.requestId,
       via: call.via,
       method,
       caller: call.caller,

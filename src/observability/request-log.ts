@@ -15,6 +15,8 @@ export interface RequestLogEntry {
   readonly time: string;
   /** The W3C trace id: the client's (from `traceparent`) or a fresh one. */
   readonly traceId: string;
+  /** The request's `X-Request-Id`: the client's, when it sent a sane one, else the gateway's. */
+  readonly requestId: string;
   readonly via: 'rest' | 'mcp';
   /** `tools/call`, `resources/read` or `prompts/get`. */
   readonly method: string;
@@ -46,6 +48,7 @@ export interface RequestLogQuery {
   readonly method?: string;
   readonly status?: string;
   readonly traceId?: string;
+  readonly requestId?: string;
 }
 
 export interface RequestLogPage {
@@ -147,6 +150,7 @@ function matches(entry: RequestLogEntry, query: RequestLogQuery): boolean {
   if (query.tool !== undefined && entry.tool !== query.tool) return false;
   if (query.method !== undefined && entry.method !== query.method) return false;
   if (query.traceId !== undefined && entry.traceId !== query.traceId) return false;
+  if (query.requestId !== undefined && entry.requestId !== query.requestId) return false;
   if (query.status !== undefined && entry.status !== query.status && String(entry.httpStatus) !== query.status) return false;
   return true;
 }
