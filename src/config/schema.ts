@@ -319,6 +319,14 @@ export const configSchema = {
         perTool: { type: 'object', additionalProperties: windowLimitSchema, default: {} },
       },
     },
+    health: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        readyMinServers: { type: 'integer', minimum: 0, default: DEFAULTS.health.readyMinServers },
+      },
+    },
     monitor: {
       type: 'object',
       additionalProperties: false,

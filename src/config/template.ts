@@ -110,6 +110,12 @@ rateLimit:
   windowSeconds: ${DEFAULTS.rateLimit.windowSeconds}
   perKey: ${DEFAULTS.rateLimit.perKey}
 
+# Kubernetes-style probes: GET /health/live answers 200 while the process
+# runs; GET /health/ready answers 200 once this many enabled servers are ready
+# (capped at how many are enabled; 0: ready as soon as it listens), else 503.
+health:
+  readyMinServers: ${DEFAULTS.health.readyMinServers}
+
 # What the gateway remembers about calls.
 monitor:
 ${c(`  requestLog: ${DEFAULTS.monitor.requestLog}`, 'keep recent calls for the monitoring API')}

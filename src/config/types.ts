@@ -224,6 +224,12 @@ export interface RedisStoreConfig {
   readonly onError: 'fail-open' | 'fail-closed';
 }
 
+/** What `GET /health/ready` asks of the gateway. */
+export interface HealthConfig {
+  /** Enabled servers that must be ready (capped at the number enabled; 0: ready once listening). */
+  readonly readyMinServers: number;
+}
+
 export interface RateLimitConfig {
   readonly enabled: boolean;
   /** Where counters live: this process, or Redis (one limit across instances). */
@@ -300,6 +306,7 @@ export interface GatewayConfig {
   /** Absent: every authenticated caller may use every tool, resource and prompt. */
   readonly access?: readonly AccessRule[];
   readonly rateLimit: RateLimitConfig;
+  readonly health: HealthConfig;
   readonly monitor: MonitorConfig;
   readonly tracing: TracingConfig;
   readonly corsOrigins: readonly string[];

@@ -20,6 +20,7 @@ import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { parseJsonBody } from './json-body.js';
 import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tools.js';
+import { sendLive, sendReady } from './probes.js';
 import { getPrompt, listEntries, listFilter, readResource, type RestCatalogContext } from './rest-catalog.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
@@ -58,6 +59,8 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     routes.push({ method, pattern, keys, handler });
   };
 
+  add('GET', '/health/live', (_q, r) => sendLive(r));
+  add('GET', '/health/ready', (_q, r) => sendReady(r, context.supervisor, context.config.health.readyMinServers, context.stopping()));
   add('GET', '/api/v1/health', (_q, r) => void sendJson(r, context.stopping() ? 503 : 200, health(context)));
   add('GET', '/api/v1/servers', (_q, r) => void sendJson(r, 200, { servers: context.supervisor.groups().map((g) => serverSummary(g)) }));
   add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
