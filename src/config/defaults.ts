@@ -60,6 +60,7 @@ export const OPTIONAL_BLOCK_DEFAULTS = {
 export const SERVER_DEFAULTS = {
   args: [],
   env: {},
+  envPassthrough: [],
   headers: {},
   tags: [],
   enabled: true,

@@ -161,7 +161,10 @@ ${c(`    name: Demo server`, 'defaults to the id')}
 ${c(`    transport: stdio`, 'stdio | streamable-http (or http) | sse | websocket (or ws); inferred when left out')}
     command: node
     args: [${demo}]
-${c(`    env: {}`, 'extra environment for the process')}
+${c(`    env: {}`, 'the environment of the process, with PATH, HOME, LANG, TMPDIR')}
+${c(`    envPassthrough: []`, "names of the gateway's own variables to pass on too; nothing else leaks")}
+    # Run it under bubblewrap: read-only root, private /tmp, no network:
+    #   sandbox: { type: bubblewrap, network: false, writablePaths: [/srv/data] }
     tags: [demo]
     enabled: ${s.enabled}
 ${c(`    timeout: ${s.timeout}`, 'per call, in ms, time in the queue included')}
