@@ -62,6 +62,7 @@ export const ERRORS = {
   MCPGW_ERR_CONFIG: { status: 500, rpc: -32603, wire: false, summary: 'The configuration is invalid; the message lists each field and what is wrong.' },
   MCPGW_ERR_CONFIG_NOT_FOUND: { status: 500, rpc: -32603, wire: false, summary: 'The configuration file does not exist or cannot be read.' },
   MCPGW_ERR_UNSUPPORTED_FEATURE: { status: 500, rpc: -32603, wire: false, summary: 'The configuration asks for a feature this version does not provide yet.' },
+  MCPGW_ERR_SANDBOX_UNAVAILABLE: { status: 500, rpc: -32603, wire: false, summary: 'A stdio server asks for `sandbox: bubblewrap` but the `bwrap` binary cannot be found or run; the server does not start (never unsandboxed).' },
   MCPGW_ERR_LISTEN: { status: 500, rpc: -32603, wire: false, summary: 'The HTTP front door could not listen on the configured host and port.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -34,6 +34,7 @@ import { FrontDoorTraffic } from './front-door/traffic.js';
 import { RequestLog } from './observability/request-log.js';
 import { CallRecorder } from './observability/call-recorder.js';
 import { TraceIds } from './observability/trace-context.js';
+import { RequestIds } from './observability/request-id.js';
 import { Supervisor, type ReconcileReport } from './supervisor/supervisor.js';
 import { applied, restartRequired } from './config/reloadable.js';
 import { VERSION } from './version.js';
@@ -68,6 +69,7 @@ export class Gateway {
   /** The key the gateway signs upstream tokens with, published at /.well-known/jwks.json. */
   readonly keys: GatewayKeys;
   readonly #traceIds = new TraceIds();
+  readonly #requestIds = new RequestIds();
   readonly #options: GatewayOptions;
   #engine: HttpEngine | undefined;
   #port = 0;
@@ -252,7 +254,7 @@ export class Gateway {
     const [servers] = await Promise.all([this.supervisor.start(), this.#awaitRedis()]);
     try {
       this.#port = await engine.listen(
-        { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs, maxStreamBufferBytes: this.config.maxStreamBufferBytes, traffic: this.#traffic },
+        { host: this.config.host, port: this.config.port, maxHeaderBytes: this.config.maxHeaderBytes, requestTimeoutMs: this.config.requestTimeoutMs, maxStreamBufferBytes: this.config.maxStreamBufferBytes, traffic: this.#traffic, requestIds: this.#requestIds },
         withCors(this.config.corsOrigins, withJwks(this.keys, handler)),
       );
     } catch (error) {

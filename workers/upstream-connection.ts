@@ -192,6 +192,8 @@ function createTransport(server: ServerConfig, hooks: ConnectionHooks, limit: Re
         command: server.command!,
         args: server.args,
         env: server.env,
+        envPassthrough: server.envPassthrough,
+        ...(server.sandbox !== undefined ? { sandbox: server.sandbox } : {}),
         ...(server.cwd ? { cwd: server.cwd } : {}),
         responseLimit: limit,
         killGraceMs: 2000,

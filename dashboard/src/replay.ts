@@ -94,7 +94,7 @@ function shown(reply: ReplayReply): Node[] {
     ];
   }
   const nodes: Node[] = [
-    h('p', { 'data-replay': 'status' }, `${target}: ${reply.status ?? ''} (HTTP ${reply.httpStatus ?? ''})`, reply.requestId ? h('small', {}, ` · logged as #${reply.requestId}`) : null),
+    h('p', { 'data-replay': 'status' }, `${target}: ${reply.status ?? ''} (HTTP ${reply.httpStatus ?? ''})`, reply.logId ? h('small', {}, ` · logged as #${reply.logId}`) : null),
   ];
   const diff = reply.diff;
   if (diff === undefined || !diff.comparable) nodes.push(h('p', { class: 'muted', 'data-replay': 'not-compared' }, `Not compared: ${diff?.reason ?? 'no diff'}`));

@@ -123,7 +123,7 @@ export interface ReplayReply {
   readonly dryRun: boolean;
   readonly request: { readonly server: string; readonly tool: string; readonly arguments?: unknown; readonly readOnly: boolean };
   readonly reason?: string;
-  readonly requestId?: number | null;
+  readonly logId?: number | null;
   readonly status?: string;
   readonly httpStatus?: number;
   readonly result?: unknown;

@@ -20,7 +20,7 @@ export const DEFAULTS = {
   maxStreamBufferBytes: 8 * MIB,
   shutdownGraceSeconds: 10,
   // `/.well-known/*` covers the OAuth metadata and the JWKS upstreams verify the gateway's tokens with.
-  auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/.well-known/*'], adminRoles: ['admin'] },
+  auth: { strategy: 'none', apiKeys: [], publicPaths: ['/api/v1/health', '/health/live', '/health/ready', '/.well-known/*'], adminRoles: ['admin'] },
   identity: { issuer: 'mcp-gateway' },
   rateLimit: {
     enabled: false,
@@ -32,6 +32,7 @@ export const DEFAULTS = {
     perServer: {},
     perTool: {},
   },
+  health: { readyMinServers: 1 },
   monitor: {
     requestLog: true,
     prometheus: true,
@@ -60,6 +61,7 @@ export const OPTIONAL_BLOCK_DEFAULTS = {
 export const SERVER_DEFAULTS = {
   args: [],
   env: {},
+  envPassthrough: [],
   headers: {},
   tags: [],
   enabled: true,

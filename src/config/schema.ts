@@ -142,6 +142,23 @@ const serverSchema = {
     command: nonEmptyString,
     args: { ...stringList, default: SERVER_DEFAULTS.args },
     env: { ...stringMap, default: SERVER_DEFAULTS.env },
+    envPassthrough: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-messages': { pattern: 'must be an environment variable name' } }, default: SERVER_DEFAULTS.envPassthrough },
+    sandbox: {
+      oneOf: [
+        { const: 'bubblewrap' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type'],
+          properties: {
+            type: { const: 'bubblewrap' },
+            network: { type: 'boolean' },
+            writablePaths: { type: 'array', items: { type: 'string', pattern: '^/' } },
+            bwrapPath: nonEmptyString,
+          },
+        },
+      ],
+    },
     cwd: nonEmptyString,
     url: { type: 'string', format: 'uri', 'x-messages': { format: 'must be an absolute URL such as http://127.0.0.1:3001/mcp' } },
     headers: { ...stringMap, default: SERVER_DEFAULTS.headers },
@@ -335,6 +352,14 @@ export const configSchema = {
         perKey: { type: 'boolean', default: DEFAULTS.rateLimit.perKey },
         perServer: { type: 'object', additionalProperties: windowLimitSchema, default: {} },
         perTool: { type: 'object', additionalProperties: windowLimitSchema, default: {} },
+      },
+    },
+    health: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        readyMinServers: { type: 'integer', minimum: 0, default: DEFAULTS.health.readyMinServers },
       },
     },
     monitor: {

@@ -125,6 +125,12 @@ approval:
 #     - { annotations: { destructiveHint: true } }
 #     - { tools: ["github/delete_*", "*/drop_table"], ask: approver, timeoutSeconds: 900 }
 
+# Kubernetes-style probes: GET /health/live answers 200 while the process
+# runs; GET /health/ready answers 200 once this many enabled servers are ready
+# (capped at how many are enabled; 0: ready as soon as it listens), else 503.
+health:
+  readyMinServers: ${DEFAULTS.health.readyMinServers}
+
 # What the gateway remembers about calls.
 monitor:
 ${c(`  requestLog: ${DEFAULTS.monitor.requestLog}`, 'keep recent calls for the monitoring API')}
@@ -172,7 +178,10 @@ ${c(`    name: Demo server`, 'defaults to the id')}
 ${c(`    transport: stdio`, 'stdio | streamable-http (or http) | sse | websocket (or ws); inferred when left out')}
     command: node
     args: [${demo}]
-${c(`    env: {}`, 'extra environment for the process')}
+${c(`    env: {}`, 'the environment of the process, with PATH, HOME, LANG, TMPDIR')}
+${c(`    envPassthrough: []`, "names of the gateway's own variables to pass on too; nothing else leaks")}
+    # Run it under bubblewrap: read-only root, private /tmp, no network:
+    #   sandbox: { type: bubblewrap, network: false, writablePaths: [/srv/data] }
     tags: [demo]
     enabled: ${s.enabled}
 ${c(`    timeout: ${s.timeout}`, 'per call, in ms, time in the queue included')}

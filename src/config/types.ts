@@ -60,6 +60,10 @@ export interface ServerConfig {
   readonly command?: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Names of the gateway's own environment variables a stdio child also gets (beyond `env` and the base PATH, HOME, LANG, TMPDIR). */
+  readonly envPassthrough: readonly string[];
+  /** Run a stdio child under bubblewrap: read-only root, private /tmp, no network unless `network`. */
+  readonly sandbox?: 'bubblewrap' | SandboxConfig;
   readonly cwd?: string;
   readonly url?: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -224,6 +228,22 @@ export interface RedisStoreConfig {
   readonly onError: 'fail-open' | 'fail-closed';
 }
 
+/** What `GET /health/ready` asks of the gateway. */
+export interface HealthConfig {
+  /** Enabled servers that must be ready (capped at the number enabled; 0: ready once listening). */
+  readonly readyMinServers: number;
+}
+
+export interface SandboxConfig {
+  readonly type: 'bubblewrap';
+  /** Default false: the child gets its own empty network namespace (loopback down, nothing reachable). */
+  readonly network?: boolean;
+  /** Bound read-write; everything else is read-only (/tmp is a private tmpfs). */
+  readonly writablePaths?: readonly string[];
+  /** Default: `bwrap` on the gateway's PATH. */
+  readonly bwrapPath?: string;
+}
+
 export interface RateLimitConfig {
   readonly enabled: boolean;
   /** Where counters live: this process, or Redis (one limit across instances). */
@@ -331,6 +351,7 @@ export interface GatewayConfig {
   /** Absent: every authenticated caller may use every tool, resource and prompt. */
   readonly access?: readonly AccessRule[];
   readonly rateLimit: RateLimitConfig;
+  readonly health: HealthConfig;
   readonly monitor: MonitorConfig;
   readonly tracing: TracingConfig;
   readonly corsOrigins: readonly string[];

@@ -2,12 +2,14 @@
 import { STATUS_CODES } from 'node:http';
 import { DEFAULTS } from '../config/defaults.js';
 import { ERRORS, GatewayError, restErrorBody } from '../errors.js';
+import { REQUEST_ID_HEADER, RequestIds } from '../observability/request-id.js';
 import type { ListenOptions } from './engine.js';
 
 export interface RequestLimits {
   readonly maxHeaderBytes: number;
   readonly requestTimeoutMs: number;
   readonly maxStreamBufferBytes: number;
+  readonly requestIds: RequestIds;
 }
 
 export function requestLimits(options: ListenOptions): RequestLimits {
@@ -15,6 +17,7 @@ export function requestLimits(options: ListenOptions): RequestLimits {
     maxHeaderBytes: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     maxStreamBufferBytes: options.maxStreamBufferBytes ?? DEFAULTS.maxStreamBufferBytes,
+    requestIds: options.requestIds ?? new RequestIds(),
   };
 }
 
@@ -75,10 +78,10 @@ export function headersTooLarge(limitBytes: number): GatewayError {
  * A complete HTTP/1.1 answer that closes the connection, for when there is no
  * response object to write through (node:http's parser gave up on the request).
  */
-export function rawErrorResponse(error: GatewayError): string {
+export function rawErrorResponse(error: GatewayError, requestId: string): string {
   const status = ERRORS[error.code].status;
   const body = restErrorBody(error);
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: ${ENGINE_ERROR_HEADERS['content-type']}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n`;
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: ${ENGINE_ERROR_HEADERS['content-type']}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${REQUEST_ID_HEADER}: ${requestId}\r\n`;
   for (const [name, value] of SECURITY_HEADERS) head += `${name}: ${value}\r\n`;
   return `${head}\r\n${body}`;
 }

@@ -9,6 +9,7 @@
  * no-ops; `closed` tells).
  */
 import type { ConnectionCounts, FrontDoorTraffic } from './traffic.js';
+import type { RequestIds } from '../observability/request-id.js';
 
 export interface HttpRequest {
   /** Upper-case HTTP method. */
@@ -20,6 +21,8 @@ export interface HttpRequest {
   /** Lower-case header names; repeated headers joined with `, `. */
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
+  /** The request's id (the client's sane `X-Request-Id` or a fresh one); every answer carries it back in `X-Request-Id`. */
+  readonly requestId: string;
   /**
    * Reads the whole body. Rejects with GatewayError MCPGW_ERR_BODY_TOO_LARGE as
    * soon as more than `limitBytes` arrive (or Content-Length says so), without
@@ -85,6 +88,8 @@ export interface ListenOptions {
   readonly maxStreamBufferBytes?: number;
   /** Where the engine adds the body bytes it reads and writes (see traffic.ts for what counts); none: not counted. */
   readonly traffic?: FrontDoorTraffic;
+  /** Where request ids come from; one per gateway (a fresh generator when absent). */
+  readonly requestIds?: RequestIds;
 }
 
 export interface HttpEngine {

@@ -99,7 +99,7 @@ async function postMessage(context: McpEndpointContext, request: HttpRequest, re
 
 function arrivalOf(context: McpEndpointContext, request: HttpRequest, receivedAt: number, requestBytes: number): Arrival {
   const traceparent = request.headers.traceparent;
-  return { receivedAt, requestBytes, traceId: context.traceIds.of(request.headers), ...(traceparent !== undefined ? { traceparent } : {}) };
+  return { receivedAt, requestBytes, traceId: context.traceIds.of(request.headers), requestId: request.requestId, ...(traceparent !== undefined ? { traceparent } : {}) };
 }
 
 function guard(response: HttpResponse, action: () => void): void {

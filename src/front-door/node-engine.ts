@@ -20,6 +20,7 @@ import {
   securityHeaderBit,
   type RequestLimits,
 } from './engine-support.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
 import { FrontDoorTraffic, surfaceOf, type ConnectionCounts, type SurfaceIndex } from './traffic.js';
 
@@ -73,7 +74,7 @@ class NodeEngine implements HttpEngine {
       socket.once('close', this.#onConnectionClose);
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const exchange = new NodeExchange(req, res, limits.maxStreamBufferBytes, traffic);
+      const exchange = new NodeExchange(req, res, limits, traffic);
       this.#exchanges.set(req.socket, exchange);
       // RFC 9112 §3.2: a server must refuse an HTTP/1.1 request without Host (node's own check, moved here).
       if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) exchange.refuse(new GatewayError('MCPGW_ERR_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header'));
@@ -125,7 +126,7 @@ class NodeEngine implements HttpEngine {
       return;
     }
     // A response already under way cannot be followed by another on the same bytes.
-    if (inFlight == null || !inFlight.headersSent) socket.write(rawErrorResponse(coded));
+    if (inFlight == null || !inFlight.headersSent) socket.write(rawErrorResponse(coded, limits.requestIds.next()));
     socket.destroy();
   }
 
@@ -158,6 +159,7 @@ class NodeExchange implements HttpRequest, HttpResponse {
   readonly query: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
+  readonly requestId: string;
 
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
@@ -177,8 +179,8 @@ class NodeExchange implements HttpRequest, HttpResponse {
   readonly #traffic: FrontDoorTraffic;
   readonly #surface: SurfaceIndex;
 
-  constructor(req: IncomingMessage, res: ServerResponse, maxStreamBuffer: number, traffic: FrontDoorTraffic) {
-    this.#maxStreamBuffer = maxStreamBuffer;
+  constructor(req: IncomingMessage, res: ServerResponse, limits: RequestLimits, traffic: FrontDoorTraffic) {
+    this.#maxStreamBuffer = limits.maxStreamBufferBytes;
     this.#traffic = traffic;
     this.#req = req;
     this.#res = res;
@@ -198,6 +200,7 @@ class NodeExchange implements HttpRequest, HttpResponse {
       headers[name] = previous === undefined ? raw[i + 1]! : `${previous}, ${raw[i + 1]!}`;
     }
     this.headers = headers;
+    this.requestId = limits.requestIds.of(headers[REQUEST_ID_HEADER]);
     const address = req.socket.remoteAddress ?? '';
     this.remoteAddress = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
     res.once('close', () => this.#onClose());
@@ -346,10 +349,12 @@ class NodeExchange implements HttpRequest, HttpResponse {
       // node frames the body itself; a caller's length or encoding could only contradict it.
       if (lower === 'content-length' || lower === 'transfer-encoding') continue;
       if (lower === 'connection' && this.#closeAfterResponse) continue;
+      if (lower === REQUEST_ID_HEADER) continue;
       present |= securityHeaderBit(lower);
       flat.push(name, headers[name]!);
     }
     for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) flat.push(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
+    flat.push(REQUEST_ID_HEADER, this.requestId);
     if (this.#closeAfterResponse) flat.push('connection', 'close');
     return flat;
   }

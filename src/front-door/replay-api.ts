@@ -77,7 +77,7 @@ export function replayRoutes(context: RestApiContext, logQuery: (query: URLSearc
         const id = Number(params.id);
         if (!/^\d+$/.test(params.id!) || !Number.isSafeInteger(id) || id < 1) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `id must be a positive integer (got "${params.id}")`);
         const { body, bytes } = await readBody(request);
-        const options = replayOptions(body, [], bytes);
+        const options = replayOptions(body, [], bytes, request.requestId);
         const entry = context.requestLog.get(id);
         if (entry === undefined) {
           throw new GatewayError('MCPGW_ERR_UNKNOWN_REQUEST', context.requestLog.enabled ? `no request-log entry ${id} (never recorded, or gone: monitor.retentionHours, monitor.maxEntries)` : 'the request log is off (monitor.requestLog: false)', { id });
@@ -93,7 +93,7 @@ export function replayRoutes(context: RestApiContext, logQuery: (query: URLSearc
       handler: async (request, response, _params, caller) => {
         mustAdminister(caller, 'replay requests');
         const { body, bytes } = await readBody(request);
-        const options = replayOptions(body, ['capture'], bytes);
+        const options = replayOptions(body, ['capture'], bytes, request.requestId);
         if (body.capture === undefined) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"capture" is missing: give one line of GET /api/v1/requests/export');
         const record: CaptureRecord = parseCaptureRecord(body.capture, '"capture"');
         sendJson(response, 200, await replayer.replay(record, 'import', options, caller));
@@ -103,7 +103,7 @@ export function replayRoutes(context: RestApiContext, logQuery: (query: URLSearc
 }
 
 /** `{"server"?, "confirm"?, "arguments"?}` (and the route's own `extra` keys), strictly. */
-function replayOptions(body: Record<string, unknown>, extra: readonly string[], requestBytes: number): ReplayOptions {
+function replayOptions(body: Record<string, unknown>, extra: readonly string[], requestBytes: number, requestId: string): ReplayOptions {
   const known = ['server', 'confirm', 'arguments', ...extra];
   const unknownKeys = Object.keys(body).filter((key) => !known.includes(key));
   if (unknownKeys.length > 0) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `unknown field(s) in request body: ${unknownKeys.join(', ')} (expected ${known.map((key) => `"${key}"`).join(', ')})`);
@@ -113,6 +113,7 @@ function replayOptions(body: Record<string, unknown>, extra: readonly string[], 
   return {
     confirm: body.confirm === true,
     requestBytes,
+    requestId,
     ...(body.server !== undefined ? { server: body.server as string } : {}),
     ...(body.arguments !== undefined ? { arguments: body.arguments as Record<string, unknown> } : {}),
   };

@@ -22,6 +22,9 @@ import type { CallerHandler } from './policy-gate.js';
 import { approvalRoutes } from './approval-routes.js';
 import { parseJsonBody } from './json-body.js';
 import { replayRoutes } from './replay-api.js';
+import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tools.js';
+import { sendLive, sendReady } from './probes.js';
+import { getPrompt, listEntries, listFilter, readResource, type RestCatalogContext } from './rest-catalog.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
 
 export interface RestApiContext {
@@ -61,6 +64,8 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     routes.push({ method, pattern, keys, handler });
   };
 
+  add('GET', '/health/live', (_q, r) => sendLive(r));
+  add('GET', '/health/ready', (_q, r) => sendReady(r, context.supervisor, context.config.health.readyMinServers, context.stopping()));
   add('GET', '/api/v1/health', (_q, r) => void sendJson(r, context.stopping() ? 503 : 200, health(context)));
   add('GET', '/api/v1/servers', (_q, r) => void sendJson(r, 200, { servers: context.supervisor.groups().map((g) => serverSummary(g)) }));
   add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
@@ -68,14 +73,32 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${p.id}" is configured`);
     sendJson(r, 200, serverDetail(group, context.supervisor.names, context.policy, caller));
   });
+  const llmNames = new LlmToolNamesCache(context.supervisor.names);
   add('GET', '/api/v1/tools', (q, r, _p, caller) => {
     const query = new URLSearchParams(q.query);
     const server = query.get('server') ?? undefined;
     const tag = query.get('tag') ?? undefined;
+    const format = parseLlmFormat(query.get('format'));
     if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
-    sendJson(r, 200, { tools: listTools(context.supervisor, context.policy, caller, server, tag) });
+    const tools = listTools(context.supervisor, context.policy, caller, server, tag);
+    if (format === undefined) return void sendJson(r, 200, { tools });
+    const names = llmNames.for(context.supervisor.catalog());
+    const mapping: Record<string, string> = {};
+    const definitions = tools.map((tool) => {
+      const qualified = String(tool.qualifiedName);
+      const name = names.llmName(qualified) ?? qualified;
+      mapping[name] = qualified;
+      return llmToolDefinition(format, name, tool);
+    });
+    sendJson(r, 200, { format, tools: definitions, names: mapping });
   });
-  add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller));
+  add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller, llmNames));
+  const catalogContext: RestCatalogContext = { ...context, maxBodyBytes: context.config.maxBodyBytes, maxJsonDepth: context.config.maxJsonDepth };
+  add('GET', '/api/v1/resources', (q, r, _p, caller) => void sendJson(r, 200, { resources: listEntries(context, 'resources', caller, listFilter(context.supervisor, q.query)) }));
+  add('GET', '/api/v1/resources/templates', (q, r, _p, caller) => void sendJson(r, 200, { resourceTemplates: listEntries(context, 'resourceTemplates', caller, listFilter(context.supervisor, q.query)) }));
+  add('POST', '/api/v1/resources/read', (q, r, _p, caller) => readResource(catalogContext, q, r, caller));
+  add('GET', '/api/v1/prompts', (q, r, _p, caller) => void sendJson(r, 200, { prompts: listEntries(context, 'prompts', caller, listFilter(context.supervisor, q.query)) }));
+  add('POST', '/api/v1/prompts/get', (q, r, _p, caller) => getPrompt(catalogContext, q, r, caller));
   add('GET', '/api/v1/metrics', async (q, r) => {
     const wantsText = new URLSearchParams(q.query).get('format') === 'prometheus' || (q.headers.accept ?? '').includes('text/plain');
     if (wantsText) r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
@@ -132,7 +155,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
 function run(handler: Handler, request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller, logger: Logger): void {
   const fail = (error: unknown): void => {
     const gatewayError = toGatewayError(error);
-    if (gatewayError.code === 'MCPGW_ERR_INTERNAL') logger.error({ err: error, path: request.path }, 'request failed');
+    if (gatewayError.code === 'MCPGW_ERR_INTERNAL') logger.error({ err: error, path: request.path, requestId: request.requestId }, 'request failed');
     if (!response.closed) sendError(response, gatewayError);
   };
   try {
@@ -157,7 +180,7 @@ function requestLogQuery(query: URLSearchParams): RequestLogQuery {
   const filter: { -readonly [K in keyof RequestLogQuery]: RequestLogQuery[K] } = {};
   if (limit !== undefined) filter.limit = positiveInteger('limit', limit);
   if (before !== undefined) filter.before = positiveInteger('before', before);
-  for (const key of ['server', 'caller', 'tool', 'status', 'traceId'] as const) {
+  for (const key of ['server', 'caller', 'tool', 'method', 'status', 'traceId', 'requestId'] as const) {
     const value = text(key);
     if (value !== undefined) filter[key] = value;
   }
@@ -195,7 +218,19 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
   return candidate as unknown as CallBody;
 }
 
-async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse, caller: Caller): Promise<void> {
+/** A tool name as the REST caller sent it: a tool or qualified name, or the LLM name GET /api/v1/tools?format= gave it. */
+function routeTool(context: RestApiContext, llmNames: LlmToolNamesCache, body: CallBody): { serverId: string; tool: string } {
+  try {
+    return context.supervisor.route(body.tool, body.server);
+  } catch (error) {
+    // Only a name no tool has is looked up as an LLM name: the error path, never the call's usual one.
+    const qualified = body.server === undefined && error instanceof GatewayError && error.code === 'MCPGW_ERR_UNKNOWN_TOOL' ? llmNames.for(context.supervisor.catalog()).qualified(body.tool) : undefined;
+    if (qualified === undefined) throw error;
+    return context.supervisor.route(qualified);
+  }
+}
+
+async function callTool(context: RestApiContext, request: HttpRequest, response: HttpResponse, caller: Caller, llmNames: LlmToolNamesCache): Promise<void> {
   const receivedAt = Date.now();
   const traceId = context.traceIds.of(request.headers);
   let requestBytes = 0;
@@ -207,6 +242,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       caller: caller.name,
       receivedAt,
       traceId,
+      requestId: request.requestId,
       // A call refused before routing (its server is down) still belongs to the server it named, if that one exists:
       // never an unknown id, which would make client input a metrics label.
       server: route?.serverId ?? (body?.server !== undefined && context.supervisor.group(body.server) ? body.server : null),
@@ -235,7 +271,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
     body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
-    route = context.supervisor.route(body.tool, body.server);
+    route = routeTool(context, llmNames, body);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
     let dispatchAt = receivedAt;

@@ -37,6 +37,7 @@ import {
   securityHeaderBit,
   type RequestLimits,
 } from './engine-support.js';
+import { REQUEST_ID_HEADER } from '../observability/request-id.js';
 import type { HttpEngine, HttpRequest, HttpResponse, ListenOptions, RequestHandler } from './engine.js';
 import { openConnectionsOnPort } from './socket-table.js';
 import { FrontDoorTraffic, surfaceOf, type ConnectionCounts, type SurfaceIndex } from './traffic.js';
@@ -145,6 +146,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
   readonly query: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
+  readonly requestId: string;
 
   readonly #res: UwsResponse;
   readonly #inFlight: Set<UwsExchange> | undefined;
@@ -196,6 +198,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
       headers[name] = previous === undefined ? value : `${previous}, ${value}`;
     });
     this.headers = headers;
+    this.requestId = limits.requestIds.of(headers[REQUEST_ID_HEADER]);
     this.#headerBytes = headerBytes;
     this.remoteAddress = canonicalAddress(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
 
@@ -427,7 +430,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
     for (const name in headers) {
       const value = headers[name]!;
       const lower = name.toLowerCase();
-      if (isEngineOwnedHeader(lower)) continue;
+      if (isEngineOwnedHeader(lower) || lower === REQUEST_ID_HEADER) continue;
       if (lower === 'connection' && value.toLowerCase() === 'close') {
         closeConnection = true;
         continue;
@@ -436,6 +439,7 @@ class UwsExchange implements HttpRequest, HttpResponse {
       res.writeHeader(name, value);
     }
     for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) res.writeHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
+    res.writeHeader(REQUEST_ID_HEADER, this.requestId);
     return closeConnection;
   }
 

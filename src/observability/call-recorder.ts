@@ -10,12 +10,25 @@ import { Capture } from './capture.js';
 import type { CallOutcomeLabel, GatewayMetrics } from './metrics.js';
 import type { ReplayOf, RequestLog } from './request-log.js';
 
+/** What a recorded call did; tools/call unless said otherwise. */
+export type RecordedMethod = 'tools/call' | 'resources/read' | 'prompts/get';
+
+/** The REST route each recorded method is served on (the span name of a REST call). */
+const REST_ROUTES: Record<RecordedMethod, string> = {
+  'tools/call': 'POST /api/v1/tools/call',
+  'resources/read': 'POST /api/v1/resources/read',
+  'prompts/get': 'POST /api/v1/prompts/get',
+};
+
 export interface FinishedCall {
   readonly via: 'rest' | 'mcp';
+  /** Absent: tools/call. */
+  readonly method?: RecordedMethod;
   /** The caller's name (a key's name, a token's subject, `anonymous`); never a secret. */
   readonly caller: string;
   readonly receivedAt: number;
   readonly server: string | null;
+  /** The tool's name; for a resource read its URI, for a prompt its name. */
   readonly tool: string;
   readonly outcome: CallOutcomeLabel;
   readonly httpStatus: number;
@@ -25,6 +38,8 @@ export interface FinishedCall {
   readonly responseBytes: number;
   /** Settled at the front door: the client's `traceparent` trace id or a fresh one. */
   readonly traceId: string;
+  /** The request's `X-Request-Id` (the client's or the gateway's). */
+  readonly requestId: string;
   /** The call's arguments as the client sent them (kept only when `monitor.capture` asks). */
   readonly arguments?: unknown;
   /** The client's own `_meta` of the call (kept only when `monitor.capture` asks). */
@@ -79,11 +94,15 @@ export class CallRecorder {
   record(call: FinishedCall): number | undefined {
     const now = Date.now();
     const durationMs = now - call.receivedAt;
-    this.#metrics.recordCall(call.server, call.tool, call.outcome, durationMs, call.upstreamMs, call.caller, now);
+    const method = call.method ?? 'tools/call';
+    // A resource URI is unbounded (templates): reads and gets are counted under their method, never their target.
+    this.#metrics.recordCall(call.server, method === 'tools/call' ? call.tool : method, call.outcome, durationMs, call.upstreamMs, call.caller, now);
     this.#tracing?.record({
       via: call.via,
-      method: 'tools/call',
+      method,
+      ...(call.via === 'rest' ? { restRoute: REST_ROUTES[method] } : {}),
       traceId: call.traceId,
+      requestId: call.requestId,
       ...(call.clientTraceparent !== undefined ? { clientTraceparent: call.clientTraceparent } : {}),
       ...(call.upstreamSpanId !== undefined ? { upstreamSpanId: call.upstreamSpanId } : {}),
       receivedAt: call.receivedAt,
@@ -102,7 +121,9 @@ export class CallRecorder {
     return this.#requestLog.add({
       time: new Date(call.receivedAt).toISOString(),
       traceId: call.traceId,
+      requestId: call.requestId,
       via: call.via,
+      method,
       caller: call.caller,
       server: call.server,
       tool: call.tool,

@@ -16,10 +16,15 @@ export interface RequestLogEntry {
   readonly time: string;
   /** The W3C trace id: the client's (from `traceparent`) or a fresh one. */
   readonly traceId: string;
+  /** The request's `X-Request-Id`: the client's, when it sent a sane one, else the gateway's. */
+  readonly requestId: string;
   readonly via: 'rest' | 'mcp';
+  /** `tools/call`, `resources/read` or `prompts/get`. */
+  readonly method: string;
   /** Who called: a key's name, a token's subject, or `anonymous`. */
   readonly caller: string;
   readonly server: string | null;
+  /** The tool; for a resource read its URI, for a prompt its name. */
   readonly tool: string;
   readonly status: CallStatus;
   readonly httpStatus: number;
@@ -53,8 +58,10 @@ export interface RequestLogQuery {
   readonly server?: string;
   readonly caller?: string;
   readonly tool?: string;
+  readonly method?: string;
   readonly status?: string;
   readonly traceId?: string;
+  readonly requestId?: string;
 }
 
 export interface RequestLogPage {
@@ -157,7 +164,9 @@ function matches(entry: RequestLogEntry, query: RequestLogQuery): boolean {
   if (query.server !== undefined && entry.server !== query.server) return false;
   if (query.caller !== undefined && entry.caller !== query.caller) return false;
   if (query.tool !== undefined && entry.tool !== query.tool) return false;
+  if (query.method !== undefined && entry.method !== query.method) return false;
   if (query.traceId !== undefined && entry.traceId !== query.traceId) return false;
+  if (query.requestId !== undefined && entry.requestId !== query.requestId) return false;
   if (query.status !== undefined && entry.status !== query.status && String(entry.httpStatus) !== query.status) return false;
   return true;
 }

@@ -23,7 +23,10 @@ import { parseTraceparent } from './trace-context.js';
 export interface TracedCall {
   readonly via: 'rest' | 'mcp';
   readonly method: string;
+  /** For a REST call: its route, the server span's name. */
+  readonly restRoute?: string;
   readonly traceId: string;
+  readonly requestId: string;
   /** The client's `traceparent`, when it sent one. */
   readonly clientTraceparent?: string;
   /** Drawn at dispatch (`upstreamSpanId()`); absent when the call never reached a worker. */
@@ -93,7 +96,7 @@ export class Tracing {
     this.#ids.nextTraceId = call.traceId;
     const failed = call.outcome !== 'ok' && call.outcome !== 'tool_error';
     const server = this.#tracer.startSpan(
-      `${call.via === 'rest' ? 'POST /api/v1/tools/call' : `mcp ${call.method}`}`,
+      call.restRoute ?? `mcp ${call.method}`,
       {
         kind: SpanKind.SERVER,
         startTime: call.receivedAt,
@@ -103,6 +106,8 @@ export class Tracing {
           'mcp.gateway.caller': call.caller,
           'mcp.gateway.outcome': call.outcome,
           'http.response.status_code': call.httpStatus,
+          // The semantic conventions' name for a request header; its value is the list of the header's values.
+          'http.request.header.x-request-id': [call.requestId],
           ...(call.server !== null ? { 'mcp.gateway.server': call.server } : {}),
           ...(call.tool !== '' ? { 'gen_ai.tool.name': call.tool } : {}),
           ...(call.errorCode !== undefined ? { 'error.type': call.errorCode } : {}),

@@ -25,6 +25,8 @@ export interface Arrival {
   readonly requestBytes: number;
   /** The client's `traceparent` trace id, or a fresh one: the request log's `traceId`. */
   readonly traceId: string;
+  /** The request's `X-Request-Id`. */
+  readonly requestId: string;
   /** The client's `traceparent` header as sent (the parent of the gateway's spans). */
   readonly traceparent?: string;
 }
@@ -54,6 +56,7 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
     receivedAt: arrival.receivedAt,
     requestBytes: arrival.requestBytes,
     traceId: arrival.traceId,
+    requestId: arrival.requestId,
     ...(arrival.traceparent !== undefined ? { traceparent: arrival.traceparent } : {}),
     ...(caller.headers ? { headers: caller.headers } : {}),
     ...(caller.clientCapabilities !== undefined ? { clientCapabilities: caller.clientCapabilities } : {}),

@@ -34,6 +34,8 @@ export interface CallContext {
   readonly requestBytes: number;
   /** The request log's trace id for this request (settled at the front door). */
   readonly traceId: string;
+  /** The request's `X-Request-Id`. */
+  readonly requestId: string;
   /** The client's `traceparent` header, when it sent one. */
   readonly traceparent?: string;
   /** Progress from the upstream (the notification's params, without the token) as JSON text. */
@@ -355,6 +357,7 @@ export class McpService {
         caller: context.caller.name,
         receivedAt: context.receivedAt,
         traceId: context.traceId,
+        requestId: context.requestId,
         server: tally.route?.serverId ?? null,
         tool: tally.route?.tool ?? name,
         outcome,

@@ -30,6 +30,8 @@ export interface ReplayOptions {
   readonly arguments?: Record<string, unknown>;
   /** Bytes of the replay request that arrived, for the new log entry. */
   readonly requestBytes: number;
+  /** The replay request's `X-Request-Id`, for the new log entry. */
+  readonly requestId: string;
 }
 
 export interface ReplayedRequest {
@@ -51,7 +53,7 @@ export type ReplayReply =
       readonly replayOf: ReplayOf;
       readonly request: ReplayedRequest;
       /** The replay's own request-log entry. */
-      readonly requestId: number | null;
+      readonly logId: number | null;
       readonly traceId: string;
       readonly status: 'ok' | 'tool_error' | 'error';
       readonly httpStatus: number;
@@ -105,7 +107,7 @@ export class Replayer {
       dryRun: false,
       replayOf,
       request,
-      requestId: outcome.requestId ?? null,
+      logId: outcome.logId ?? null,
       traceId: outcome.traceId,
       status: outcome.label === 'ok' ? 'ok' : outcome.label === 'tool_error' ? 'tool_error' : 'error',
       httpStatus: outcome.httpStatus,
@@ -150,8 +152,9 @@ export class Replayer {
       label = outcomeOf(error);
       httpStatus = error.status;
     }
-    const requestId = recorder.record({
+    const logId = recorder.record({
       via: 'rest',
+      requestId: options.requestId,
       caller: caller.name,
       receivedAt,
       traceId,
@@ -168,7 +171,7 @@ export class Replayer {
       ...(upstream !== undefined ? { upstreamSpanId: upstream.spanId } : {}),
       replayOf,
     });
-    return { requestId, traceId, label, httpStatus, resultJson, error };
+    return { logId, traceId, label, httpStatus, resultJson, error };
   }
 }
 

@@ -71,7 +71,7 @@ test('api keys may be strings or {key, name, roles, rateLimit}; bare keys are na
     { key: 'k2', name: 'ci', roles: ['reader'], rateLimit: { limit: 3, windowSeconds: 60 } },
     { key: 'k3', name: 'api-key-3', roles: [] },
   ]);
-  assert.deepEqual(config.auth.publicPaths, ['/api/v1/health', '/.well-known/*']);
+  assert.deepEqual(config.auth.publicPaths, ['/api/v1/health', '/health/live', '/health/ready', '/.well-known/*']);
 });
 
 test('auth.strategy may be a list; none means no strategy', () => {

@@ -14,7 +14,9 @@ function entry(fields: Partial<Omit<RequestLogEntry, 'id'>> = {}): Omit<RequestL
   return {
     time: new Date(NOW - 1000).toISOString(),
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    requestId: 'req-1',
     via: 'rest',
+    method: 'tools/call',
     caller: 'anonymous',
     server: 'docs',
     tool: 'search',

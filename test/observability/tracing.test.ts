@@ -19,7 +19,7 @@ interface OtlpSpan {
   kind: number;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
-  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
+  attributes: { key: string; value: { stringValue?: string; intValue?: string | number; arrayValue?: { values: { stringValue?: string }[] } } }[];
   status?: { code?: number };
 }
 
@@ -64,7 +64,7 @@ describe('tracing', () => {
   });
 
   test("a REST call continues the client's trace: server span, then the upstream call, whose id reached the upstream", async () => {
-    const call = await gw.post('/api/v1/tools/call', { tool: 'whoami_token', arguments: { header: 'traceparent' } }, { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` });
+    const call = await gw.post('/api/v1/tools/call', { tool: 'whoami_token', arguments: { header: 'traceparent' } }, { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, 'x-request-id': 'trace-req-1' });
     assert.equal(call.status, 200, call.text);
     const received = (call.body.structuredContent as { value: string }).value;
     const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(received);
@@ -80,6 +80,8 @@ describe('tracing', () => {
     assert.equal(attribute(server, 'gen_ai.tool.name'), 'whoami_token');
     assert.equal(attribute(server, 'mcp.gateway.server'), 'up');
     assert.equal(attribute(server, 'http.response.status_code'), 200);
+    const requestId = server.attributes.find((a) => a.key === 'http.request.header.x-request-id')?.value.arrayValue?.values.map((v) => v.stringValue);
+    assert.deepEqual(requestId, ['trace-req-1'], 'the request id is on the span');
     assert.equal(client.spanId, match[2], 'the upstream was told the id of the span for its call');
     assert.equal(client.parentSpanId, server.spanId);
     assert.ok(BigInt(client.startTimeUnixNano) >= BigInt(server.startTimeUnixNano) && BigInt(client.endTimeUnixNano) <= BigInt(server.endTimeUnixNano), 'the upstream call lies within the request');
@@ -87,6 +89,7 @@ describe('tracing', () => {
 
     const log = await gw.get('/api/v1/requests?limit=1');
     assert.equal(log.body.requests[0].traceId, CLIENT_TRACE);
+    assert.equal(log.body.requests[0].requestId, 'trace-req-1');
   });
 
   test('an MCP call without a traceparent starts a trace whose id is the request log\'s; a failed call is marked', async () => {

@@ -63,7 +63,7 @@ describe('request replay', () => {
     assert.deepEqual(body.result.content, [{ type: 'text', text: 'same every time' }]);
     assert.deepEqual(body.diff, { comparable: true, identical: true, changes: [] });
 
-    const entry = (await gw.get(`/api/v1/requests/${body.requestId}`, asAdmin)).body;
+    const entry = (await gw.get(`/api/v1/requests/${body.logId}`, asAdmin)).body;
     assert.equal(entry.caller, 'ops', 'who replayed it');
     assert.deepEqual(entry.replayOf, { id, source: 'log' });
     assert.equal(entry.traceId, body.traceId);

@@ -13,12 +13,17 @@ import type { Readable } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { killProcessGroup } from '../process-group.js';
 import { responseIdFromEdges, type ResponseLimit } from '../response-limit.js';
+import type { SandboxConfig } from '../../src/config/types.js';
+import { childEnvironment, sandboxedLaunch } from './sandbox.js';
 import { LineDecoder, parseJsonRpcLine, type OverlongLine } from './framing.js';
 
 export interface StdioTransportOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Names of the gateway's environment the child also gets (see sandbox.ts). */
+  readonly envPassthrough?: readonly string[];
+  readonly sandbox?: 'bubblewrap' | SandboxConfig;
   readonly cwd?: string;
   /**
    * A line (message) longer than `maxBytes` is dropped as it arrives; an answer
@@ -35,18 +40,6 @@ export interface StdioTransportOptions {
   readonly onExit?: (pid: number, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
-/** Environment a child inherits when the config gives none of these (the SDK's safe list). */
-const INHERITED_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'TMPDIR', 'NODE_OPTIONS'];
-
-export function childEnvironment(extra: Readonly<Record<string, string>>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of INHERITED_ENV) {
-    const value = process.env[key];
-    // Exported bash functions start with "()": never pass them on.
-    if (value !== undefined && !value.startsWith('()')) env[key] = value;
-  }
-  return { ...env, ...extra };
-}
 
 export class ProcessGroupStdioTransport implements Transport {
   onclose?: () => void;
@@ -81,9 +74,16 @@ export class ProcessGroupStdioTransport implements Transport {
   start(): Promise<void> {
     if (this.#child) throw new Error('stdio transport already started');
     const options = this.#options;
+    // A missing bwrap rejects here, before anything runs: never a silent start without the sandbox.
+    let launch: { command: string; args: readonly string[] };
+    try {
+      launch = options.sandbox === undefined ? { command: options.command, args: options.args } : sandboxedLaunch(options.command, options.args, options.sandbox);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      const child = spawn(options.command, [...options.args], {
-        env: childEnvironment(options.env),
+      const child = spawn(launch.command, [...launch.args], {
+        env: childEnvironment(options.env, options.envPassthrough),
         cwd: options.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         // A new process group, so the whole tree can be signalled at once.
