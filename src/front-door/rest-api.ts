@@ -37,6 +37,8 @@ export interface RestApiContext {
   readonly stopping: () => boolean;
   /** Re-reads the config file and applies it (POST /api/v1/admin/reload). */
   readonly reload: () => Promise<unknown>;
+  /** In a cluster: the views over every instance (`?scope=cluster`). */
+  readonly cluster?: { health(): Promise<unknown>; metrics(): Promise<unknown> };
 }
 
 type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
@@ -56,7 +58,10 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     routes.push({ method, pattern, keys, handler });
   };
 
-  add('GET', '/api/v1/health', (_q, r) => void sendJson(r, context.stopping() ? 503 : 200, health(context)));
+  add('GET', '/api/v1/health', async (q, r, _p, caller) => {
+    if (wantsCluster(q)) return void sendJson(r, 200, await (await clusterView(context, q, caller)).health());
+    sendJson(r, context.stopping() ? 503 : 200, health(context));
+  });
   add('GET', '/api/v1/servers', (_q, r) => void sendJson(r, 200, { servers: context.supervisor.groups().map((g) => serverSummary(g)) }));
   add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
     const group = context.supervisor.group(p.id!);
@@ -71,7 +76,8 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     sendJson(r, 200, { tools: listTools(context.supervisor, context.policy, caller, server, tag) });
   });
   add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller));
-  add('GET', '/api/v1/metrics', async (q, r) => {
+  add('GET', '/api/v1/metrics', async (q, r, _p, caller) => {
+    if (wantsCluster(q)) return void sendJson(r, 200, await (await clusterView(context, q, caller)).metrics());
     const wantsText = new URLSearchParams(q.query).get('format') === 'prometheus' || (q.headers.accept ?? '').includes('text/plain');
     if (wantsText) r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
     else sendJson(r, 200, context.metrics.summary());
@@ -257,6 +263,25 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
   } catch (error) {
     failWith(toGatewayError(error));
   }
+}
+
+function wantsCluster(request: HttpRequest): boolean {
+  return new URLSearchParams(request.query).get('scope') === 'cluster';
+}
+
+/**
+ * The cluster views show every instance: for administrators only, as the
+ * dashboard's views are. The health path is public, so its caller is
+ * authenticated here when it asks for the cluster.
+ */
+async function clusterView(context: RestApiContext, request: HttpRequest, caller: Caller): Promise<NonNullable<RestApiContext['cluster']>> {
+  const authenticator = context.policy.authenticator;
+  if (authenticator.enabled && caller.via === 'anonymous') caller = await authenticator.authenticate(request.headers);
+  if (!context.policy.mayAdminister(caller)) {
+    throw new GatewayError('MCPGW_ERR_FORBIDDEN', context.policy.authenticator.enabled ? `${caller.name} may not see the cluster views (needs one of auth.adminRoles)` : 'without authentication, only a caller on this machine may see the cluster views');
+  }
+  if (context.cluster === undefined) throw new GatewayError('MCPGW_ERR_NOT_CLUSTERED', 'this gateway runs alone (cluster.enabled is false); ask without scope=cluster');
+  return context.cluster;
 }
 
 function health(context: RestApiContext): Record<string, unknown> {

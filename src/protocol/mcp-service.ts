@@ -105,8 +105,18 @@ export class McpService {
   #viewsFor: Policy['access'] | undefined;
   readonly tasks: TaskRouter;
 
-  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, policy: Policy, options: { toolDiscovery?: 'full' | 'search' } = {}) {
+  /** In a cluster: sends a retry to the instance its call is parked on. */
+  readonly #resumeOn: ((instanceId: string, params: Record<string, unknown>, context: CallContext) => Promise<Answer>) | undefined;
+
+  constructor(
+    supervisor: Supervisor,
+    recorder: CallRecorder,
+    states: RequestStateCodec,
+    policy: Policy,
+    options: { toolDiscovery?: 'full' | 'search'; resumeOn?: (instanceId: string, params: Record<string, unknown>, context: CallContext) => Promise<Answer> } = {},
+  ) {
     this.#supervisor = supervisor;
+    this.#resumeOn = options.resumeOn;
     this.#recorder = recorder;
     this.#states = states;
     this.#policy = policy;
@@ -182,7 +192,10 @@ export class McpService {
     const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
     const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
     if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
-    if (state?.k !== undefined) return this.#resumeParked(state.k, params, context);
+    if (state?.k !== undefined) {
+      if (state.i !== undefined && state.i !== this.#states.instanceId && this.#resumeOn !== undefined) return this.#resumeOn(state.i, params, context);
+      return this.#resumeParked(state.k, params, context);
+    }
     const tally = this.#tally(name, params.arguments, context);
     try {
       const route = this.#supervisor.route(name, state?.s);
