@@ -38,6 +38,7 @@ import { FanOut } from './cluster/fan-out.js';
 import { createInternalRoute } from './cluster/internal-route.js';
 import { INTERNAL_PREFIX } from './cluster/peers.js';
 import { instanceSnapshot } from './cluster/views.js';
+import { RedisSessions } from './cluster/session-registry.js';
 
 export type { GatewayOptions, StartReport, StartReportEntry, ServerState, ProtocolEra } from './gateway-types.js';
 
@@ -230,7 +231,9 @@ export class Gateway {
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
     const subscriptions = new ResourceSubscriptions(this.supervisor, cluster ? (serverId, uri) => this.#fanOut?.resource(serverId, uri) ?? true : undefined);
     this.#subscriptions = subscriptions;
-    this.#sessions = new LegacySessions({ service, subscriptions, serverInfo, idleTimeoutMs: this.config.mcp.sessionIdleSeconds * 1000 });
+    const idleTimeoutMs = this.config.mcp.sessionIdleSeconds * 1000;
+    const shared = cluster ? new RedisSessions({ redis: cluster.redis, bus: cluster.bus, prefix: cluster.prefix, ttlMs: idleTimeoutMs, instanceTag: cluster.instanceId, onError: (error) => cluster.failed('session', error) }) : undefined;
+    this.#sessions = new LegacySessions({ service, subscriptions, serverInfo, idleTimeoutMs, ...(shared ? { shared } : {}) });
     const sessions = this.#sessions;
     this.#listen = new ListenHub(serverInfo, subscriptions);
     const listen = this.#listen;
@@ -241,7 +244,7 @@ export class Gateway {
     };
     const fanOut = cluster ? new FanOut(cluster.bus, { lists: deliverLists, resource: (serverId, uri) => subscriptions.deliver(serverId, uri) }) : undefined;
     this.#fanOut = fanOut;
-    this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds) => (fanOut ? fanOut.lists(kinds) : deliverLists(kinds)));
+    this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds, versions) => (fanOut ? fanOut.lists(kinds, versions) : deliverLists(kinds)));
     const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service }) : undefined;
     const isMcpPath = (path: string) => MCP_PATHS.has(path);
     const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
