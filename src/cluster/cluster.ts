@@ -128,6 +128,7 @@ export class Cluster {
     });
     // This instance is listed even between heartbeats (or while its last one failed).
     if (!entries.some((entry) => entry.id === this.instanceId)) entries.push({ ...this.snapshot(), heartbeatAt: Date.now() });
+    entries.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     return gatherInstances(entries, this.instanceId, () => this.snapshot(), (url) => this.peers.snapshot(url));
   }
 
