@@ -41,6 +41,17 @@ async function listenOn(url: string, filter: Record<string, unknown>): Promise<L
   };
 }
 
+/** One tool call by a 2026-07-28 client on one instance directly. */
+async function callOn(url: string, tool: string): Promise<void> {
+  const caller = new Client({ name: 'cluster-caller', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+  await caller.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  try {
+    await caller.callTool({ name: tool, arguments: {} });
+  } finally {
+    await caller.close();
+  }
+}
+
 const settle = (ms = 800) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('listen streams across instances', { skip: skipWithoutRedis('cluster listen') }, () => {
@@ -56,10 +67,7 @@ describe('listen streams across instances', { skip: skipWithoutRedis('cluster li
     try {
       await settle(300);
       const restartsBefore = b.gateway.supervisor.group('alpha')!.restarts;
-      const caller = new Client({ name: 'crasher', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
-      await caller.connect(new StreamableHTTPClientTransport(new URL(`${b.url}/mcp`)));
-      await caller.callTool({ name: 'crash', arguments: {} }).catch(() => undefined);
-      await caller.close();
+      await callOn(b.url, 'crash').catch(() => undefined);
       await eventually(() => b.gateway.supervisor.group('alpha')!, (group) => group.restarts > restartsBefore && group.state === 'ready', 15_000);
       await eventually(() => onA.toolChanges.length, (n) => n > 0, 5000);
       assert.ok(onA.toolChanges.length > 0, 'the stream on A heard nothing of B\'s restart');
@@ -74,10 +82,7 @@ describe('listen streams across instances', { skip: skipWithoutRedis('cluster li
     const listeners = [await listenOn(a.url, { toolsListChanged: true }), await listenOn(a.url, { toolsListChanged: true }), await listenOn(b.url, { toolsListChanged: true })];
     try {
       await settle(300);
-      const caller = new Client({ name: 'adder', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
-      await caller.connect(new StreamableHTTPClientTransport(new URL(`${b.url}/mcp`)));
-      await caller.callTool({ name: 'add_tool', arguments: {} });
-      await caller.close();
+      await callOn(b.url, 'add_tool');
       await eventually(() => listeners.map((listener) => listener.toolChanges.length), (counts) => counts.every((n) => n > 0), 5000);
       await settle();
       assert.deepEqual(listeners.map((listener) => listener.toolChanges.length), [1, 1, 1]);
@@ -92,10 +97,7 @@ describe('listen streams across instances', { skip: skipWithoutRedis('cluster li
     const onB = await listenOn(b.url, { resourceSubscriptions: [ALPHA] });
     try {
       await settle(300);
-      const caller = new Client({ name: 'bumper', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
-      await caller.connect(new StreamableHTTPClientTransport(new URL(`${b.url}/mcp`)));
-      await caller.callTool({ name: 'bump', arguments: {} });
-      await caller.close();
+      await callOn(b.url, 'bump');
       await eventually(() => onA.updates.length + onB.updates.length, (n) => n >= 2, 5000);
       await settle();
       assert.deepEqual(onB.updates, [ALPHA]);
