@@ -64,6 +64,8 @@ interface ParkedCall {
   readonly outcome: Promise<CallOutcome>;
   readonly cancel: (reason: string) => void;
   readonly tally: Tally;
+  /** Where the upstream's progress goes: the request now waiting on the call (a retry takes it over), if it asked for progress. */
+  readonly progress: { sink: ((progressJson: string) => void) | undefined };
 }
 
 /** The key under which a relayed 2025 input request travels in `inputRequests` / `inputResponses`. */
@@ -211,17 +213,19 @@ export class McpService {
       }
       const headers = upstream === undefined ? context.headers : { ...context.headers, traceparent: upstream.traceparent };
       const events = new CallEvents();
+      // Through a holder only when progress was asked for: a parked call's retry then takes the progress over.
+      const progress = { sink: context.onProgress };
       const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
         deadlineFor: (timeoutMs) => context.receivedAt + timeoutMs,
-        ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+        ...(context.onProgress ? { onProgress: (progressJson: string) => progress.sink?.(progressJson) } : {}),
         ...(headers ? { headers } : {}),
         onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
       });
       tally.route = call.route;
       context.onCancel(call.cancel);
-      const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally };
+      const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally, progress };
       return await this.#nextAnswer(events, parked);
     } catch (error) {
       const gatewayError = toGatewayError(error);
@@ -284,6 +288,8 @@ export class McpService {
       entry.input.answer(response);
     }
     context.onCancel(entry.data.cancel);
+    // The first request is answered: progress from here on belongs to this one (dropped if it did not ask).
+    entry.data.progress.sink = context.onProgress;
     return this.#nextAnswer(entry.events, entry.data);
   }
 

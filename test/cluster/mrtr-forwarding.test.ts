@@ -16,8 +16,8 @@ const MODERN = '2026-07-28';
 const BETA = { id: 'beta', command: process.execPath, args: [fixtures.modernStdio], env: { FIXTURE_NAME: 'beta' }, protocol: 'legacy' };
 const CAN_ELICIT = { 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } };
 
-function modernPost(url: string, id: number, params: Record<string, unknown>): Promise<Response> {
-  const body = { jsonrpc: '2.0', id, method: 'tools/call', params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, ...CAN_ELICIT } } };
+function modernPost(url: string, id: number, params: Record<string, unknown>, meta: Record<string, unknown> = {}): Promise<Response> {
+  const body = { jsonrpc: '2.0', id, method: 'tools/call', params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, ...CAN_ELICIT, ...meta } } };
   return freshFetch(`${url}/mcp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': String(params.name) },
@@ -53,6 +53,19 @@ describe('MRTR retries across instances', { skip: skipWithoutRedis('cluster MRTR
       const replay = await (await modernPost(cluster.url, 3, { name: 'deploy', arguments: { env: 'prod' }, requestState: first.result.requestState, inputResponses: { input: { action: 'accept', content: { confirm: true } } } })).json();
       assert.equal(replay.error.data.code, 'MCPGW_ERR_BAD_REQUEST_STATE', JSON.stringify(replay));
     }
+  });
+
+  test('progress the upstream sends after the answer streams back through the forwarding instance', async () => {
+    cluster.proxy.next = 0;
+    const first = await (await modernPost(cluster.url, 11, { name: 'deploy', arguments: { env: 'stage' } }, { progressToken: 'p-first' })).text();
+    const state = /"requestState":"([^"]+)"/.exec(first)?.[1];
+    assert.ok(state, first);
+    cluster.proxy.next = 1;
+    const retry = await (await modernPost(cluster.url, 12, { name: 'deploy', arguments: { env: 'stage' }, requestState: state, inputResponses: { input: { action: 'accept', content: { confirm: true } } } }, { progressToken: 'p-retry' })).text();
+    const frames = retry.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)));
+    const progress = frames.filter((frame) => frame.method === 'notifications/progress').map((frame) => [frame.params.progressToken, frame.params.progress]);
+    assert.deepEqual(progress, [['p-retry', 1], ['p-retry', 2]], retry);
+    assert.match(frames.at(-1).result.content[0].text, /^deployed to stage by beta/);
   });
 
   test('an SDK client\'s elicitation round trip through the round-robin proxy', async () => {
