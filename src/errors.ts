@@ -30,6 +30,8 @@ export const ERRORS = {
   MCPGW_ERR_FORBIDDEN: { status: 403, rpc: -32011, wire: true, summary: 'The caller is authenticated but the access rules do not let it use this tool, resource, prompt or session.' },
   MCPGW_ERR_RATE_LIMITED: { status: 429, rpc: -32029, wire: true, summary: 'A rate limit is used up; `Retry-After` and `data.retryAfterSeconds` say when to try again.' },
   MCPGW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The shared rate-limit store (Redis) cannot be reached and `rateLimit.redis.onError` is `fail-closed`.' },
+  MCPGW_ERR_PEER_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The request belongs to a call held by another gateway instance, which cannot be reached right now (or left the cluster).' },
+  MCPGW_ERR_NOT_CLUSTERED: { status: 400, rpc: -32600, wire: true, summary: 'A cluster view (`?scope=cluster`) was asked of a gateway running without `cluster.enabled`.' },
   MCPGW_ERR_AUTH_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The token cannot be checked right now (the JWKS or introspection endpoint is slow or unreachable).' },
   MCPGW_ERR_UNKNOWN_TOOL: { status: 404, rpc: -32602, wire: true, summary: 'No enabled server offers a tool of that name.' },
   MCPGW_ERR_UNKNOWN_SERVER: { status: 404, rpc: -32602, wire: true, summary: 'No server has that id.' },

@@ -7,7 +7,7 @@ import type { GatewayConfig } from './config/types.js';
 import { GatewayError, toGatewayError } from './errors.js';
 import type { HttpEngine, RequestHandler } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
-import { watchCatalog } from './protocol/catalog-events.js';
+import { watchCatalog, type ListKind } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
 import { ResourceSubscriptions } from './protocol/resource-subscriptions.js';
@@ -38,6 +38,12 @@ import { RequestIds } from './observability/request-id.js';
 import { Supervisor, type ReconcileReport } from './supervisor/supervisor.js';
 import { applied, restartRequired } from './config/reloadable.js';
 import { VERSION } from './version.js';
+import { Cluster } from './cluster/cluster.js';
+import { FanOut } from './cluster/fan-out.js';
+import { createInternalRoute } from './cluster/internal-route.js';
+import { INTERNAL_PREFIX } from './cluster/peers.js';
+import { instanceSnapshot } from './cluster/views.js';
+import { RedisSessions } from './cluster/session-registry.js';
 
 export type { GatewayOptions, StartReport, StartReportEntry, ServerState, ProtocolEra } from './gateway-types.js';
 
@@ -46,9 +52,6 @@ const REQUEST_STATE_TTL_MS = 15 * 60 * 1000;
 
 /** How long start waits for the rate-limit store's first connection. */
 const REDIS_CONNECT_WAIT_MS = 3000;
-
-/** A 2025 session without requests or an open stream for this long is dropped. */
-const LEGACY_SESSION_IDLE_MS = 30 * 60 * 1000;
 
 /** What `reload` did. */
 export interface ReloadReport extends ReconcileReport {
@@ -81,6 +84,9 @@ export class Gateway {
   #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
   readonly #redisStore: RedisRateLimitStore | undefined;
+  /** Set when `cluster.enabled`: this instance's membership (registry, event bus, peers). */
+  readonly #cluster: Cluster | undefined;
+  #fanOut: FanOut | undefined;
   readonly #tracing: Tracing | undefined;
   readonly #startedAt = Date.now();
   readonly #traffic = new FrontDoorTraffic();
@@ -135,6 +141,18 @@ export class Gateway {
       registry: this.metrics.registry,
       annotationsOf: indexedAnnotations((serverId) => supervisor.group(serverId)?.catalog.tools),
     });
+    this.#cluster = config.cluster.enabled
+      ? new Cluster(config, {
+          logger,
+          metrics: this.metrics,
+          snapshot: (id, url) => instanceSnapshot({ id, url: () => url, version: VERSION, startedAt: this.#startedAt, supervisor, metrics: this.metrics, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' }),
+        })
+      : undefined;
+  }
+
+  /** This instance's cluster membership, when `cluster.enabled`. */
+  get cluster(): Cluster | undefined {
+    return this.#cluster;
   }
 
   async #awaitRedis(): Promise<void> {
@@ -231,26 +249,41 @@ export class Gateway {
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
       reload: () => this.reloadFromSource(),
       approvals: this.approvals,
+      ...(this.#cluster ? { cluster: this.#cluster } : {}),
     });
-    const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery, approvals: this.approvals });
+    const cluster = this.#cluster;
+    const states = new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS, ...(cluster ? { key: cluster.keys.requestState, instanceId: cluster.instanceId } : {}) });
+    const service = new McpService(this.supervisor, this.recorder, states, this.policy, {
+      toolDiscovery: this.config.mcp.toolDiscovery,
+      approvals: this.approvals,
+      ...(cluster ? { resumeOn: (instanceId: string, params: Record<string, unknown>, context: Parameters<Cluster['resumeOn']>[2]) => cluster.resumeOn(instanceId, params, context) } : {}),
+    });
     this.#service = service;
     const serverInfo = { name: 'mcp-gateway', version: VERSION };
-    const subscriptions = new ResourceSubscriptions(this.supervisor);
+    const subscriptions = new ResourceSubscriptions(this.supervisor, cluster ? (serverId, uri) => this.#fanOut?.resource(serverId, uri) ?? true : undefined);
     this.#subscriptions = subscriptions;
-    this.#sessions = new LegacySessions({ service, subscriptions, serverInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS });
+    const idleTimeoutMs = this.config.mcp.sessionIdleSeconds * 1000;
+    const shared = cluster ? new RedisSessions({ redis: cluster.redis, bus: cluster.bus, prefix: cluster.prefix, ttlMs: idleTimeoutMs, instanceTag: cluster.instanceId, onError: (error) => cluster.failed('session', error) }) : undefined;
+    this.#sessions = new LegacySessions({ service, subscriptions, serverInfo, idleTimeoutMs, ...(shared ? { shared } : {}) });
     const sessions = this.#sessions;
     this.#listen = new ListenHub(serverInfo, subscriptions);
     const listen = this.#listen;
     const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, traceIds: this.#traceIds, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
-    this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds) => {
+    const deliverLists = (kinds: readonly ListKind[]) => {
       listen.publish(kinds);
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
-    });
+    };
+    const fanOut = cluster ? new FanOut(cluster.bus, { lists: deliverLists, resource: (serverId, uri) => subscriptions.deliver(serverId, uri) }) : undefined;
+    this.#fanOut = fanOut;
+    this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds, versions) => (fanOut ? fanOut.lists(kinds, versions) : deliverLists(kinds)));
+    const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service }) : undefined;
     const isMcpPath = (path: string) => MCP_PATHS.has(path);
     const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
     // The dashboard's page and assets carry no data, so they come before the credential check (see dashboard.ts).
     const dashboard = createDashboard(this.policy);
-    const handler: RequestHandler = (request, response) => (isDashboardPath(request.path) ? dashboard(request, response) : gate(request, response));
+    // The internal route (instances asking each other) has its own credential, checked there; see cluster/internal-route.ts.
+    const handler: RequestHandler = (request, response) =>
+      internal !== undefined && request.path.startsWith(INTERNAL_PREFIX) ? internal(request, response) : isDashboardPath(request.path) ? dashboard(request, response) : gate(request, response);
     const [servers] = await Promise.all([this.supervisor.start(), this.#awaitRedis()]);
     try {
       this.#port = await engine.listen(
@@ -265,6 +298,7 @@ export class Gateway {
     }
     const traffic = this.#traffic;
     this.metrics.attachFrontDoor({ connections: () => engine.connections(), requestBytes: traffic.requestBytes, responseBytes: traffic.responseBytes });
+    await cluster?.start(this.url);
     this.#state = 'running';
     this.logger.info({ url: this.url, httpEngine: engine.name, servers: servers.length }, 'mcp-gateway listening');
     return { url: this.url, port: this.#port, httpEngine: engine.name, servers };
@@ -295,12 +329,14 @@ export class Gateway {
     this.approvals.close();
     await this.supervisor.stop(this.config.shutdownGraceSeconds * 1000);
     this.#unwatchCatalog?.();
+    this.#fanOut?.close();
     // Open session streams would otherwise hold their connections until the engine closes them.
     this.#sessions?.closeAll();
     this.#listen?.closeAll();
     this.#subscriptions?.close();
     await this.#engine?.close();
     await this.#redisStore?.close();
+    await this.#cluster?.stop();
     // The last spans go out before the process may exit.
     await this.#tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'exporting the last spans failed'));
     this.#stopSampling();

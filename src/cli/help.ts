@@ -36,6 +36,8 @@ export function globalHelp(commands: readonly CommandSpec[]): string {
       ['MCP_GATEWAY_PORT', "Overrides the config's port (flags override both)"],
       ['MCP_GATEWAY_HOST', "Overrides the config's host"],
       ['MCP_GATEWAY_LOG_LEVEL', "Overrides the config's logLevel"],
+      ['MCP_GATEWAY_REDIS_URL', "Overrides rateLimit.redis.url (and the cluster's Redis)"],
+      ['MCP_GATEWAY_CLUSTER_SECRET', 'Sets cluster.secret (the same on every instance)'],
     ]),
     '',
   ].join('\n');

@@ -12,7 +12,7 @@ export const CONFIG_PATH_VARIABLE = 'MCP_GATEWAY_CONFIG';
 
 /** Settings that can be set from outside the file (environment, CLI flags). */
 /** A config field, dotted for nested ones. */
-export type OverrideKey = 'port' | 'host' | 'logLevel' | 'httpEngine' | 'rateLimit.redis.url';
+export type OverrideKey = 'port' | 'host' | 'logLevel' | 'httpEngine' | 'rateLimit.redis.url' | 'cluster.secret';
 
 export interface ConfigOverride {
   readonly key: OverrideKey;
@@ -27,6 +27,7 @@ const OVERRIDE_VARIABLES: readonly (readonly [string, OverrideKey])[] = [
   ['MCP_GATEWAY_HOST', 'host'],
   ['MCP_GATEWAY_LOG_LEVEL', 'logLevel'],
   ['MCP_GATEWAY_REDIS_URL', 'rateLimit.redis.url'],
+  ['MCP_GATEWAY_CLUSTER_SECRET', 'cluster.secret'],
 ];
 
 export interface Substituted {

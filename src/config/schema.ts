@@ -405,6 +405,7 @@ export const configSchema = {
       default: {},
       properties: {
         toolDiscovery: { type: 'string', enum: ['full', 'search'], default: DEFAULTS.mcp.toolDiscovery },
+        sessionIdleSeconds: { ...positiveSeconds, default: DEFAULTS.mcp.sessionIdleSeconds },
         alwaysPrefix: { type: 'boolean', default: DEFAULTS.mcp.alwaysPrefix },
         separator: {
           type: 'string',
@@ -424,6 +425,29 @@ export const configSchema = {
         timeoutSeconds: { ...approvalTimeout, default: DEFAULTS.approval.timeoutSeconds },
         maxPending: { type: 'integer', minimum: 1, maximum: 10_000, default: DEFAULTS.approval.maxPending },
         approverRoles: { type: 'array', items: nonEmptyString, default: DEFAULTS.approval.approverRoles },
+      },
+    },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: DEFAULTS.cluster.enabled },
+        instanceId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$', 'x-messages': { pattern: 'must be 1-64 letters, digits, ".", "_" or "-"' } },
+        advertiseUrl: { type: 'string', pattern: '^https?://', 'x-messages': { pattern: 'must be an http:// or https:// URL other instances reach this one at, e.g. http://10.0.0.5:4000' } },
+        secret: { type: 'string', minLength: 32, 'x-messages': { minLength: 'must be at least 32 characters (e.g. openssl rand -hex 32), the same on every instance' } },
+        heartbeatSeconds: { ...positiveSeconds, default: DEFAULTS.cluster.heartbeatSeconds },
+        instanceTtlSeconds: { ...positiveSeconds, default: DEFAULTS.cluster.instanceTtlSeconds },
+        redis: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            url: { type: 'string', pattern: '^rediss?://', 'x-messages': { pattern: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' } },
+            prefix: { type: 'string', default: DEFAULTS.cluster.redis.prefix },
+            timeoutMs: { ...positiveInteger, default: DEFAULTS.cluster.redis.timeoutMs },
+          },
+        },
       },
     },
     servers: { type: 'array', items: serverSchema, default: [] },

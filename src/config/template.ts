@@ -164,6 +164,17 @@ mcp:
 ${c(`  toolDiscovery: ${DEFAULTS.mcp.toolDiscovery}`, 'full | search: search_tools + call_tool instead of every definition (large catalogs)')}
 ${c(`  alwaysPrefix: ${DEFAULTS.mcp.alwaysPrefix}`, 'name every tool <serverId>__<tool>, not only shared names')}
 ${c(`  separator: "${DEFAULTS.mcp.separator}"`, 'joins <serverId> and <tool>: 1-8 of A-Z a-z 0-9 _ . - /')}
+${c(`  sessionIdleSeconds: ${DEFAULTS.mcp.sessionIdleSeconds}`, 'a 2025 session unused this long expires')}
+
+# Several instances behind one load balancer, as one gateway (no sticky
+# sessions): shared state in Redis (url: rateLimit.redis.url unless given).
+# Every instance needs the same secret (or MCP_GATEWAY_CLUSTER_SECRET), and
+# advertiseUrl where the others reach it. See examples/scale-out/.
+cluster:
+  enabled: ${DEFAULTS.cluster.enabled}
+  #> secret: "\${MCP_GATEWAY_CLUSTER_SECRET:-change-me-to-32-or-more-characters!}"
+  #> advertiseUrl: "http://10.0.0.5:4000"
+  #> redis: { url: "redis://127.0.0.1:6379", prefix: "${DEFAULTS.cluster.redis.prefix}" }
 
 # The MCP servers behind the gateway. Tools two servers share are offered as
 # <id>__<tool> (with mcp.separator between); an id is 1-64 letters, digits,

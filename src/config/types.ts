@@ -328,6 +328,30 @@ export interface McpEndpointConfig {
   readonly alwaysPrefix: boolean;
   /** Joins server id and name in qualified names; 1-8 characters valid in MCP tool names, found in no server id. */
   readonly separator: string;
+  /** A 2025 session without requests or an open stream for this long expires (on every instance). */
+  readonly sessionIdleSeconds: number;
+}
+
+/** Several instances as one gateway, through Redis (see src/cluster/). */
+export interface ClusterConfig {
+  readonly enabled: boolean;
+  /** This instance's name in the registry; default: `<hostname>-<pid>-<random>`. */
+  readonly instanceId?: string;
+  /** Where the other instances reach this one (forwarded calls); default: http://<host>:<port>. */
+  readonly advertiseUrl?: string;
+  /** The same on every instance: signs requestState and the instances' internal route. Also from MCP_GATEWAY_CLUSTER_SECRET. */
+  readonly secret?: string;
+  /** How often this instance renews its entry in the registry. */
+  readonly heartbeatSeconds: number;
+  /** An entry not renewed for this long is gone (the instance died). */
+  readonly instanceTtlSeconds: number;
+  readonly redis: {
+    /** Default: `rateLimit.redis.url` (so MCP_GATEWAY_REDIS_URL sets both). */
+    readonly url?: string;
+    /** Namespaces every key and channel; instances sharing one prefix are one cluster. */
+    readonly prefix: string;
+    readonly timeoutMs: number;
+  };
 }
 
 export interface GatewayConfig {
@@ -357,5 +381,6 @@ export interface GatewayConfig {
   readonly corsOrigins: readonly string[];
   readonly mcp: McpEndpointConfig;
   readonly approval: ApprovalConfig;
+  readonly cluster: ClusterConfig;
   readonly servers: readonly ServerConfig[];
 }

@@ -60,8 +60,8 @@ export function createMcpEndpoint(context: McpEndpointContext): CallerHandler {
         if (request.headers['mcp-session-id'] === undefined) return fail(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', 'GET /mcp needs an Mcp-Session-Id (2025 sessions); MCP 2026-07-28 uses POST only'), { allow: 'POST, DELETE' });
         return guard(response, () => context.legacy.openStream(request, response, caller));
       case 'DELETE':
-        return guard(response, () => {
-          context.legacy.close(request, caller);
+        return guard(response, async () => {
+          await context.legacy.close(request, caller);
           response.send(200, {}, '');
         });
       default:
@@ -102,12 +102,8 @@ function arrivalOf(context: McpEndpointContext, request: HttpRequest, receivedAt
   return { receivedAt, requestBytes, traceId: context.traceIds.of(request.headers), requestId: request.requestId, ...(traceparent !== undefined ? { traceparent } : {}) };
 }
 
-function guard(response: HttpResponse, action: () => void): void {
-  try {
-    action();
-  } catch (error) {
-    fail(response, toGatewayError(error));
-  }
+function guard(response: HttpResponse, action: () => Promise<void>): void {
+  action().catch((error: unknown) => fail(response, toGatewayError(error)));
 }
 
 function fail(response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>> = {}): void {

@@ -45,6 +45,8 @@ export interface RestApiContext {
   readonly reload: () => Promise<unknown>;
   /** Human approval (`approval.rules`): checked before a call is dispatched; held calls are decided at /api/v1/approvals. */
   readonly approvals: Approvals;
+  /** In a cluster: the views over every instance (`?scope=cluster`). */
+  readonly cluster?: { health(): Promise<unknown>; metrics(): Promise<unknown> };
 }
 
 type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
@@ -66,7 +68,10 @@ export function createRestApi(context: RestApiContext): CallerHandler {
 
   add('GET', '/health/live', (_q, r) => sendLive(r));
   add('GET', '/health/ready', (_q, r) => sendReady(r, context.supervisor, context.config.health.readyMinServers, context.stopping()));
-  add('GET', '/api/v1/health', (_q, r) => void sendJson(r, context.stopping() ? 503 : 200, health(context)));
+  add('GET', '/api/v1/health', async (q, r, _p, caller) => {
+    if (wantsCluster(q)) return void sendJson(r, 200, await (await clusterView(context, q, caller)).health());
+    sendJson(r, context.stopping() ? 503 : 200, health(context));
+  });
   add('GET', '/api/v1/servers', (_q, r) => void sendJson(r, 200, { servers: context.supervisor.groups().map((g) => serverSummary(g)) }));
   add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
     const group = context.supervisor.group(p.id!);
@@ -99,7 +104,8 @@ export function createRestApi(context: RestApiContext): CallerHandler {
   add('POST', '/api/v1/resources/read', (q, r, _p, caller) => readResource(catalogContext, q, r, caller));
   add('GET', '/api/v1/prompts', (q, r, _p, caller) => void sendJson(r, 200, { prompts: listEntries(context, 'prompts', caller, listFilter(context.supervisor, q.query)) }));
   add('POST', '/api/v1/prompts/get', (q, r, _p, caller) => getPrompt(catalogContext, q, r, caller));
-  add('GET', '/api/v1/metrics', async (q, r) => {
+  add('GET', '/api/v1/metrics', async (q, r, _p, caller) => {
+    if (wantsCluster(q)) return void sendJson(r, 200, await (await clusterView(context, q, caller)).metrics());
     const wantsText = new URLSearchParams(q.query).get('format') === 'prometheus' || (q.headers.accept ?? '').includes('text/plain');
     if (wantsText) r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
     else sendJson(r, 200, context.metrics.summary());
@@ -315,6 +321,25 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
   } catch (error) {
     failWith(toGatewayError(error));
   }
+}
+
+function wantsCluster(request: HttpRequest): boolean {
+  return new URLSearchParams(request.query).get('scope') === 'cluster';
+}
+
+/**
+ * The cluster views show every instance: for administrators only, as the
+ * dashboard's views are. The health path is public, so its caller is
+ * authenticated here when it asks for the cluster.
+ */
+async function clusterView(context: RestApiContext, request: HttpRequest, caller: Caller): Promise<NonNullable<RestApiContext['cluster']>> {
+  const authenticator = context.policy.authenticator;
+  if (authenticator.enabled && caller.via === 'anonymous') caller = await authenticator.authenticate(request.headers);
+  if (!context.policy.mayAdminister(caller)) {
+    throw new GatewayError('MCPGW_ERR_FORBIDDEN', context.policy.authenticator.enabled ? `${caller.name} may not see the cluster views (needs one of auth.adminRoles)` : 'without authentication, only a caller on this machine may see the cluster views');
+  }
+  if (context.cluster === undefined) throw new GatewayError('MCPGW_ERR_NOT_CLUSTERED', 'this gateway runs alone (cluster.enabled is false); ask without scope=cluster');
+  return context.cluster;
 }
 
 function health(context: RestApiContext): Record<string, unknown> {

@@ -135,6 +135,7 @@ export class GatewayMetrics {
   readonly #refusals: Counter<'reason' | 'caller'>;
   readonly #callerLabels = new Set<string>();
   readonly #storeErrors: Counter<'outcome'>;
+  readonly #clusterErrors: Counter<'operation'>;
   readonly #byServer = new Map<string, Tally>();
   readonly #byTool = new Map<string, Tally & { readonly server: string; readonly tool: string }>();
   readonly #byCaller = new Map<string, CallerTally>();
@@ -160,6 +161,7 @@ export class GatewayMetrics {
     this.#callerCalls = new Counter({ name: 'mcp_gateway_caller_calls_total', help: `Tool calls by caller (key name or token subject; beyond ${MAX_CALLER_LABELS} callers, "other") and outcome.`, labelNames: ['caller', 'outcome'], registers });
     this.#refusals = new Counter({ name: 'mcp_gateway_front_door_refusals_total', help: 'Requests refused before any route: no or bad credential, missing scope, identity provider unreachable, request rate limit.', labelNames: ['reason', 'caller'], registers });
     this.#storeErrors = new Counter({ name: 'mcp_gateway_rate_limit_store_errors_total', help: 'Rate-limit decisions the shared store (Redis) could not make, by what happened to the request (served: fail-open; refused: fail-closed).', labelNames: ['outcome'], registers });
+    this.#clusterErrors = new Counter({ name: 'mcp_gateway_cluster_errors_total', help: 'Cluster operations Redis or a peer instance did not take (heartbeat, publish, session, forward).', labelNames: ['operation'], registers });
     // Read at scrape time, so the hot path never touches these gauges. The registry reads metrics in the
     // order they were made, so the first of them collects for all four (else the others lag a scrape).
     // Made unregistered (not in prom-client's global registry) and added after the collecting one.
@@ -305,6 +307,10 @@ export class GatewayMetrics {
 
   recordStoreError(served: boolean): void {
     this.#storeErrors.inc({ outcome: served ? 'served' : 'refused' });
+  }
+
+  recordClusterError(operation: 'heartbeat' | 'publish' | 'session' | 'forward'): void {
+    this.#clusterErrors.inc({ operation });
   }
 
   #callerLabel(caller: string): string {

@@ -12,7 +12,8 @@
  * reconnects in the background.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { commandClient, whenReady } from '../cluster/redis-client.js';
 import type { RedisStoreConfig, WindowLimit } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { RateLimitDecision, RateLimitStore } from './rate-limit.js';
@@ -50,16 +51,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   constructor(config: RedisStoreConfig, events: RedisStoreEvents) {
     this.#config = config;
     this.#events = events;
-    this.#redis = new Redis(config.url, {
-      lazyConnect: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: config.timeoutMs,
-      connectTimeout: Math.max(1000, config.timeoutMs),
-      retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
-    }) as SlidingWindowRedis;
-    // Connection errors are reported per decision; without a listener ioredis would print each one.
-    this.#redis.on('error', () => undefined);
+    this.#redis = commandClient(config.url, config.timeoutMs) as SlidingWindowRedis;
     this.#redis.defineCommand('slidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW });
   }
 
@@ -69,17 +61,7 @@ export class RedisRateLimitStore implements RateLimitStore {
    * its first requests are not decided without Redis for nothing.
    */
   ready(timeoutMs: number): Promise<boolean> {
-    if (this.connected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (connected: boolean) => {
-        clearTimeout(timer);
-        this.#redis.off('ready', onReady);
-        resolve(connected);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.#redis.on('ready', onReady);
-    });
+    return whenReady(this.#redis, timeoutMs);
   }
 
   /** True while connected (for health and tests). */

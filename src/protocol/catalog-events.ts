@@ -3,11 +3,13 @@
  * (a tools change is not a prompts change). Bursts (a restart changes state
  * and catalog in quick succession) are coalesced into one comparison.
  */
+import { createHash } from 'node:crypto';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
-export function watchCatalog(supervisor: Supervisor, onChange: (kinds: readonly ListKind[]) => void, delayMs = 50): () => void {
+/** `versions`: a short digest of each changed list as it now is (instances with the same catalog agree on it). */
+export function watchCatalog(supervisor: Supervisor, onChange: (kinds: readonly ListKind[], versions: Readonly<Partial<Record<ListKind, string>>>) => void, delayMs = 50): () => void {
   let previous = signatures(supervisor);
   let timer: NodeJS.Timeout | undefined;
   const unwatch = supervisor.onCatalogChange(() => {
@@ -17,7 +19,7 @@ export function watchCatalog(supervisor: Supervisor, onChange: (kinds: readonly 
       const next = signatures(supervisor);
       const changed = (Object.keys(next) as ListKind[]).filter((kind) => next[kind] !== previous[kind]);
       previous = next;
-      if (changed.length > 0) onChange(changed);
+      if (changed.length > 0) onChange(changed, Object.fromEntries(changed.map((kind) => [kind, createHash('sha256').update(next[kind]).digest('base64url').slice(0, 16)])));
     }, delayMs);
     timer.unref();
   });

@@ -4,6 +4,12 @@
  * gateway's notifications (list changes, updates of subscribed resources),
  * DELETE ends the session, idle sessions expire, and `notifications/cancelled`
  * reaches the call it names.
+ *
+ * In a cluster (`shared`), Streamable HTTP sessions live in Redis
+ * (cluster/session-registry.ts): any instance continues a session another
+ * opened, and what only one instance holds — the GET stream, a question to the
+ * client — is reached from the others over the cluster's event bus. HTTP+SSE
+ * (2024-11-05) sessions stay with the instance holding their stream.
  */
 import { randomUUID } from 'node:crypto';
 import { GatewayError, toGatewayError } from '../errors.js';
@@ -14,6 +20,7 @@ import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound,
 import type { McpService } from './mcp-service.js';
 import type { Caller } from '../policy/caller.js';
 import type { ResourceSubscriber, ResourceSubscriptions } from './resource-subscriptions.js';
+import type { SessionEvent, SharedSessions } from '../cluster/session-registry.js';
 import { LEGACY_TASK_METHODS } from './tasks.js';
 import { canAnswer, missingCapability, negotiateLegacy } from './versions.js';
 
@@ -24,6 +31,8 @@ export interface LegacyOptions {
   readonly instructions?: string;
   /** A session with no request for this long is dropped. */
   readonly idleTimeoutMs: number;
+  /** In a cluster: sessions shared with the other instances. */
+  readonly shared?: SharedSessions;
 }
 
 interface Session {
@@ -37,6 +46,8 @@ interface Session {
   capabilities: unknown;
   readonly inFlight: InFlight;
   lastSeen: number;
+  /** When the shared record's TTL was last renewed. */
+  touchedAt: number;
   stream: HttpResponse | undefined;
   /** Recent events of the GET stream, for `Last-Event-ID` resumption after a dropped connection. */
   readonly history: { readonly id: number; readonly data: string }[];
@@ -62,11 +73,36 @@ export class LegacySessions {
   readonly #options: LegacyOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #sweeper: NodeJS.Timeout;
+  readonly #shared: SharedSessions | undefined;
+  readonly #unlisten: (() => void) | undefined;
 
   constructor(options: LegacyOptions) {
     this.#options = options;
-    this.#sweeper = setInterval(() => this.#expire(Date.now()), Math.max(1000, Math.min(60_000, options.idleTimeoutMs / 2)));
+    this.#shared = options.shared;
+    this.#sweeper = setInterval(() => this.#expire(Date.now()), Math.max(1000, Math.min(60_000, options.idleTimeoutMs / 4)));
     this.#sweeper.unref();
+    this.#unlisten = this.#shared?.onEvent((event) => this.#fromPeer(event));
+  }
+
+  /** What another instance sends this one's copy of a session. */
+  #fromPeer(event: SessionEvent): void {
+    const session = this.#sessions.get(event.sid);
+    if (session === undefined) return;
+    switch (event.t) {
+      case 'session':
+        // Only the instance holding the stream writes it (and keeps it for Last-Event-ID).
+        if (session.stream !== undefined && !session.stream.closed) this.#send(session, event.data);
+        return;
+      case 'answer':
+        this.#answered(session, event.response, false);
+        return;
+      case 'cancel':
+        session.inFlight.cancel(event.requestId);
+        return;
+      case 'end':
+        this.#drop(session);
+        return;
+    }
   }
 
   get size(): number {
@@ -86,10 +122,12 @@ export class LegacySessions {
         }
         const session = this.#create('streamable', caller);
         this.#initialize(session, inbound.message.params);
+        // Saved before the answer: the client's next request may land on another instance.
+        await this.#shared?.save({ id: session.id, owner: caller.key, protocolVersion: session.protocolVersion, clientInfo: session.clientInfo, capabilities: session.capabilities });
         exchange.reply(200, resultFrame(inbound.message.id, JSON.stringify(this.#initializeResult(session))), { 'mcp-session-id': session.id });
         return;
       }
-      await this.#handle(this.#session(request.headers[SESSION_HEADER], caller), inbound, exchange, caller, arrival);
+      await this.#handle(await this.#sessionAnywhere(request.headers[SESSION_HEADER], caller), inbound, exchange, caller, arrival);
     } catch (error) {
       replyError(exchange, inbound, toGatewayError(error));
     }
@@ -127,13 +165,18 @@ export class LegacySessions {
 
   async #handle(session: Session, inbound: Inbound, exchange: Exchange, caller: Caller, arrival: Arrival): Promise<void> {
     session.lastSeen = arrival.receivedAt;
+    this.#keepShared(session, arrival.receivedAt);
     if (inbound.kind === 'response') {
-      this.#answered(session, inbound.message);
+      this.#answered(session, inbound.message, true);
       exchange.empty(202);
       return;
     }
     if (inbound.kind !== 'request') {
-      if (inbound.kind === 'notification' && inbound.message.method === 'notifications/cancelled') session.inFlight.cancel(inbound.message.params.requestId);
+      if (inbound.kind === 'notification' && inbound.message.method === 'notifications/cancelled') {
+        session.inFlight.cancel(inbound.message.params.requestId);
+        // The call may be running on another instance (its POST landed there).
+        this.#shared?.publish({ t: 'cancel', sid: session.id, requestId: inbound.message.params.requestId });
+      }
       exchange.empty(202);
       return;
     }
@@ -147,8 +190,8 @@ export class LegacySessions {
   }
 
   /** GET: the session's stream for the gateway's own notifications. */
-  openStream(request: HttpRequest, response: HttpResponse, caller: Caller): void {
-    const session = this.#session(request.headers[SESSION_HEADER], caller);
+  async openStream(request: HttpRequest, response: HttpResponse, caller: Caller): Promise<void> {
+    const session = await this.#sessionAnywhere(request.headers[SESSION_HEADER], caller);
     if (session.transport !== 'streamable') throw new GatewayError('MCPGW_ERR_UNKNOWN_SESSION', 'that session belongs to the HTTP+SSE transport');
     // One stream per session: a new GET replaces the old one.
     session.stream?.end();
@@ -164,22 +207,41 @@ export class LegacySessions {
   }
 
   /** DELETE: ends the session; its calls in flight are cancelled. */
-  close(request: HttpRequest, caller: Caller): string {
-    const session = this.#session(request.headers[SESSION_HEADER], caller);
+  async close(request: HttpRequest, caller: Caller): Promise<string> {
+    const session = await this.#sessionAnywhere(request.headers[SESSION_HEADER], caller);
     this.#drop(session);
+    // Every instance's copy goes too, with its calls in flight and its stream.
+    if (session.transport === 'streamable') this.#shared?.remove(session.id);
     return session.id;
   }
 
   /** Tells every session with an open stream, e.g. `notifications/tools/list_changed`. */
   broadcast(method: string, params: Record<string, unknown> = {}): void {
     const data = notificationFrame(method, params);
-    for (const session of this.#sessions.values()) this.#send(session, data);
+    // In a cluster every instance broadcasts the change itself: only the copy holding the stream tells the client.
+    for (const session of this.#sessions.values()) if (this.#shared === undefined || this.#holdsStream(session)) this.#send(session, data);
+  }
+
+  #holdsStream(session: Session): boolean {
+    return session.stream !== undefined && !session.stream.closed;
+  }
+
+  /** Renews the shared record while the session is used (not on every request: a quarter of the TTL is plenty). */
+  #keepShared(session: Session, now: number): void {
+    if (this.#shared === undefined || session.transport !== 'streamable' || now - session.touchedAt < this.#options.idleTimeoutMs / 4) return;
+    session.touchedAt = now;
+    this.#shared.touch(session.id);
   }
 
   /** A notification on the session's stream (GET for Streamable HTTP, the session stream for HTTP+SSE). */
   #send(session: Session, data: string): void {
     if (session.transport === 'sse') {
       if (session.stream && !session.stream.closed) session.stream.write(`event: message\ndata: ${data}\n\n`);
+      return;
+    }
+    // Another instance may hold the stream: it writes it there.
+    if (this.#shared !== undefined && !this.#holdsStream(session)) {
+      this.#shared.publish({ t: 'session', sid: session.id, data });
       return;
     }
     // Kept even while no stream is open: a client that reconnects with Last-Event-ID gets them.
@@ -191,6 +253,7 @@ export class LegacySessions {
 
   closeAll(): void {
     clearInterval(this.#sweeper);
+    this.#unlisten?.();
     for (const session of [...this.#sessions.values()]) this.#drop(session);
   }
 
@@ -225,7 +288,8 @@ export class LegacySessions {
   /** Sends the client a request on the call's own stream and waits for its answer (a POST of a JSON-RPC response). */
   #ask(session: Session, exchange: Exchange, method: string, params: unknown): Promise<unknown> {
     if (!canAnswer(session.capabilities, method)) return Promise.reject(missingCapability(method));
-    const id = `mcpgw-${session.nextAskId++}`;
+    // The instance's tag in the id: in a cluster, the answer may be posted to another instance.
+    const id = this.#shared === undefined ? `mcpgw-${session.nextAskId++}` : `mcpgw-${this.#shared.instanceTag}-${session.nextAskId++}`;
     return new Promise((resolve, reject) => {
       session.asked.set(id, { resolve, reject });
       exchange.onAbort(() => {
@@ -235,18 +299,22 @@ export class LegacySessions {
     });
   }
 
-  #answered(session: Session, response: RpcResponse): void {
+  #answered(session: Session, response: Pick<RpcResponse, 'id' | 'result' | 'error'>, relay: boolean): void {
     const waiting = session.asked.get(String(response.id));
-    if (!waiting) return;
+    if (!waiting) {
+      // Asked by another instance (its POST is held there): the answer goes to it.
+      if (relay && this.#shared !== undefined) this.#shared.publish({ t: 'answer', sid: session.id, response: { id: response.id as string | number, ...(response.error ? { error: { code: response.error.code, message: response.error.message } } : { result: response.result }) } });
+      return;
+    }
     session.asked.delete(String(response.id));
     if (response.error) waiting.reject(new GatewayError('MCPGW_ERR_UPSTREAM', `the client refused the input request: ${response.error.message}`, { clientCode: response.error.code }));
     else waiting.resolve(response.result);
   }
 
-  #create(transport: Session['transport'], owner: Caller): Session {
+  #create(transport: Session['transport'], owner: Caller, id: string = randomUUID()): Session {
     const session: Session = {
       subscriber: { resourceUpdated: (uri) => this.#send(session, notificationFrame('notifications/resources/updated', { uri })) },
-      id: randomUUID(),
+      id,
       transport,
       owner,
       protocolVersion: undefined,
@@ -254,6 +322,7 @@ export class LegacySessions {
       capabilities: undefined,
       inFlight: new InFlight(),
       lastSeen: Date.now(),
+      touchedAt: Date.now(),
       stream: undefined,
       history: [],
       nextEventId: 1,
@@ -279,6 +348,19 @@ export class LegacySessions {
     };
   }
 
+  /** The session here, or (in a cluster) one another instance opened, copied here from its record. */
+  async #sessionAnywhere(id: string | undefined, caller: Caller): Promise<Session> {
+    if (id === undefined || this.#shared === undefined || this.#sessions.has(id)) return this.#session(id, caller);
+    const record = await this.#shared.load(id);
+    // Another principal's session is reported exactly like a missing one.
+    if (record === undefined || record.owner !== caller.key || this.#sessions.has(id)) return this.#session(id, caller);
+    const session = this.#create('streamable', caller, id);
+    session.protocolVersion = record.protocolVersion;
+    session.clientInfo = record.clientInfo;
+    session.capabilities = record.capabilities;
+    return session;
+  }
+
   #session(id: string | undefined, caller: Caller): Session {
     if (id === undefined) throw new GatewayError('MCPGW_ERR_SESSION_REQUIRED', 'missing Mcp-Session-Id header: send initialize first (or, for MCP 2026-07-28, the _meta envelope)');
     const session = this.#sessions.get(id);
@@ -301,6 +383,9 @@ export class LegacySessions {
     for (const session of [...this.#sessions.values()]) {
       // A session whose client holds its stream open is in use, even without requests.
       const streaming = session.stream !== undefined && !session.stream.closed;
+      // A held stream keeps the shared record alive too (the client may send nothing for a long time).
+      if (streaming) this.#keepShared(session, now);
+      // In a cluster this drops only this instance's copy; the record expires by its own TTL when no instance uses it.
       if (!streaming && now - session.lastSeen > this.#options.idleTimeoutMs) this.#drop(session);
     }
   }

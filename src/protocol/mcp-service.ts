@@ -73,6 +73,8 @@ interface ParkedCall {
   readonly outcome: Promise<CallOutcome>;
   readonly cancel: (reason: string) => void;
   readonly tally: Tally;
+  /** Where the upstream's progress goes: the request now waiting on the call (a retry takes it over), if it asked for progress. */
+  readonly progress: { sink: ((progressJson: string) => void) | undefined };
 }
 
 /** The key under which a relayed 2025 input request travels in `inputRequests` / `inputResponses`. */
@@ -115,9 +117,19 @@ export class McpService {
   readonly tasks: TaskRouter;
   readonly #approvals: Approvals | undefined;
 
-  constructor(supervisor: Supervisor, recorder: CallRecorder, states: RequestStateCodec, policy: Policy, options: { toolDiscovery?: 'full' | 'search'; approvals?: Approvals } = {}) {
+  /** In a cluster: sends a retry to the instance its call is parked on. */
+  readonly #resumeOn: ((instanceId: string, params: Record<string, unknown>, context: CallContext) => Promise<Answer>) | undefined;
+
+  constructor(
+    supervisor: Supervisor,
+    recorder: CallRecorder,
+    states: RequestStateCodec,
+    policy: Policy,
+    options: { toolDiscovery?: 'full' | 'search'; approvals?: Approvals; resumeOn?: (instanceId: string, params: Record<string, unknown>, context: CallContext) => Promise<Answer> } = {},
+  ) {
     this.#approvals = options.approvals;
     this.#supervisor = supervisor;
+    this.#resumeOn = options.resumeOn;
     this.#recorder = recorder;
     this.#states = states;
     this.#policy = policy;
@@ -193,7 +205,10 @@ export class McpService {
     const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
     const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
     if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
-    if (state?.k !== undefined) return this.#resumeParked(state.k, params, context);
+    if (state?.k !== undefined) {
+      if (state.i !== undefined && state.i !== this.#states.instanceId && this.#resumeOn !== undefined) return this.#resumeOn(state.i, params, context);
+      return this.#resumeParked(state.k, params, context);
+    }
     const tally = this.#tally(name, params.arguments, _meta, context);
     try {
       const route = this.#supervisor.route(name, state?.s);
@@ -213,18 +228,20 @@ export class McpService {
       }
       const headers = upstream === undefined ? context.headers : { ...context.headers, traceparent: upstream.traceparent };
       const events = new CallEvents();
+      // Through a holder only when progress was asked for: a parked call's retry then takes the progress over.
+      const progress = { sink: context.onProgress };
       const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
         // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
         deadlineFor: (timeoutMs) => (approval === undefined ? context.receivedAt : approval) + timeoutMs,
-        ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+        ...(context.onProgress ? { onProgress: (progressJson: string) => progress.sink?.(progressJson) } : {}),
         ...(headers ? { headers } : {}),
         onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
       });
       tally.route = call.route;
       context.onCancel(call.cancel);
-      const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally };
+      const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally, progress };
       return await this.#nextAnswer(events, parked);
     } catch (error) {
       const gatewayError = toGatewayError(error);
@@ -330,6 +347,8 @@ export class McpService {
       entry.input.answer(response);
     }
     context.onCancel(entry.data.cancel);
+    // The first request is answered: progress from here on belongs to this one (dropped if it did not ask).
+    entry.data.progress.sink = context.onProgress;
     return this.#nextAnswer(entry.events, entry.data);
   }
 

@@ -7,6 +7,8 @@
  *
  * The key is generated per gateway process unless one is given, so a restart
  * invalidates states in flight (the client gets a clear error and starts over).
+ * In a cluster every instance derives the same key from `cluster.secret`, and a
+ * parked call's state names the instance holding it.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../errors.js';
@@ -26,6 +28,8 @@ export interface StatePayload {
   readonly n?: string;
   /** When the approval question was asked, epoch ms (the request log's wait time). */
   readonly q?: number;
+  /** The instance the call is parked on (in a cluster): a retry landing elsewhere is forwarded there. */
+  readonly i?: string;
   /** The caller it was issued to (its `Caller.key`): another caller's retry is refused. */
   readonly p: string;
   /** Expiry, epoch ms. */
@@ -37,10 +41,17 @@ const PREFIX = 'mcpgw1.';
 export class RequestStateCodec {
   readonly #key: Buffer;
   readonly #ttlMs: number;
+  readonly #instanceId: string | undefined;
 
-  constructor(options: { key?: Buffer; ttlMs: number }) {
+  constructor(options: { key?: Buffer; ttlMs: number; instanceId?: string }) {
     this.#key = options.key ?? randomBytes(32);
     this.#ttlMs = options.ttlMs;
+    this.#instanceId = options.instanceId;
+  }
+
+  /** The instance this codec issues states for (in a cluster). */
+  get instanceId(): string | undefined {
+    return this.#instanceId;
   }
 
   get ttlMs(): number {
@@ -53,7 +64,7 @@ export class RequestStateCodec {
       t: target,
       p: callerKey,
       ...(inside.upstreamState === undefined ? {} : { u: inside.upstreamState }),
-      ...(inside.parkedKey === undefined ? {} : { k: inside.parkedKey }),
+      ...(inside.parkedKey === undefined ? {} : { k: inside.parkedKey, ...(this.#instanceId === undefined ? {} : { i: this.#instanceId }) }),
       ...(inside.approval === undefined ? {} : { a: inside.approval.argumentsHash, n: inside.approval.nonce, q: inside.approval.askedAt }),
       ...(inside.approvedHash === undefined ? {} : { a: inside.approvedHash }),
       e: now + (inside.approval?.ttlMs ?? this.#ttlMs),

@@ -25,9 +25,12 @@ export class ResourceSubscriptions {
   readonly #bySubscriber = new Map<ResourceSubscriber, Set<string>>();
   readonly #unwatch: () => void;
 
-  constructor(supervisor: Supervisor) {
+  /** `relay` (a cluster) sees each local update first and says whether to deliver it here (see cluster/fan-out.ts). */
+  constructor(supervisor: Supervisor, relay?: (serverId: string, uri: string) => boolean) {
     this.#supervisor = supervisor;
-    this.#unwatch = supervisor.onResourceUpdated((serverId, uri) => this.#deliver(serverId, uri));
+    this.#unwatch = supervisor.onResourceUpdated((serverId, uri) => {
+      if (relay === undefined || relay(serverId, uri)) this.deliver(serverId, uri);
+    });
   }
 
   /** Throws when no ready server offers the URI, or its server takes no subscriptions. Subscribing twice is one subscription. */
@@ -77,7 +80,8 @@ export class ResourceSubscriptions {
     this.#unwatch();
   }
 
-  #deliver(serverId: string, uri: string): void {
+  /** Tells the URI's subscribers, if their subscription was made on that server (also for updates another instance saw). */
+  deliver(serverId: string, uri: string): void {
     const subscription = this.#byUri.get(uri);
     if (subscription?.serverId !== serverId) return;
     for (const subscriber of subscription.subscribers) subscriber.resourceUpdated(uri);

@@ -44,6 +44,7 @@ const EXPECTED: Record<string, RegExp> = {
   'multi-server': /valid: 5 servers \(files, git, everything, search, tickets\)/,
   secure: /valid: 2 servers \(docs, github\)/,
   sidecar: /valid: 2 servers \(files, browser\)/,
+  'scale-out': /valid: 1 server \(everything\)/,
 };
 
 for (const name of Object.keys(EXPECTED)) {
