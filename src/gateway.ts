@@ -12,6 +12,8 @@ import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
 import { ResourceSubscriptions } from './protocol/resource-subscriptions.js';
 import { McpService } from './protocol/mcp-service.js';
+import { VirtualServer } from './protocol/virtual-server.js';
+import type { CallerHandler } from './front-door/policy-gate.js';
 import { RequestStateCodec } from './protocol/request-state.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
@@ -22,6 +24,8 @@ import { withJwks } from './front-door/jwks.js';
 import { GatewayKeys } from './identity/gateway-keys.js';
 import { upstreamCredentials } from './identity/upstream-credentials.js';
 import { Policy } from './policy/policy.js';
+import { HttpExchange } from './protocol/exchange.js';
+import { errorFrame } from './protocol/jsonrpc.js';
 import { RedisRateLimitStore } from './policy/redis-rate-limit.js';
 import { Tracing } from './observability/tracing.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
@@ -72,6 +76,10 @@ export class Gateway {
   #service: McpService | undefined;
   #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
+  /** `/mcp/<name>` of each virtual server: its own service, sessions and listen streams. */
+  readonly #virtual: { server: VirtualServer; service: McpService; sessions: LegacySessions; listen: ListenHub; unwatch: () => void }[] = [];
+  /** The virtual servers by name, for the REST scope (`?virtual=`, `"virtual"`). */
+  readonly virtualServers: ReadonlyMap<string, VirtualServer>;
   readonly #redisStore: RedisRateLimitStore | undefined;
   readonly #tracing: Tracing | undefined;
   readonly #startedAt = Date.now();
@@ -111,6 +119,7 @@ export class Gateway {
     this.#redisStore = options.rateLimitStore === undefined && config.rateLimit.store === 'redis' ? this.#connectRedisStore(config) : undefined;
     const rateLimitStore = options.rateLimitStore ?? this.#redisStore;
     this.policy = new Policy(config, rateLimitStore ? { rateLimitStore } : {});
+    this.virtualServers = new Map((config.virtualServers ?? []).map((virtual) => [virtual.name, new VirtualServer(virtual, (id) => supervisor.group(id))]));
   }
 
   async #awaitRedis(): Promise<void> {
@@ -201,6 +210,7 @@ export class Gateway {
       httpEngine: () => engine.name,
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
       reload: () => this.reloadFromSource(),
+      virtualServers: this.virtualServers,
     });
     const service = new McpService(this.supervisor, this.recorder, new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS }), this.policy, { toolDiscovery: this.config.mcp.toolDiscovery });
     this.#service = service;
@@ -216,8 +226,43 @@ export class Gateway {
       listen.publish(kinds);
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
     });
-    const isMcpPath = (path: string) => MCP_PATHS.has(path);
-    const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    const states = new RequestStateCodec({ ttlMs: REQUEST_STATE_TTL_MS });
+    const virtualEndpoints = new Map<string, CallerHandler>();
+    for (const server of this.virtualServers.values()) {
+      const virtualService = new McpService(this.supervisor, this.recorder, states, this.policy, { toolDiscovery: server.config.toolDiscovery ?? this.config.mcp.toolDiscovery, bundle: server });
+      const virtualInfo = { name: `mcp-gateway/${server.config.name}`, version: VERSION };
+      const virtualSessions = new LegacySessions({ service: virtualService, subscriptions, serverInfo: virtualInfo, idleTimeoutMs: LEGACY_SESSION_IDLE_MS, ...(server.config.description ? { instructions: server.config.description } : {}) });
+      const virtualListen = new ListenHub(virtualInfo, subscriptions);
+      // Its clients hear of changes to the bundle only, not of every upstream's.
+      const unwatch = watchCatalog(
+        this.supervisor,
+        (kinds) => {
+          virtualListen.publish(kinds);
+          for (const kind of kinds) virtualSessions.broadcast(`notifications/${kind}/list_changed`);
+        },
+        50,
+        () => server.view(this.supervisor.catalog()),
+      );
+      this.#virtual.push({ server, service: virtualService, sessions: virtualSessions, listen: virtualListen, unwatch });
+      const endpoint = createMcpEndpoint({
+        config: this.config,
+        modern: { service: virtualService, serverInfo: virtualInfo, listen: virtualListen, ...(server.config.description ? { instructions: server.config.description } : {}) },
+        legacy: virtualSessions,
+        traceIds: this.#traceIds,
+        stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
+      });
+      virtualEndpoints.set(server.path, (request, response, caller) => {
+        if (server.admits(caller)) return endpoint(request, response, caller);
+        new HttpExchange(response).reply(403, errorFrame(null, new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not use the virtual server "${server.config.name}"`)));
+      });
+    }
+    const isMcpPath = (path: string) => MCP_PATHS.has(path) || virtualEndpoints.has(path);
+    const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => {
+      if (MCP_PATHS.has(request.path)) return mcp(request, response, caller);
+      const virtual = virtualEndpoints.get(request.path);
+      if (virtual !== undefined) return virtual(request, response, caller);
+      api(request, response, caller);
+    });
     // The dashboard's page and assets carry no data, so they come before the credential check (see dashboard.ts).
     const dashboard = createDashboard(this.policy);
     const handler: RequestHandler = (request, response) => (isDashboardPath(request.path) ? dashboard(request, response) : gate(request, response));
@@ -253,11 +298,17 @@ export class Gateway {
     await this.#engine?.stopAccepting();
     // Calls parked for a client's answer would hold the drain for the whole grace period.
     this.#service?.close();
+    for (const virtual of this.#virtual) virtual.service.close();
     await this.supervisor.stop(this.config.shutdownGraceSeconds * 1000);
     this.#unwatchCatalog?.();
     // Open session streams would otherwise hold their connections until the engine closes them.
     this.#sessions?.closeAll();
     this.#listen?.closeAll();
+    for (const virtual of this.#virtual) {
+      virtual.unwatch();
+      virtual.sessions.closeAll();
+      virtual.listen.closeAll();
+    }
     this.#subscriptions?.close();
     await this.#engine?.close();
     await this.#redisStore?.close();

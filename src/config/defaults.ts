@@ -42,6 +42,7 @@ export const DEFAULTS = {
   tracing: { enabled: false, endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'mcp-gateway', sampleRatio: 1, headers: {}, exportIntervalMs: 2000 },
   corsOrigins: [],
   mcp: { toolDiscovery: 'full', alwaysPrefix: false, separator: '__' },
+  virtualServers: [],
 } as const satisfies Omit<GatewayConfig, 'servers' | 'access' | 'auth' | 'rateLimit'> & { auth: object; rateLimit: object };
 
 /** Defaults inside optional blocks: they apply only when the block is present. */

@@ -305,4 +305,28 @@ export interface GatewayConfig {
   readonly corsOrigins: readonly string[];
   readonly mcp: McpEndpointConfig;
   readonly servers: readonly ServerConfig[];
+  /** Named bundles of tools, resources and prompts, each served at `/mcp/<name>` (restart to change). */
+  readonly virtualServers: readonly VirtualServerConfig[];
+}
+
+/** A virtual server: a selection from any upstreams, its own MCP endpoint and REST scope. */
+export interface VirtualServerConfig {
+  /** URL-safe: the endpoint is `/mcp/<name>`. */
+  readonly name: string;
+  readonly description?: string;
+  /** Every tool, resource and prompt of these servers. */
+  readonly servers: readonly string[];
+  /** Every tool, resource and prompt of the servers carrying one of these tags. */
+  readonly tags: readonly string[];
+  /** `server/name` globs (a glob without "/" names the tool on every server). */
+  readonly tools: readonly string[];
+  /** `server/uri` globs over resource URIs and URI templates. */
+  readonly resources: readonly string[];
+  readonly prompts: readonly string[];
+  /** By `server/tool`: the name and description the bundle exposes instead. */
+  readonly overrides: Readonly<Record<string, { readonly name?: string; readonly description?: string }>>;
+  /** Defaults to `mcp.toolDiscovery`. */
+  readonly toolDiscovery?: 'full' | 'search';
+  /** Absent: every caller may use it; else a key named in `keys` or a caller with one of `roles`. */
+  readonly allow?: { readonly keys?: readonly string[]; readonly roles?: readonly string[] };
 }

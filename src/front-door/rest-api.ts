@@ -20,6 +20,7 @@ import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { parseJsonBody } from './json-body.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
+import type { VirtualServer } from '../protocol/virtual-server.js';
 
 export interface RestApiContext {
   readonly config: GatewayConfig;
@@ -37,6 +38,8 @@ export interface RestApiContext {
   readonly stopping: () => boolean;
   /** Re-reads the config file and applies it (POST /api/v1/admin/reload). */
   readonly reload: () => Promise<unknown>;
+  /** The virtual servers by name: `?virtual=<name>` lists one's tools, `"virtual"` calls through one. */
+  readonly virtualServers?: ReadonlyMap<string, VirtualServer>;
 }
 
 type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
@@ -67,6 +70,8 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     const query = new URLSearchParams(q.query);
     const server = query.get('server') ?? undefined;
     const tag = query.get('tag') ?? undefined;
+    const virtual = query.get('virtual') ?? undefined;
+    if (virtual !== undefined) return void sendJson(r, 200, { virtual, tools: listVirtualTools(context, virtualServer(context, virtual, caller), caller) });
     if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
     sendJson(r, 200, { tools: listTools(context.supervisor, context.policy, caller, server, tag) });
   });
@@ -169,6 +174,7 @@ interface CallBody {
   tool: string;
   arguments?: Record<string, unknown>;
   server?: string;
+  virtual?: string;
 }
 
 function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDepth: number): CallBody {
@@ -178,8 +184,10 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
   const value = parseJsonBody(body, maxJsonDepth);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'request body must be a JSON object {"tool", "arguments"?, "server"?}');
   const candidate = value as Record<string, unknown>;
-  const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server');
-  if (unknownKeys.length > 0) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `unknown field(s) in request body: ${unknownKeys.join(', ')} (expected "tool", "arguments", "server")`);
+  const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server' && key !== 'virtual');
+  if (unknownKeys.length > 0) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `unknown field(s) in request body: ${unknownKeys.join(', ')} (expected "tool", "arguments", "server", "virtual")`);
+  if (candidate.virtual !== undefined && (typeof candidate.virtual !== 'string' || candidate.virtual === '')) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"virtual" must be a non-empty string');
+  if (candidate.virtual !== undefined && candidate.server !== undefined) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"virtual" and "server" cannot be combined: a virtual server routes its own tool names');
   if (typeof candidate.tool !== 'string' || candidate.tool === '') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"tool" must be a non-empty string');
   if (candidate.arguments !== undefined && (typeof candidate.arguments !== 'object' || candidate.arguments === null || Array.isArray(candidate.arguments))) {
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"arguments" must be a JSON object');
@@ -226,7 +234,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
     body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
-    route = context.supervisor.route(body.tool, body.server);
+    route = body.virtual === undefined ? context.supervisor.route(body.tool, body.server) : virtualServer(context, body.virtual, caller).routeTool(context.supervisor.catalog(), body.tool);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     let inputWanted: string | undefined;
     upstream = context.recorder.upstreamTrace(traceId);
@@ -345,5 +353,26 @@ function listTools(supervisor: Supervisor, policy: Policy, caller: Caller, serve
     if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
     for (const tool of group.catalog.tools) if (policy.visible(caller, group.config.id, String(tool.name))) tools.push(toolView(supervisor.names, group.config.id, tool));
   }
+  return tools;
+}
+
+/** The virtual server a REST request names, if this caller may use it. */
+function virtualServer(context: RestApiContext, name: string, caller: Caller): VirtualServer {
+  const server = context.virtualServers?.get(name);
+  if (server === undefined) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no virtual server "${name}" is configured`);
+  if (!server.admits(caller)) throw new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not use the virtual server "${name}"`);
+  return server;
+}
+
+/** A bundle's tools under their exposed names, each with the server and tool it calls. */
+function listVirtualTools(context: RestApiContext, server: VirtualServer, caller: Caller): Record<string, unknown>[] {
+  const view = server.view(context.supervisor.catalog());
+  const tools: Record<string, unknown>[] = [];
+  view.tools.forEach((tool, i) => {
+    const ref = view.toolRefs[i]!;
+    if (!context.policy.visible(caller, ref.serverId, ref.name)) return;
+    const { name, ...rest } = tool;
+    tools.push({ name, server: ref.serverId, tool: ref.name, ...rest });
+  });
   return tools;
 }
