@@ -395,7 +395,7 @@ export const configSchema = {
           allow: {
             type: 'object',
             additionalProperties: false,
-            properties: { keys: { type: 'array', items: nonEmptyString }, roles: { type: 'array', items: nonEmptyString } },
+            properties: { keys: { type: 'array', items: nonEmptyString }, roles: { type: 'array', items: nonEmptyString }, tenants: { type: 'array', items: nonEmptyString } },
           },
         },
       },

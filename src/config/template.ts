@@ -142,6 +142,14 @@ ${c(`  toolDiscovery: ${DEFAULTS.mcp.toolDiscovery}`, 'full | search: search_too
 ${c(`  alwaysPrefix: ${DEFAULTS.mcp.alwaysPrefix}`, 'name every tool <serverId>__<tool>, not only shared names')}
 ${c(`  separator: "${DEFAULTS.mcp.separator}"`, 'joins <serverId> and <tool>: 1-8 of A-Z a-z 0-9 _ . - /')}
 
+# Virtual servers: bundles picked from the servers below, each its own MCP
+# endpoint /mcp/<name> (both eras) and REST scope (?virtual=<name>).
+virtualServers: []
+#  - name: math                      # URL-safe
+#    tools: ["demo/add"]             # server/name globs; also servers: [...], tags: [...]
+#    overrides: { "demo/add": { name: plus, description: Adds two numbers } }
+#    allow: { roles: [admin] }       # absent: every caller
+
 # The MCP servers behind the gateway. Tools two servers share are offered as
 # <id>__<tool> (with mcp.separator between); an id is 1-64 letters, digits,
 # "_" or "-" and must not contain the separator.

@@ -327,6 +327,6 @@ export interface VirtualServerConfig {
   readonly overrides: Readonly<Record<string, { readonly name?: string; readonly description?: string }>>;
   /** Defaults to `mcp.toolDiscovery`. */
   readonly toolDiscovery?: 'full' | 'search';
-  /** Absent: every caller may use it; else a key named in `keys` or a caller with one of `roles`. */
-  readonly allow?: { readonly keys?: readonly string[]; readonly roles?: readonly string[] };
+  /** Absent: every caller may use it; else a key named in `keys`, a caller with one of `roles`, or of one of `tenants` (a key's `tenant`, `auth.jwt.tenantClaim`). */
+  readonly allow?: { readonly keys?: readonly string[]; readonly roles?: readonly string[]; readonly tenants?: readonly string[] };
 }

@@ -43,6 +43,7 @@ export class VirtualServer {
   readonly #prompts: RegExp | undefined;
   readonly #allowKeys: ReadonlySet<string> | undefined;
   readonly #allowRoles: ReadonlySet<string> | undefined;
+  readonly #allowTenants: ReadonlySet<string> | undefined;
   #views = new WeakMap<MergedCatalog, BundleView>();
   readonly #groups: (id: string) => ServerGroup | undefined;
 
@@ -57,12 +58,14 @@ export class VirtualServer {
     this.#prompts = globsPattern(config.prompts);
     this.#allowKeys = config.allow?.keys ? new Set(config.allow.keys) : undefined;
     this.#allowRoles = config.allow?.roles ? new Set(config.allow.roles) : undefined;
+    this.#allowTenants = config.allow?.tenants ? new Set(config.allow.tenants) : undefined;
   }
 
   /** Its own access rule, before the gateway's `access` rules (which still apply to every entry). */
   admits(caller: Caller): boolean {
-    if (this.#allowKeys === undefined && this.#allowRoles === undefined) return true;
+    if (this.#allowKeys === undefined && this.#allowRoles === undefined && this.#allowTenants === undefined) return true;
     if (caller.via === 'api-key' && this.#allowKeys?.has(caller.name)) return true;
+    if (caller.tenant !== undefined && this.#allowTenants?.has(caller.tenant)) return true;
     return caller.roles.some((role) => this.#allowRoles?.has(role) === true);
   }
 

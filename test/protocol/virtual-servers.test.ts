@@ -127,8 +127,8 @@ describe('virtual servers: access rules', () => {
   before(async () => {
     gw = await startGateway(servers.slice(0, 1), {
       config: {
-        auth: { strategy: 'api-key', apiKeys: [{ key: 'key-in', name: 'insider' }, { key: 'key-out', name: 'outsider' }] },
-        virtualServers: [{ name: 'private', servers: ['demo'], allow: { keys: ['insider'] } }],
+        auth: { strategy: 'api-key', apiKeys: [{ key: 'key-in', name: 'insider' }, { key: 'key-out', name: 'outsider' }, { key: 'key-acme', name: 'acme-bot', tenant: 'acme' }] },
+        virtualServers: [{ name: 'private', servers: ['demo'], allow: { keys: ['insider'], tenants: ['acme'] } }],
       },
     });
   });
@@ -143,6 +143,9 @@ describe('virtual servers: access rules', () => {
     await assert.rejects(outside.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/private`), { requestInit: { headers: { 'x-api-key': 'key-out' } } })));
     const rest = await gw.get('/api/v1/tools?virtual=private', { 'x-api-key': 'key-out' });
     assert.equal(rest.status, 403);
+    const tenant = await gw.get('/api/v1/tools?virtual=private', { 'x-api-key': 'key-acme' });
+    assert.equal(tenant.status, 200);
+    assert.ok((tenant.body.tools as { name: string }[]).some((tool) => tool.name === 'add'));
   });
 });
 
