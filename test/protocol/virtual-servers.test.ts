@@ -175,3 +175,14 @@ describe('virtual servers: config validation', () => {
     );
   });
 });
+
+describe('virtual servers: reload', () => {
+  test('a changed virtualServers is reported as restart-required and the running bundles stay', async () => {
+    const { restartRequired, applied } = await import('../../src/config/reloadable.js');
+    const base = { servers: [{ id: 'demo', command: 'node' }] };
+    const running = normalizeConfig({ ...base, virtualServers: [{ name: 'a', servers: ['demo'] }] }, { env: {} });
+    const next = normalizeConfig({ ...base, virtualServers: [{ name: 'b', servers: ['demo'] }] }, { env: {} });
+    assert.deepEqual(restartRequired(running, next), ['virtualServers']);
+    assert.deepEqual(applied(running, next).virtualServers.map((virtual) => virtual.name), ['a']);
+  });
+});
