@@ -12,6 +12,8 @@ import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
 import { ResourceSubscriptions } from './protocol/resource-subscriptions.js';
 import { McpService } from './protocol/mcp-service.js';
+import { VirtualServer } from './protocol/virtual-server.js';
+import type { CallerHandler } from './front-door/policy-gate.js';
 import { RequestStateCodec } from './protocol/request-state.js';
 import { selectEngine } from './front-door/engines.js';
 import { withCors } from './front-door/cors.js';
@@ -24,6 +26,8 @@ import { upstreamCredentials } from './identity/upstream-credentials.js';
 import { Approvals } from './approval/approvals.js';
 import { indexedAnnotations } from './approval/rules.js';
 import { Policy } from './policy/policy.js';
+import { HttpExchange } from './protocol/exchange.js';
+import { errorFrame } from './protocol/jsonrpc.js';
 import { RedisRateLimitStore } from './policy/redis-rate-limit.js';
 import { Tracing } from './observability/tracing.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
@@ -83,6 +87,10 @@ export class Gateway {
   #service: McpService | undefined;
   #subscriptions: ResourceSubscriptions | undefined;
   #unwatchCatalog: (() => void) | undefined;
+  /** `/mcp/<name>` of each virtual server: its own service, sessions and listen streams. */
+  readonly #virtual: { server: VirtualServer; service: McpService; sessions: LegacySessions; listen: ListenHub; unwatch: () => void }[] = [];
+  /** The virtual servers by name, for the REST scope (`?virtual=`, `"virtual"`). */
+  readonly virtualServers: ReadonlyMap<string, VirtualServer>;
   readonly #redisStore: RedisRateLimitStore | undefined;
   /** Set when `cluster.enabled`: this instance's membership (registry, event bus, peers). */
   readonly #cluster: Cluster | undefined;
@@ -141,6 +149,7 @@ export class Gateway {
       registry: this.metrics.registry,
       annotationsOf: indexedAnnotations((serverId) => supervisor.group(serverId)?.catalog.tools),
     });
+    this.virtualServers = new Map((config.virtualServers ?? []).map((virtual) => [virtual.name, new VirtualServer(virtual, (id) => supervisor.group(id))]));
     this.#cluster = config.cluster.enabled
       ? new Cluster(config, {
           logger,
@@ -249,6 +258,7 @@ export class Gateway {
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
       reload: () => this.reloadFromSource(),
       approvals: this.approvals,
+      virtualServers: this.virtualServers,
       ...(this.#cluster ? { cluster: this.#cluster } : {}),
     });
     const cluster = this.#cluster;
@@ -269,16 +279,57 @@ export class Gateway {
     this.#listen = new ListenHub(serverInfo, subscriptions);
     const listen = this.#listen;
     const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, traceIds: this.#traceIds, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
+    // In a cluster, a change may come from another instance, whose lists this one cannot see: virtual
+    // servers are then told of every change (a needless re-list is harmless; a missed one is not).
+    const virtualDeliveries: ((kinds: readonly ListKind[]) => void)[] = [];
     const deliverLists = (kinds: readonly ListKind[]) => {
       listen.publish(kinds);
       for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
+      for (const deliver of virtualDeliveries) deliver(kinds);
     };
     const fanOut = cluster ? new FanOut(cluster.bus, { lists: deliverLists, resource: (serverId, uri) => subscriptions.deliver(serverId, uri) }) : undefined;
     this.#fanOut = fanOut;
     this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds, versions) => (fanOut ? fanOut.lists(kinds, versions) : deliverLists(kinds)));
     const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service }) : undefined;
-    const isMcpPath = (path: string) => MCP_PATHS.has(path);
-    const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => (isMcpPath(request.path) ? mcp(request, response, caller) : api(request, response, caller)));
+    const virtualEndpoints = new Map<string, CallerHandler>();
+    for (const server of this.virtualServers.values()) {
+      const virtualService = new McpService(this.supervisor, this.recorder, states, this.policy, {
+        toolDiscovery: server.config.toolDiscovery ?? this.config.mcp.toolDiscovery,
+        approvals: this.approvals,
+        bundle: server,
+        shareParkingWith: service,
+        ...(cluster ? { resumeOn: (instanceId: string, params: Record<string, unknown>, context: Parameters<Cluster['resumeOn']>[2]) => cluster.resumeOn(instanceId, params, context) } : {}),
+      });
+      const virtualInfo = { name: `mcp-gateway/${server.config.name}`, version: VERSION };
+      const virtualSessions = new LegacySessions({ service: virtualService, subscriptions, serverInfo: virtualInfo, idleTimeoutMs, ...(server.config.description ? { instructions: server.config.description } : {}) });
+      const virtualListen = new ListenHub(virtualInfo, subscriptions);
+      const deliver = (kinds: readonly ListKind[]) => {
+        virtualListen.publish(kinds);
+        for (const kind of kinds) virtualSessions.broadcast(`notifications/${kind}/list_changed`);
+      };
+      if (cluster) virtualDeliveries.push(deliver);
+      // On one instance its clients hear of changes to the bundle only, not of every upstream's.
+      const unwatch = cluster ? () => undefined : watchCatalog(this.supervisor, deliver, 50, () => server.view(this.supervisor.catalog()));
+      this.#virtual.push({ server, service: virtualService, sessions: virtualSessions, listen: virtualListen, unwatch });
+      const endpoint = createMcpEndpoint({
+        config: this.config,
+        modern: { service: virtualService, serverInfo: virtualInfo, listen: virtualListen, ...(server.config.description ? { instructions: server.config.description } : {}) },
+        legacy: virtualSessions,
+        traceIds: this.#traceIds,
+        stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
+      });
+      virtualEndpoints.set(server.path, (request, response, caller) => {
+        if (server.admits(caller)) return endpoint(request, response, caller);
+        new HttpExchange(response).reply(403, errorFrame(null, new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not use the virtual server "${server.config.name}"`)));
+      });
+    }
+    const isMcpPath = (path: string) => MCP_PATHS.has(path) || virtualEndpoints.has(path);
+    const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => {
+      if (MCP_PATHS.has(request.path)) return mcp(request, response, caller);
+      const virtual = virtualEndpoints.get(request.path);
+      if (virtual !== undefined) return virtual(request, response, caller);
+      api(request, response, caller);
+    });
     // The dashboard's page and assets carry no data, so they come before the credential check (see dashboard.ts).
     const dashboard = createDashboard(this.policy);
     // The internal route (instances asking each other) has its own credential, checked there; see cluster/internal-route.ts.
@@ -327,12 +378,18 @@ export class Gateway {
     this.#service?.close();
     // Calls held for an approver end now, never dispatched.
     this.approvals.close();
+    for (const virtual of this.#virtual) virtual.service.close();
     await this.supervisor.stop(this.config.shutdownGraceSeconds * 1000);
     this.#unwatchCatalog?.();
     this.#fanOut?.close();
     // Open session streams would otherwise hold their connections until the engine closes them.
     this.#sessions?.closeAll();
     this.#listen?.closeAll();
+    for (const virtual of this.#virtual) {
+      virtual.unwatch();
+      virtual.sessions.closeAll();
+      virtual.listen.closeAll();
+    }
     this.#subscriptions?.close();
     await this.#engine?.close();
     await this.#redisStore?.close();

@@ -45,6 +45,7 @@ export const DEFAULTS = {
   mcp: { toolDiscovery: 'full', alwaysPrefix: false, separator: '__', sessionIdleSeconds: 1800 },
   approval: { rules: [], timeoutSeconds: 300, maxPending: 100, approverRoles: [] },
   cluster: { enabled: false, heartbeatSeconds: 5, instanceTtlSeconds: 15, redis: { prefix: 'mcpgw:cluster:', timeoutMs: 500 } },
+  virtualServers: [],
 } as const satisfies Omit<GatewayConfig, 'servers' | 'access' | 'auth' | 'rateLimit'> & { auth: object; rateLimit: object };
 
 /** Defaults inside optional blocks: they apply only when the block is present. */

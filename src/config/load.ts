@@ -180,6 +180,7 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
 
   issues.push(...authIssues(doc));
   issues.push(...approvalIssues(doc.approval));
+  issues.push(...virtualServerIssues(doc));
   issues.push(...gatewayIdentityIssues(doc.identity));
   const servers = Array.isArray(doc.servers) ? doc.servers : [];
   const firstIndex = new Map<string, number>();
@@ -273,6 +274,34 @@ function approvalIssues(approval: unknown): ConfigIssue[] {
   approval.rules.forEach((rule: unknown, i) => {
     if (isRecord(rule) && rule.tools === undefined && rule.annotations === undefined) {
       issues.push({ path: formatPath(['approval', 'rules', i]), message: 'needs "tools" (server/tool globs) or "annotations" (e.g. {destructiveHint: true}), or both, to say which calls wait for approval' });
+    }
+  });
+  return issues;
+}
+
+/** Bundles name servers, tags and overridden tools that must exist, and each name once. */
+function virtualServerIssues(doc: Record<string, unknown>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const at = (path: (string | number)[], message: string) => issues.push({ path: formatPath(path), message });
+  if (!Array.isArray(doc.virtualServers)) return issues;
+  const servers = (Array.isArray(doc.servers) ? doc.servers : []).filter(isRecord);
+  const serverIds = new Set(servers.map((server) => server.id));
+  const tags = new Set(servers.flatMap((server) => (Array.isArray(server.tags) ? server.tags : [])));
+  const seen = new Map<string, number>();
+  doc.virtualServers.forEach((entry: unknown, i) => {
+    if (!isRecord(entry)) return;
+    if (typeof entry.name === 'string') {
+      const previous = seen.get(entry.name);
+      if (previous !== undefined) at(['virtualServers', i, 'name'], `duplicate virtual server name ${JSON.stringify(entry.name)} (also virtualServers[${previous}])`);
+      else seen.set(entry.name, i);
+    }
+    if (Array.isArray(entry.servers)) entry.servers.forEach((id: unknown, j) => typeof id === 'string' && !serverIds.has(id) && at(['virtualServers', i, 'servers', j], `names no configured server (got ${show(id)})`));
+    if (Array.isArray(entry.tags)) entry.tags.forEach((tag: unknown, j) => typeof tag === 'string' && !tags.has(tag) && at(['virtualServers', i, 'tags', j], `no configured server has the tag ${show(tag)}`));
+    if (isRecord(entry.overrides)) {
+      for (const target of Object.keys(entry.overrides)) {
+        const slash = target.indexOf('/');
+        if (slash <= 0 || !serverIds.has(target.slice(0, slash))) at(['virtualServers', i, 'overrides', target], 'must be "<server>/<tool>" naming a configured server');
+      }
     }
   });
   return issues;

@@ -451,6 +451,35 @@ export const configSchema = {
       },
     },
     servers: { type: 'array', items: serverSchema, default: [] },
+    virtualServers: {
+      type: 'array',
+      default: DEFAULTS.virtualServers,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', 'x-messages': { pattern: 'must be URL-safe: 1-64 letters, digits, "_" or "-", starting with a letter or digit' } },
+          description: nonEmptyString,
+          servers: { type: 'array', items: nonEmptyString, default: [] },
+          tags: { type: 'array', items: nonEmptyString, default: [] },
+          tools: { type: 'array', items: nonEmptyString, default: [] },
+          resources: { type: 'array', items: nonEmptyString, default: [] },
+          prompts: { type: 'array', items: nonEmptyString, default: [] },
+          overrides: {
+            type: 'object',
+            default: {},
+            additionalProperties: { type: 'object', additionalProperties: false, properties: { name: nonEmptyString, description: nonEmptyString } },
+          },
+          toolDiscovery: { type: 'string', enum: ['full', 'search'] },
+          allow: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { keys: { type: 'array', items: nonEmptyString }, roles: { type: 'array', items: nonEmptyString }, tenants: { type: 'array', items: nonEmptyString } },
+          },
+        },
+      },
+    },
   },
 } as const;
 

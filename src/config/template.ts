@@ -176,6 +176,14 @@ cluster:
   #> advertiseUrl: "http://10.0.0.5:4000"
   #> redis: { url: "redis://127.0.0.1:6379", prefix: "${DEFAULTS.cluster.redis.prefix}" }
 
+# Virtual servers: bundles picked from the servers below, each its own MCP
+# endpoint /mcp/<name> (both eras) and REST scope (?virtual=<name>).
+virtualServers: []
+#  - name: math                      # URL-safe
+#    tools: ["demo/add"]             # server/name globs; also servers: [...], tags: [...]
+#    overrides: { "demo/add": { name: plus, description: Adds two numbers } }
+#    allow: { roles: [admin] }       # absent: every caller
+
 # The MCP servers behind the gateway. Tools two servers share are offered as
 # <id>__<tool> (with mcp.separator between); an id is 1-64 letters, digits,
 # "_" or "-" and must not contain the separator.

@@ -383,4 +383,28 @@ export interface GatewayConfig {
   readonly approval: ApprovalConfig;
   readonly cluster: ClusterConfig;
   readonly servers: readonly ServerConfig[];
+  /** Named bundles of tools, resources and prompts, each served at `/mcp/<name>` (restart to change). */
+  readonly virtualServers: readonly VirtualServerConfig[];
+}
+
+/** A virtual server: a selection from any upstreams, its own MCP endpoint and REST scope. */
+export interface VirtualServerConfig {
+  /** URL-safe: the endpoint is `/mcp/<name>`. */
+  readonly name: string;
+  readonly description?: string;
+  /** Every tool, resource and prompt of these servers. */
+  readonly servers: readonly string[];
+  /** Every tool, resource and prompt of the servers carrying one of these tags. */
+  readonly tags: readonly string[];
+  /** `server/name` globs (a glob without "/" names the tool on every server). */
+  readonly tools: readonly string[];
+  /** `server/uri` globs over resource URIs and URI templates. */
+  readonly resources: readonly string[];
+  readonly prompts: readonly string[];
+  /** By `server/tool`: the name and description the bundle exposes instead. */
+  readonly overrides: Readonly<Record<string, { readonly name?: string; readonly description?: string }>>;
+  /** Defaults to `mcp.toolDiscovery`. */
+  readonly toolDiscovery?: 'full' | 'search';
+  /** Absent: every caller may use it; else a key named in `keys`, a caller with one of `roles`, or of one of `tenants` (a key's `tenant`, `auth.jwt.tenantClaim`). */
+  readonly allow?: { readonly keys?: readonly string[]; readonly roles?: readonly string[]; readonly tenants?: readonly string[] };
 }

@@ -26,6 +26,7 @@ import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tool
 import { sendLive, sendReady } from './probes.js';
 import { getPrompt, listEntries, listFilter, readResource, type RestCatalogContext } from './rest-catalog.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
+import type { VirtualServer } from '../protocol/virtual-server.js';
 
 export interface RestApiContext {
   readonly config: GatewayConfig;
@@ -47,6 +48,8 @@ export interface RestApiContext {
   readonly approvals: Approvals;
   /** In a cluster: the views over every instance (`?scope=cluster`). */
   readonly cluster?: { health(): Promise<unknown>; metrics(): Promise<unknown> };
+  /** The virtual servers by name: `?virtual=<name>` lists one's tools, `"virtual"` calls through one. */
+  readonly virtualServers?: ReadonlyMap<string, VirtualServer>;
 }
 
 type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
@@ -83,6 +86,8 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     const query = new URLSearchParams(q.query);
     const server = query.get('server') ?? undefined;
     const tag = query.get('tag') ?? undefined;
+    const virtual = query.get('virtual') ?? undefined;
+    if (virtual !== undefined) return void sendJson(r, 200, { virtual, tools: listVirtualTools(context, virtualServer(context, virtual, caller), caller) });
     const format = parseLlmFormat(query.get('format'));
     if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
     const tools = listTools(context.supervisor, context.policy, caller, server, tag);
@@ -205,6 +210,7 @@ interface CallBody {
   tool: string;
   arguments?: Record<string, unknown>;
   server?: string;
+  virtual?: string;
 }
 
 function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDepth: number): CallBody {
@@ -214,8 +220,10 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
   const value = parseJsonBody(body, maxJsonDepth);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'request body must be a JSON object {"tool", "arguments"?, "server"?}');
   const candidate = value as Record<string, unknown>;
-  const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server');
-  if (unknownKeys.length > 0) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `unknown field(s) in request body: ${unknownKeys.join(', ')} (expected "tool", "arguments", "server")`);
+  const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server' && key !== 'virtual');
+  if (unknownKeys.length > 0) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `unknown field(s) in request body: ${unknownKeys.join(', ')} (expected "tool", "arguments", "server", "virtual")`);
+  if (candidate.virtual !== undefined && (typeof candidate.virtual !== 'string' || candidate.virtual === '')) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"virtual" must be a non-empty string');
+  if (candidate.virtual !== undefined && candidate.server !== undefined) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"virtual" and "server" cannot be combined: a virtual server routes its own tool names');
   if (typeof candidate.tool !== 'string' || candidate.tool === '') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"tool" must be a non-empty string');
   if (candidate.arguments !== undefined && (typeof candidate.arguments !== 'object' || candidate.arguments === null || Array.isArray(candidate.arguments))) {
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"arguments" must be a JSON object');
@@ -277,7 +285,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
     body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
-    route = routeTool(context, llmNames, body);
+    route = body.virtual === undefined ? routeTool(context, llmNames, body) : virtualServer(context, body.virtual, caller).routeTool(context.supervisor.catalog(), body.tool);
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
     let dispatchAt = receivedAt;
@@ -428,5 +436,26 @@ function listTools(supervisor: Supervisor, policy: Policy, caller: Caller, serve
     if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
     for (const tool of group.catalog.tools) if (policy.visible(caller, group.config.id, String(tool.name))) tools.push(toolView(supervisor.names, group.config.id, tool));
   }
+  return tools;
+}
+
+/** The virtual server a REST request names, if this caller may use it. */
+function virtualServer(context: RestApiContext, name: string, caller: Caller): VirtualServer {
+  const server = context.virtualServers?.get(name);
+  if (server === undefined) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no virtual server "${name}" is configured`);
+  if (!server.admits(caller)) throw new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not use the virtual server "${name}"`);
+  return server;
+}
+
+/** A bundle's tools under their exposed names, each with the server and tool it calls. */
+function listVirtualTools(context: RestApiContext, server: VirtualServer, caller: Caller): Record<string, unknown>[] {
+  const view = server.view(context.supervisor.catalog());
+  const tools: Record<string, unknown>[] = [];
+  view.tools.forEach((tool, i) => {
+    const ref = view.toolRefs[i]!;
+    if (!context.policy.visible(caller, ref.serverId, ref.name)) return;
+    const { name, ...rest } = tool;
+    tools.push({ name, server: ref.serverId, tool: ref.name, ...rest });
+  });
   return tools;
 }

@@ -8,15 +8,25 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
-/** `versions`: a short digest of each changed list as it now is (instances with the same catalog agree on it). */
-export function watchCatalog(supervisor: Supervisor, onChange: (kinds: readonly ListKind[], versions: Readonly<Partial<Record<ListKind, string>>>) => void, delayMs = 50): () => void {
-  let previous = signatures(supervisor);
+type Lists = Readonly<Record<'tools' | 'resources' | 'resourceTemplates' | 'prompts', unknown>>;
+
+/**
+ * `lists`: what the clients being told see (a virtual server's bundle); the whole merged catalog by default.
+ * `versions`: a short digest of each changed list as it now is (instances with the same catalog agree on it).
+ */
+export function watchCatalog(
+  supervisor: Supervisor,
+  onChange: (kinds: readonly ListKind[], versions: Readonly<Partial<Record<ListKind, string>>>) => void,
+  delayMs = 50,
+  lists: () => Lists = () => supervisor.catalog(),
+): () => void {
+  let previous = signatures(lists());
   let timer: NodeJS.Timeout | undefined;
   const unwatch = supervisor.onCatalogChange(() => {
     if (timer) return;
     timer = setTimeout(() => {
       timer = undefined;
-      const next = signatures(supervisor);
+      const next = signatures(lists());
       const changed = (Object.keys(next) as ListKind[]).filter((kind) => next[kind] !== previous[kind]);
       previous = next;
       if (changed.length > 0) onChange(changed, Object.fromEntries(changed.map((kind) => [kind, createHash('sha256').update(next[kind]).digest('base64url').slice(0, 16)])));
@@ -30,8 +40,7 @@ export function watchCatalog(supervisor: Supervisor, onChange: (kinds: readonly 
 }
 
 /** The whole entry, not just names: a changed description or schema is a change too. */
-function signatures(supervisor: Supervisor): Record<ListKind, string> {
-  const catalog = supervisor.catalog();
+function signatures(catalog: Lists): Record<ListKind, string> {
   return {
     tools: JSON.stringify(catalog.tools),
     resources: JSON.stringify([catalog.resources, catalog.resourceTemplates]),

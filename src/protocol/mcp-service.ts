@@ -19,6 +19,7 @@ import { CALL_TOOL, META_TOOLS, SEARCH_TOOLS, searchTools } from './tool-search.
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { RequestStateCodec, StatePayload } from './request-state.js';
 import { TaskRouter, TASKS_EXTENSION } from './tasks.js';
+import type { CatalogLists, VirtualServer } from './virtual-server.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
 
 const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
@@ -106,7 +107,7 @@ export class McpService {
   readonly #recorder: CallRecorder;
 
   readonly #states: RequestStateCodec;
-  readonly #parking = new ParkingLot<ParkedCall>();
+  readonly #parking: ParkingLot<ParkedCall>;
 
   readonly #searchMode: boolean;
   readonly #policy: Policy;
@@ -116,6 +117,8 @@ export class McpService {
   #viewsFor: Policy['access'] | undefined;
   readonly tasks: TaskRouter;
   readonly #approvals: Approvals | undefined;
+  /** Set for `/mcp/<name>`: the bundle this service lists and routes through. */
+  readonly #bundle: VirtualServer | undefined;
 
   /** In a cluster: sends a retry to the instance its call is parked on. */
   readonly #resumeOn: ((instanceId: string, params: Record<string, unknown>, context: CallContext) => Promise<Answer>) | undefined;
@@ -125,15 +128,27 @@ export class McpService {
     recorder: CallRecorder,
     states: RequestStateCodec,
     policy: Policy,
-    options: { toolDiscovery?: 'full' | 'search'; approvals?: Approvals; resumeOn?: (instanceId: string, params: Record<string, unknown>, context: CallContext) => Promise<Answer> } = {},
+    options: {
+      toolDiscovery?: 'full' | 'search';
+      approvals?: Approvals;
+      resumeOn?: (instanceId: string, params: Record<string, unknown>, context: CallContext) => Promise<Answer>;
+      bundle?: VirtualServer;
+      /**
+       * Another service whose parked calls this one shares: a retry finds its call whichever endpoint
+       * (`/mcp`, `/mcp/<name>`, or the internal route of a cluster) it reaches.
+       */
+      shareParkingWith?: McpService;
+    } = {},
   ) {
     this.#approvals = options.approvals;
+    this.#parking = options.shareParkingWith === undefined ? new ParkingLot<ParkedCall>() : options.shareParkingWith.#parking;
     this.#supervisor = supervisor;
     this.#resumeOn = options.resumeOn;
     this.#recorder = recorder;
     this.#states = states;
     this.#policy = policy;
     this.#searchMode = options.toolDiscovery === 'search';
+    this.#bundle = options.bundle;
     this.tasks = new TaskRouter(supervisor);
   }
 
@@ -144,14 +159,15 @@ export class McpService {
 
   /** The merged catalog as this caller may see it. */
   #view(caller: Caller): CatalogView {
-    const catalog = this.#supervisor.catalog();
+    const merged = this.#supervisor.catalog();
+    const catalog: CatalogLists = this.#bundle === undefined ? merged : this.#bundle.view(merged);
     if (!this.#policy.access.restricts) return catalog;
     if (this.#viewsFor !== this.#policy.access) {
       this.#views = new WeakMap();
       this.#viewsFor = this.#policy.access;
     }
-    let views = this.#views.get(catalog);
-    if (views === undefined) this.#views.set(catalog, (views = new Map()));
+    let views = this.#views.get(merged);
+    if (views === undefined) this.#views.set(merged, (views = new Map()));
     const key = this.#policy.access.viewKey(caller);
     let view = views.get(key);
     if (view === undefined) {
@@ -211,7 +227,7 @@ export class McpService {
     }
     const tally = this.#tally(name, params.arguments, _meta, context);
     try {
-      const route = this.#supervisor.route(name, state?.s);
+      const route = this.#bundle === undefined ? this.#supervisor.route(name, state?.s) : this.#bundle.routeTool(this.#supervisor.catalog(), name);
       tally.route = route;
       // Before anything is dispatched: a state replayed on another tool must never reach an upstream.
       if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
@@ -398,16 +414,27 @@ export class McpService {
 
   async readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
-    const serverId = this.#supervisor.catalog().resourceOwner(params.uri);
+    const serverId = this.#resourceOwner(params.uri);
     await this.#policy.admit(context.caller, 'resource', serverId, params.uri);
     return this.#forward(serverId, 'resources/read', params, context);
   }
 
   async getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
-    const route = this.#supervisor.catalog().routePrompt(params.name);
+    const route = this.#routePrompt(params.name);
     await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
     return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
+  }
+
+  #routePrompt(name: string): { serverId: string; prompt: string } {
+    const catalog = this.#supervisor.catalog();
+    return this.#bundle === undefined ? catalog.routePrompt(name) : this.#bundle.routePrompt(catalog, name);
+  }
+
+  /** Which server owns a URI, as this endpoint sees the catalog (a bundle holds only its own). */
+  #resourceOwner(uri: string): string {
+    const catalog = this.#supervisor.catalog();
+    return this.#bundle === undefined ? catalog.resourceOwner(uri) : this.#bundle.resourceOwner(catalog, uri);
   }
 
   /**
@@ -438,16 +465,15 @@ export class McpService {
    */
   async complete(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
-    const catalog = this.#supervisor.catalog();
     let serverId: string;
     let forwarded = params;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const route = catalog.routePrompt(ref.name);
+      const route = this.#routePrompt(ref.name);
       serverId = route.serverId;
       forwarded = { ...params, ref: { ...ref, name: route.prompt } };
       await this.#policy.admit(context.caller, 'prompt', serverId, route.prompt);
     } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
-      serverId = catalog.resourceOwner(ref.uri);
+      serverId = this.#resourceOwner(ref.uri);
       await this.#policy.admit(context.caller, 'resource', serverId, ref.uri);
     } else {
       throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');
