@@ -5,12 +5,13 @@
  */
 import { GatewayError } from '../src/errors.js';
 import { timerDelay } from '../src/timer-delay.js';
+import { Cancellation } from './cancellation.js';
 
 export interface QueuedCall {
   readonly callId: number;
   readonly deadline: number;
-  /** Runs the call; the signal aborts on cancel or deadline. */
-  run(signal: AbortSignal, queuedMs: number): Promise<void>;
+  /** Runs the call; `cancellation` fires on cancel, crash or shutdown. */
+  run(cancellation: Cancellation, queuedMs: number): Promise<void>;
   /** Reports a failure before the call started running. */
   reject(error: GatewayError, queuedMs: number): void;
 }
@@ -18,7 +19,7 @@ export interface QueuedCall {
 interface Entry {
   readonly call: QueuedCall;
   readonly enqueuedAt: number;
-  readonly controller: AbortController;
+  readonly cancellation: Cancellation;
   timer?: NodeJS.Timeout;
   running: boolean;
 }
@@ -52,7 +53,7 @@ export class CallQueue {
   }
 
   submit(call: QueuedCall): void {
-    const entry: Entry = { call, enqueuedAt: Date.now(), controller: new AbortController(), running: false };
+    const entry: Entry = { call, enqueuedAt: Date.now(), cancellation: new Cancellation(), running: false };
     if (this.#running < this.#maxConcurrency) {
       this.#entries.set(call.callId, entry);
       this.#start(entry, 0);
@@ -73,7 +74,7 @@ export class CallQueue {
     const entry = this.#entries.get(callId);
     if (!entry) return;
     if (entry.running) {
-      entry.controller.abort(error);
+      entry.cancellation.abort(error);
       return;
     }
     this.#removeWaiting(entry);
@@ -83,7 +84,7 @@ export class CallQueue {
   /** Fails everything, running and waiting (the upstream is gone). Running calls are aborted. */
   failAll(error: GatewayError): void {
     for (const entry of [...this.#entries.values()]) {
-      if (entry.running) entry.controller.abort(error);
+      if (entry.running) entry.cancellation.abort(error);
       else {
         this.#removeWaiting(entry);
         entry.call.reject(error, Date.now() - entry.enqueuedAt);
@@ -110,7 +111,7 @@ export class CallQueue {
     this.#running++;
     let running: Promise<void>;
     try {
-      running = entry.call.run(entry.controller.signal, queuedMs);
+      running = entry.call.run(entry.cancellation, queuedMs);
     } catch (error) {
       running = Promise.reject(error);
     }

@@ -3,7 +3,7 @@
  * requests go straight onto the transport with the gateway's own ids, and
  * their answers are taken off it before the SDK's Protocol sees them — no
  * per-call envelope building through the codec, result decoding, zod or
- * AbortSignal listeners of the SDK. Everything else on the connection (the
+ * AbortSignal listeners of the SDK (workers/cancellation.ts). Everything else on the connection (the
  * handshake, health checks, listings, list_changed, the upstream's own
  * requests) still goes through the SDK Client.
  *
@@ -15,12 +15,13 @@ import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_ME
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { GatewayError } from '../src/errors.js';
 import { timerDelay } from '../src/timer-delay.js';
+import type { Cancellation } from './cancellation.js';
 
 /** Ids the gateway uses for its own requests; the SDK numbers its ids, so the two never meet. */
 const RAW_PREFIX = 'mcpgw:';
 
 export interface RawRequestOptions {
-  readonly signal: AbortSignal;
+  readonly cancellation: Cancellation;
   readonly timeoutMs: number;
   readonly onprogress?: (progress: Record<string, unknown>) => void;
 }
@@ -30,8 +31,7 @@ interface Pending {
   readonly reject: (error: unknown) => void;
   readonly onprogress?: (progress: Record<string, unknown>) => void;
   readonly timer: NodeJS.Timeout;
-  readonly signal: AbortSignal;
-  readonly onAbort: () => void;
+  readonly cancellation: Cancellation;
 }
 
 export interface RawEnvelope {
@@ -82,16 +82,16 @@ export class RawForwarder {
         void this.#transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String((reason as Error)?.message ?? reason) } }).catch(() => undefined);
         reject(error);
       };
-      const onAbort = () => cancel(options.signal.reason, options.signal.reason);
+      const { cancellation } = options;
       // The SDK's own timeout error, so it is worded like every other upstream timeout (upstream-errors.ts).
       const timer = setTimeout(() => cancel('timeout', new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs })), timerDelay(options.timeoutMs));
-      if (options.signal.aborted) {
+      if (cancellation.aborted) {
         clearTimeout(timer);
-        reject(options.signal.reason);
+        reject(cancellation.reason);
         return;
       }
-      options.signal.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(id, { resolve, reject, timer, signal: options.signal, onAbort, ...(options.onprogress ? { onprogress: options.onprogress } : {}) });
+      cancellation.onAbort(() => cancel(cancellation.reason, cancellation.reason));
+      this.#pending.set(id, { resolve, reject, timer, cancellation, ...(options.onprogress ? { onprogress: options.onprogress } : {}) });
       this.#transport.send(message as JSONRPCMessage).catch((error: unknown) => {
         if (this.#settle(id)) reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} could not be sent: ${(error as Error).message}`));
       });
@@ -130,7 +130,7 @@ export class RawForwarder {
     if (!pending) return false;
     this.#pending.delete(id);
     clearTimeout(pending.timer);
-    pending.signal.removeEventListener('abort', pending.onAbort);
+    pending.cancellation.onAbort(undefined);
     return true;
   }
 }

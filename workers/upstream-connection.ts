@@ -11,6 +11,7 @@ import type { ProtocolEra } from '../src/gateway-types.js';
 import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { VERSION } from '../src/version.js';
 import { carryIdentity } from './identity-fetch.js';
+import type { Cancellation } from './cancellation.js';
 import { RawForwarder } from './raw-forwarder.js';
 import type { ResponseLimit } from './response-limit.js';
 import { limitedFetch } from './transports/limited-fetch.js';
@@ -159,10 +160,10 @@ export class UpstreamConnection {
   }
 
   /** A forwarded call: the raw fast path where the transport allows it, else the SDK's request(). */
-  forward(method: string, params: Record<string, unknown>, options: { signal: AbortSignal; timeoutMs: number; onprogress?: (progress: Record<string, unknown>) => void; headers?: Readonly<Record<string, string>> }): Promise<unknown> {
+  forward(method: string, params: Record<string, unknown>, options: { cancellation: Cancellation; timeoutMs: number; onprogress?: (progress: Record<string, unknown>) => void; headers?: Readonly<Record<string, string>> }): Promise<unknown> {
     if (this.#raw) return this.#raw.request(method, params, options);
     return this.request(method, params, {
-      signal: options.signal,
+      signal: options.cancellation.signal,
       timeout: options.timeoutMs,
       allowInputRequired: true,
       ...(options.headers ? { headers: options.headers } : {}),

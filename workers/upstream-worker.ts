@@ -10,6 +10,7 @@ import type { CallMessage, FromWorker, ToWorker, WorkerInit } from '../src/threa
 import { Outbox } from '../src/threads/outbox.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { CallQueue } from './call-queue.js';
+import type { Cancellation } from './cancellation.js';
 import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
 import { ResourceSubscriber } from './resource-subscriptions.js';
@@ -166,18 +167,18 @@ function submit(call: CallMessage): void {
     callId: call.callId,
     deadline: call.deadline,
     reject: (error, queuedMs) => post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs }),
-    run: (signal, queuedMs) => execute(call, params, signal, queuedMs),
+    run: (cancellation, queuedMs) => execute(call, params, cancellation, queuedMs),
   });
 }
 
-async function execute(call: CallMessage, params: Record<string, unknown>, signal: AbortSignal, queuedMs: number): Promise<void> {
+async function execute(call: CallMessage, params: Record<string, unknown>, cancellation: Cancellation, queuedMs: number): Promise<void> {
   const startedAt = Date.now();
   const timeoutMs = call.deadline - startedAt;
   const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout, responseLimit };
   try {
     if (timeoutMs <= 0) throw new GatewayError('MCPGW_ERR_TIMEOUT', `${call.method} on server "${server.id}" timed out after ${server.timeout} ms in the queue`);
     const options = {
-      signal,
+      cancellation,
       timeoutMs,
       ...(call.headers ? { headers: call.headers } : {}),
       ...(call.wantsProgress ? { onprogress: (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) } : {}),
@@ -186,7 +187,7 @@ async function execute(call: CallMessage, params: Record<string, unknown>, signa
     try {
       result = await current().forward(call.method, params, options);
     } catch (error) {
-      if (!isExpiredSession(error) || signal.aborted) throw error;
+      if (!isExpiredSession(error) || cancellation.aborted) throw error;
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
       result = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
     }
@@ -208,7 +209,7 @@ async function execute(call: CallMessage, params: Record<string, unknown>, signa
     });
   } catch (error) {
     // An abort carries the reason we gave it (cancel, crash, shutdown); the SDK rewraps it as a timeout.
-    const mapped = signal.aborted && GatewayError.is(signal.reason) ? signal.reason : mapUpstreamError(error, context);
+    const mapped = cancellation.aborted && GatewayError.is(cancellation.reason) ? cancellation.reason : mapUpstreamError(error, context);
     post({ type: 'call-error', callId: call.callId, error: mapped.toWire(), upstreamMs: Date.now() - startedAt, queuedMs });
   }
 }

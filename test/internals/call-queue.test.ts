@@ -3,13 +3,14 @@ import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../../src/errors.js';
 import { CallQueue, type QueuedCall } from '../../workers/call-queue.js';
+import type { Cancellation } from '../../workers/cancellation.js';
 
 /** A call whose `run` lasts until the test calls `finish()`, and which records what the queue did to it. */
 class FakeCall implements QueuedCall {
   readonly callId: number;
   readonly deadline: number;
   started = false;
-  signal: AbortSignal | undefined;
+  cancellation: Cancellation | undefined;
   rejected: GatewayError | undefined;
   queuedMs: number | undefined;
   #finish: () => void = () => {};
@@ -19,11 +20,11 @@ class FakeCall implements QueuedCall {
     this.deadline = Date.now() + deadlineInMs;
   }
 
-  run(signal: AbortSignal, queuedMs: number): Promise<void> {
+  run(cancellation: Cancellation, queuedMs: number): Promise<void> {
     assert.equal(this.started, false, `call ${this.callId} started twice`);
     assert.equal(this.rejected, undefined, `call ${this.callId} started after being rejected`);
     this.started = true;
-    this.signal = signal;
+    this.cancellation = cancellation;
     this.queuedMs = queuedMs;
     return new Promise((resolve) => (this.#finish = resolve));
   }
@@ -124,17 +125,17 @@ test('a call that starts before its deadline is not expired by the queue timer',
   assert.equal(second.started, true);
   await sleep(100);
   assert.equal(second.rejected, undefined);
-  assert.equal(second.signal?.aborted, false);
+  assert.equal(second.cancellation?.aborted, false);
 });
 
-test('cancel of a running call aborts its signal with the given error as the reason', async (t) => {
+test('cancel of a running call aborts its cancellation with the given error as the reason', async (t) => {
   const queue = queueFor(t, 1, 5);
   const call = new FakeCall(1);
   queue.submit(call);
   const error = new GatewayError('MCPGW_ERR_CANCELLED', 'client went away');
   queue.cancel(1, error);
-  assert.equal(call.signal?.aborted, true);
-  assert.equal(call.signal?.reason, error);
+  assert.equal(call.cancellation?.aborted, true);
+  assert.equal(call.cancellation?.reason, error);
   // Running calls report their own outcome; the queue does not reject them as well.
   assert.equal(call.rejected, undefined);
   // The slot is held until the upstream call actually ends.
@@ -167,8 +168,8 @@ test('failAll aborts running calls and rejects waiting ones, which then never ru
   const error = new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', 'gone');
   queue.failAll(error);
   const [a, b, c, d] = calls as [FakeCall, FakeCall, FakeCall, FakeCall];
-  assert.equal(a.signal?.reason, error);
-  assert.equal(b.signal?.reason, error);
+  assert.equal(a.cancellation?.reason, error);
+  assert.equal(b.cancellation?.reason, error);
   assert.equal(c.rejected, error);
   assert.equal(d.rejected, error);
   assert.equal(queue.waiting, 0);
