@@ -5,10 +5,10 @@
  * (answered 202) and its answer arrives on the stream. Calls go round-robin
  * over the sessions.
  *
- * Ids are unique across this thread's sessions and each is remembered with the
- * session it was sent on, so an answer that arrives on another session's
- * stream (a server mixing up its clients) counts as a `mismatch`, not as
- * somebody else's success.
+ * Each session numbers its requests from 1, as independent clients do, so a
+ * server that mixes its clients' ids up delivers one session's answer on
+ * another's stream: the echo payload (unique per call) shows it as a
+ * `mismatch`, never as a success.
  */
 import { Pool } from 'undici';
 import { checkToolResult, walkListing } from '../calls.js';
@@ -22,7 +22,6 @@ export const SSE_VERSION = '2024-11-05';
 const SWEEP_MS = 250;
 
 interface Pending {
-  readonly session: number;
   readonly deadline: number;
   readonly settle: (answer: { message?: Record<string, unknown>; error?: string; detail?: string; received: number }) => void;
 }
@@ -33,6 +32,8 @@ interface Session {
   endpoint: string;
   abort: (() => void) | undefined;
   closed: string | undefined;
+  nextId: number;
+  readonly pending: Map<number, Pending>;
 }
 
 export class SseMcpTarget implements Target {
@@ -44,8 +45,6 @@ export class SseMcpTarget implements Target {
   readonly #timeoutMs: number;
   readonly #sessionCount: number;
   readonly #sessions: Session[] = [];
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
   #turn = 0;
   #closing = false;
   #sweeper: NodeJS.Timeout | undefined;
@@ -64,12 +63,13 @@ export class SseMcpTarget implements Target {
   async connect(): Promise<void> {
     this.#sweeper = setInterval(() => this.#sweep(Date.now()), SWEEP_MS);
     this.#sweeper.unref();
-    for (let index = 0; index < this.#sessionCount; index++) this.#sessions.push(await this.#open(index));
+    for (let index = 0; index < this.#sessionCount; index++) await this.#open(index);
   }
 
   /** GET the stream, wait for its `endpoint`, then initialize the session on it. */
-  async #open(index: number): Promise<Session> {
-    const session: Session = { index, endpoint: '', abort: undefined, closed: undefined };
+  async #open(index: number): Promise<void> {
+    const session: Session = { index, endpoint: '', abort: undefined, closed: undefined, nextId: 1, pending: new Map() };
+    this.#sessions.push(session); // Swept from now on: an initialize that is never answered times out.
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
       let status = 0;
@@ -129,7 +129,6 @@ export class SseMcpTarget implements Target {
     if (init.error !== undefined) throw new Error(`initialize failed on session ${index}: ${init.error}${init.detail ? `: ${init.detail}` : ''}`);
     const notified = await this.#posts.request('POST', this.#headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), session.endpoint);
     if (notified.status < 200 || notified.status > 299) throw new Error(`notifications/initialized got HTTP ${notified.status}: ${notified.body.toString('utf8', 0, 200)}`);
-    return session;
   }
 
   /** The endpoint event's URL, resolved against the stream's; it must stay on the same origin (loopback). */
@@ -153,51 +152,45 @@ export class SseMcpTarget implements Target {
     }
     const id = message.id;
     if (typeof id !== 'number' || message.method !== undefined) return; // A notification or a server→client request.
-    const pending = this.#pending.get(id);
+    const pending = session.pending.get(id);
     if (!pending) return;
-    this.#pending.delete(id);
-    const received = Buffer.byteLength(data);
-    if (pending.session !== session.index) {
-      pending.settle({ error: 'mismatch', detail: `the answer to id ${id}, sent on session ${pending.session}, arrived on session ${session.index}'s stream`, received });
-      return;
-    }
-    pending.settle({ message, received });
+    session.pending.delete(id);
+    pending.settle({ message, received: Buffer.byteLength(data) });
   }
 
   #streamEnded(session: Session, why: string): void {
     session.closed ??= why;
     if (this.#closing) return;
-    for (const [id, pending] of this.#pending) {
-      if (pending.session !== session.index) continue;
-      this.#pending.delete(id);
-      pending.settle({ error: 'connection_reset', detail: why, received: 0 });
-    }
+    for (const pending of session.pending.values()) pending.settle({ error: 'connection_reset', detail: why, received: 0 });
+    session.pending.clear();
   }
 
   #sweep(now: number): void {
-    for (const [id, pending] of this.#pending) {
-      if (pending.deadline > now) continue;
-      this.#pending.delete(id);
-      pending.settle({ error: 'timeout', detail: `no answer to id ${id} on the event stream within the timeout`, received: 0 });
+    for (const session of this.#sessions) {
+      for (const [id, pending] of session.pending) {
+        if (pending.deadline > now) continue;
+        session.pending.delete(id);
+        pending.settle({ error: 'timeout', detail: `no answer to id ${id} on session ${session.index}'s event stream within the timeout`, received: 0 });
+      }
     }
   }
 
   /** POSTs one request on a session; its answer comes from the session's stream. */
   async #request(session: Session, method: string, params: Record<string, unknown> | undefined): Promise<ListPageAnswer> {
-    const id = this.#nextId++;
+    const id = session.nextId++;
     const body = JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
     const sent = Buffer.byteLength(body);
     if (session.closed !== undefined) return { error: 'connection_reset', detail: session.closed, sent, received: 0 };
     // Registered before the POST: a fast server may answer on the stream before its 202.
-    const answer = new Promise<Parameters<Pending['settle']>[0]>((resolve) => this.#pending.set(id, { session: session.index, deadline: Date.now() + this.#timeoutMs, settle: resolve }));
+    const answer = new Promise<Parameters<Pending['settle']>[0]>((resolve) => session.pending.set(id, { deadline: Date.now() + this.#timeoutMs, settle: resolve }));
     try {
       const reply = await this.#posts.request('POST', this.#headers, body, session.endpoint);
       if (reply.status < 200 || reply.status > 299) {
-        this.#pending.delete(id);
+        session.pending.delete(id);
         return { error: `http_${reply.status}`, detail: reply.body.toString('utf8', 0, 200), sent, received: reply.body.length };
       }
     } catch (error) {
-      this.#pending.delete(id);
+      session.pending.delete(id);
       return failure(error, sent);
     }
     const { message, error, detail, received } = await answer;
