@@ -3,7 +3,7 @@
  * (a fresh payload per call when asked, so an answer delivered to the wrong
  * request shows up as a mismatch) and what its answer must be.
  */
-import type { CallSpec, Expectation, PreparedCall } from './types.js';
+import type { CallReply, CallSpec, Expectation, PreparedCall } from './types.js';
 
 const FILLER_UNIT = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 let filler = FILLER_UNIT;
@@ -69,6 +69,13 @@ function interleave(weights: readonly number[]): number[] {
 }
 
 export function prepare(spec: CallSpec, tag: string): PreparedCall {
+  const method = spec.method ?? 'tools/call';
+  if (method === 'tools/list') {
+    const expect = spec.expect;
+    if (expect !== undefined && expect !== 'ok' && expect !== 'any' && !(typeof expect === 'object' && 'tools' in expect)) throw new Error('tools/list: expect must be "ok", "any" or "tools:N"');
+    const expectTools = typeof expect === 'object' && 'tools' in expect ? expect.tools : undefined;
+    return { method, tool: '', arguments: {}, allowToolError: false, ...(expectTools !== undefined ? { expectTools } : {}) };
+  }
   const args: Record<string, unknown> = { ...spec.arguments };
   if (spec.payload !== undefined) args.message = makeMessage(spec.payload, tag);
   const expect: Expectation = spec.expect ?? (spec.payload !== undefined ? 'echo' : 'ok');
@@ -79,11 +86,14 @@ export function prepare(spec: CallSpec, tag: string): PreparedCall {
     expectText = args.message;
   } else if (expect === 'any') {
     allowToolError = true;
+  } else if (typeof expect === 'object' && 'tools' in expect) {
+    throw new Error(`call "${spec.tool}": expect "tools:N" is for --method tools/list`);
   } else if (typeof expect === 'object') {
     expectText = expect.text;
     allowToolError = expect.isError === true;
   }
   return {
+    method,
     tool: spec.tool,
     arguments: args,
     ...(spec.server !== undefined ? { server: spec.server } : {}),
@@ -105,6 +115,53 @@ export function checkToolResult(result: unknown, call: PreparedCall): { error: s
     if (text !== call.expectText) return { error: 'mismatch', detail: `expected ${preview(call.expectText)}, got ${preview(text)}` };
   }
   return undefined;
+}
+
+/** Upper bound on pages one listing may take: a server whose cursor never ends is an error, not a hang. */
+export const MAX_LIST_PAGES = 1000;
+
+/**
+ * One page of a `tools/list` answer: the tools it holds and the cursor of the
+ * next page, or the error kind when it is not a listing.
+ */
+export function readListPage(result: unknown): { tools: number; nextCursor?: string } | { error: string; detail: string } {
+  const page = result as { tools?: unknown; nextCursor?: unknown } | null;
+  if (typeof page !== 'object' || page === null || !Array.isArray(page.tools)) return { error: 'bad_response', detail: `not a tools/list result: ${preview(result)}` };
+  if (page.nextCursor !== undefined && typeof page.nextCursor !== 'string') return { error: 'bad_response', detail: `nextCursor is not a string: ${preview(page.nextCursor)}` };
+  return page.nextCursor === undefined || page.nextCursor === '' ? { tools: page.tools.length } : { tools: page.tools.length, nextCursor: page.nextCursor };
+}
+
+/** The whole listing's verdict: the tool count against `tools:N`. */
+export function checkListing(tools: number, call: PreparedCall): { error: string; detail: string } | undefined {
+  if (call.expectTools !== undefined && tools !== call.expectTools) return { error: 'mismatch', detail: `expected ${call.expectTools} tools, the listing had ${tools}` };
+  return undefined;
+}
+
+/**
+ * Walks a paginated `tools/list` through `fetchPage` (one request per page),
+ * for every target alike. Bytes add up over the pages.
+ */
+export async function walkListing(fetchPage: (cursor: string | undefined) => Promise<{ result?: unknown; error?: string; detail?: string; sent: number; received: number }>, call: PreparedCall): Promise<CallReply> {
+  let tools = 0;
+  let sent = 0;
+  let received = 0;
+  let cursor: string | undefined;
+  for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
+    const answer = await fetchPage(cursor);
+    sent += answer.sent;
+    received += answer.received;
+    if (answer.error !== undefined) return { error: answer.error, ...(answer.detail !== undefined ? { detail: answer.detail } : {}), sent, received };
+    const page = readListPage(answer.result);
+    if ('error' in page) return { ...page, sent, received };
+    tools += page.tools;
+    if (page.nextCursor === undefined) {
+      const verdict = checkListing(tools, call);
+      return verdict ? { ...verdict, sent, received } : { sent, received };
+    }
+    if (page.nextCursor === cursor) return { error: 'bad_response', detail: `nextCursor ${preview(cursor)} repeats`, sent, received };
+    cursor = page.nextCursor;
+  }
+  return { error: 'bad_response', detail: `the listing did not end within ${MAX_LIST_PAGES} pages`, sent, received };
 }
 
 function firstText(content: unknown): unknown {
@@ -148,9 +205,11 @@ export function parseCallMix(document: unknown, source: string): CallSpec[] {
     const at = `${source}[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error(`${at}: must be an object {"tool", "arguments"?, "payload"?, "weight"?, "server"?, "expect"?}`);
     const e = entry as Record<string, unknown>;
-    const known = new Set(['tool', 'arguments', 'payload', 'weight', 'server', 'expect']);
+    const known = new Set(['method', 'tool', 'arguments', 'payload', 'weight', 'server', 'expect']);
     const unknown = Object.keys(e).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`${at}: unknown field(s) ${unknown.join(', ')}`);
+    if (e.method !== undefined && e.method !== 'tools/call' && e.method !== 'tools/list') throw new Error(`${at}.method: must be "tools/call" or "tools/list"`);
+    if (e.method === 'tools/list') e.tool ??= 'tools/list';
     if (typeof e.tool !== 'string' || e.tool === '') throw new Error(`${at}.tool: must be a non-empty string`);
     if (e.arguments !== undefined && (typeof e.arguments !== 'object' || e.arguments === null || Array.isArray(e.arguments))) throw new Error(`${at}.arguments: must be an object`);
     if (e.payload !== undefined && (typeof e.payload !== 'number' || !Number.isInteger(e.payload) || e.payload < 0)) {
@@ -167,9 +226,11 @@ export function parseCallMix(document: unknown, source: string): CallSpec[] {
 export function parseExpectation(value: unknown, at: string): Expectation {
   if (value === 'echo' || value === 'ok' || value === 'any') return value;
   if (typeof value === 'string' && value.startsWith('text:')) return { text: value.slice(5) };
+  if (typeof value === 'string' && /^tools:\d+$/.test(value)) return { tools: Number(value.slice(6)) };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const e = value as Record<string, unknown>;
+    if (Object.keys(e).length === 1 && typeof e.tools === 'number' && Number.isInteger(e.tools) && e.tools >= 0) return { tools: e.tools };
     if ((e.text === undefined || typeof e.text === 'string') && (e.isError === undefined || typeof e.isError === 'boolean')) return e as Expectation;
   }
-  throw new Error(`${at}: must be "echo", "ok", "any", "text:VALUE" or {"text"?, "isError"?}`);
+  throw new Error(`${at}: must be "echo", "ok", "any", "text:VALUE", "tools:N" or {"text"?, "isError"?}`);
 }

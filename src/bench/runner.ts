@@ -128,7 +128,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const connections = Math.floor(options.connections ?? (stdio || client === 'sdk' ? 1 : Math.min(options.concurrency, MAX_DEFAULT_CONNECTIONS)));
   const concurrency = Math.floor(options.concurrency);
   const threadCount = Math.max(1, Math.min(Math.floor(options.threads ?? defaultThreads()), concurrency, connections, options.rate ?? Infinity));
-  const sessions = options.target.kind === 'mcp-legacy' ? Math.max(threadCount, Math.floor(options.sessions ?? threadCount)) : undefined;
+  const sessions = options.target.kind === 'mcp-legacy' || options.target.kind === 'mcp-sse' ? Math.max(threadCount, Math.floor(options.sessions ?? threadCount)) : undefined;
   const concurrencyShares = split(concurrency, threadCount);
   const connectionShares = split(connections, threadCount);
   const sessionShares = split(sessions ?? threadCount, threadCount);

@@ -4,9 +4,9 @@
  * the CallToolResult, the protocol layer, fetch for HTTP). One Client per
  * connection; calls go round-robin.
  */
-import { Client, StreamableHTTPClientTransport, type ClientOptions, type Transport } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport, type ClientOptions, type Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { checkToolResult } from './calls.js';
+import { checkToolResult, walkListing } from './calls.js';
 import { assertLoopback } from './http.js';
 import { BENCH_CLIENT_INFO, MODERN_VERSION } from './targets/mcp-modern.js';
 import type { CallReply, PreparedCall, Target, TargetSpec } from './types.js';
@@ -48,6 +48,8 @@ export class SdkTarget implements Target {
         return { options: pinned, transport: new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: { ...spec.headers } } }) };
       case 'mcp-legacy':
         return { options: legacy, transport: new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: { ...spec.headers } } }) };
+      case 'mcp-sse':
+        return { options: legacy, transport: new SSEClientTransport(new URL(spec.url), { requestInit: { headers: { ...spec.headers } } }) };
       case 'stdio': {
         const transport = new StdioClientTransport({ command: spec.command, args: [...spec.args], env: { ...(process.env as Record<string, string>), ...spec.env }, stderr: 'ignore' });
         // 'auto' on stdio spawns a disposable probe child first (the SDK's way); the gateway probes in place.
@@ -61,6 +63,16 @@ export class SdkTarget implements Target {
 
   async call(call: PreparedCall): Promise<CallReply> {
     const { client } = this.#clients[this.#turn++ % this.#clients.length]!;
+    if (call.method === 'tools/list') {
+      return walkListing(async (cursor) => {
+        try {
+          return { result: await client.listTools(cursor === undefined ? {} : { cursor }, { timeout: this.#timeoutMs }), sent: 0, received: 0 };
+        } catch (error) {
+          const e = error as { code?: unknown; message?: string };
+          return { error: `sdk ${String(e.code ?? (error as Error).name)}`, detail: e.message ?? String(error), sent: 0, received: 0 };
+        }
+      }, call);
+    }
     // Bytes are not visible through the SDK; the argument size is the best estimate of what was sent.
     const sent = typeof call.arguments.message === 'string' ? call.arguments.message.length : 0;
     try {

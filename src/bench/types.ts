@@ -14,6 +14,8 @@ export type TargetSpec =
   | { readonly kind: 'mcp'; readonly url: string; readonly headers?: Readonly<Record<string, string>> }
   /** A 2025 MCP endpoint over Streamable HTTP: initialize, then calls carrying Mcp-Session-Id. */
   | { readonly kind: 'mcp-legacy'; readonly url: string; readonly headers?: Readonly<Record<string, string>> }
+  /** The 2024-11-05 HTTP+SSE transport: a GET event stream per session, POSTs to the endpoint it names, answers on the stream. */
+  | { readonly kind: 'mcp-sse'; readonly url: string; readonly headers?: Readonly<Record<string, string>> }
   /** A stdio MCP server the harness spawns itself (one child per connection). */
   | {
       readonly kind: 'stdio';
@@ -34,10 +36,18 @@ export type Expectation =
   | 'ok'
   /** Any well-formed answer, tool errors included. */
   | 'any'
-  | { readonly text?: string; readonly isError?: boolean };
+  | { readonly text?: string; readonly isError?: boolean }
+  /** `tools/list`: the whole listing (every page) has exactly this many tools. */
+  | { readonly tools: number };
+
+/** What each call does: a `tools/call`, or a whole `tools/list` (every page, following `nextCursor`). */
+export type CallMethod = 'tools/call' | 'tools/list';
 
 /** One entry of a call mix (`--calls FILE`, or the single call the flags describe). */
 export interface CallSpec {
+  /** Default `tools/call`. */
+  readonly method?: CallMethod;
+  /** The tool to call; ignored by `tools/list`. */
   readonly tool: string;
   /** Fixed arguments. Ignored for `message` when `payload` is set. */
   readonly arguments?: Readonly<Record<string, unknown>>;
@@ -53,12 +63,15 @@ export interface CallSpec {
 
 /** A call ready to send: arguments built, expectation resolved. */
 export interface PreparedCall {
+  readonly method: CallMethod;
   readonly tool: string;
   readonly arguments: Record<string, unknown>;
   readonly server?: string;
   /** Undefined: anything well-formed passes. */
   readonly expectText?: string;
   readonly allowToolError: boolean;
+  /** `tools/list`: the number of tools the listing must have. */
+  readonly expectTools?: number;
 }
 
 /** What a target says about one call. `error` is the error's kind (the report's row), absent on success. */

@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseCallMix, parseDuration, parseExpectation, parseSize } from '../bench/calls.js';
+import { parseCallMix, parseDuration, parseExpectation, parseSize, prepare } from '../bench/calls.js';
 import { formatCompare, formatText, parseReport } from '../bench/report.js';
 import type { BenchOptions, Progress } from '../bench/runner.js';
 import type { CallSpec, TargetSpec } from '../bench/types.js';
@@ -23,19 +23,20 @@ export const benchSpec: CommandSpec = {
     'Prints calls/s, latency percentiles, errors by kind, bytes and, with --pid, the target process CPU per call and RSS. Exit 0 when the run completed, 1 when it could not run.',
   options: {
     url: { type: 'string', short: 'u', placeholder: 'URL', description: 'Target URL on 127.0.0.1/localhost: the gateway (http://127.0.0.1:4000), an MCP endpoint (…/mcp) or any URL for -t get', defaultText: 'none; give -u or --command' },
-    target: { type: 'string', short: 't', placeholder: 'KIND', description: 'rest | mcp (2026-07-28) | mcp-legacy (2025 sessions) | get (plain GETs) | stdio', defaultText: 'stdio with --command, mcp for a URL ending in /mcp, else rest' },
+    target: { type: 'string', short: 't', placeholder: 'KIND', description: 'rest | mcp (2026-07-28) | mcp-legacy (2025 sessions) | mcp-sse (2024-11-05 HTTP+SSE: the URL of the event stream) | get (plain GETs) | stdio', defaultText: 'stdio with --command, mcp for a URL ending in /mcp, else rest' },
+    method: { type: 'string', placeholder: 'M', description: 'tools/call | tools/list (each call lists the whole catalog, following nextCursor; REST: GET /api/v1/tools); --expect tools:N checks the count', defaultText: 'tools/call' },
     command: { type: 'string', placeholder: '"CMD ARGS"', description: 'Spawn this stdio MCP server (one per connection) and load it directly', defaultText: 'none; give -u or --command' },
     protocol: { type: 'string', placeholder: 'P', description: 'stdio era: auto (server/discover probe, as the gateway does) | modern | legacy', defaultText: 'auto' },
     client: { type: 'string', placeholder: 'C', description: 'lean (raw JSON-RPC, no validation) | sdk (SDK v2 Client.callTool, what SDK agents pay)', defaultText: 'lean' },
     tool: { type: 'string', placeholder: 'NAME', description: 'Tool to call', defaultText: 'echo' },
     args: { type: 'string', placeholder: 'JSON', description: 'Fixed arguments (then the answer only has to be a non-error result, unless --expect)', defaultText: 'none; echo gets a --payload message' },
     payload: { type: 'string', placeholder: 'SIZE', description: 'Send arguments.message as a fresh SIZE-byte string per call (100, 1k, 100KB), checked as an echo', defaultText: '100 for echo' },
-    expect: { type: 'string', placeholder: 'E', description: 'echo | ok | any | text:VALUE — what a successful answer looks like', defaultText: 'echo with a payload, else ok' },
+    expect: { type: 'string', placeholder: 'E', description: 'echo | ok | any | text:VALUE | tools:N (tools/list) — what a successful answer looks like', defaultText: 'echo with a payload, else ok' },
     server: { type: 'string', placeholder: 'ID', description: 'REST: route calls to this server id', defaultText: 'none; the gateway routes by tool name' },
     calls: { type: 'string', placeholder: 'FILE', description: 'JSON call mix instead of --tool: [{"tool","arguments"?,"payload"?,"weight"?,"server"?,"expect"?}]', defaultText: 'none; one call, --tool' },
     concurrency: { type: 'string', short: 'c', placeholder: 'N', description: 'Calls in flight (closed loop), or the cap on them (open loop)', defaultText: '10; 1000 with --rate' },
     connections: { type: 'string', placeholder: 'N', description: 'HTTP keep-alive sockets, stdio server processes, or SDK clients', defaultText: 'concurrency (at most 256) for HTTP, 1 for stdio and --client sdk' },
-    sessions: { type: 'string', placeholder: 'N', description: 'mcp-legacy: sessions to open (calls go round-robin)', defaultText: 'one per thread' },
+    sessions: { type: 'string', placeholder: 'N', description: 'mcp-legacy and mcp-sse: sessions to open (calls go round-robin)', defaultText: 'one per thread' },
     threads: { type: 'string', placeholder: 'N', description: 'Load-generator worker threads', defaultText: 'max(1, min(4, cores/2))' },
     duration: { type: 'string', short: 'd', placeholder: 'T', description: 'Measurement length (10, 10s, 500ms, 2m); also the cap with -n', defaultText: '10s' },
     requests: { type: 'string', short: 'n', placeholder: 'N', description: 'Stop after N calls (or at --duration, whichever is first)', defaultText: 'none; run for --duration' },
@@ -116,7 +117,7 @@ function progressLine(io: CliIo): (progress: Progress) => void {
   };
 }
 
-const TARGET_KINDS = ['rest', 'get', 'mcp', 'mcp-legacy', 'stdio'] as const;
+const TARGET_KINDS = ['rest', 'get', 'mcp', 'mcp-legacy', 'mcp-sse', 'stdio'] as const;
 
 /** Turns the flags into runner options; throws a usage message. */
 export async function optionsFrom(values: OptionValues, io: Pick<CliIo, 'cwd'>): Promise<BenchOptions> {
@@ -176,10 +177,14 @@ export async function optionsFrom(values: OptionValues, io: Pick<CliIo, 'cwd'>):
   const client = text('client') ?? 'lean';
   if (client !== 'lean' && client !== 'sdk') throw new Error(`--client must be lean or sdk (got ${JSON.stringify(client)})`);
 
+  const method = text('method') ?? 'tools/call';
+  if (method !== 'tools/call' && method !== 'tools/list') throw new Error(`--method must be tools/call or tools/list (got ${JSON.stringify(method)})`);
+  if (kind === 'get' && text('method') !== undefined) throw new Error('a get target makes no MCP calls; drop --method');
+
   let calls: CallSpec[];
   const callsFile = text('calls');
   if (callsFile !== undefined) {
-    if (text('tool') !== undefined || text('args') !== undefined || text('payload') !== undefined) throw new Error('--calls replaces --tool, --args and --payload');
+    if (text('tool') !== undefined || text('args') !== undefined || text('payload') !== undefined || text('method') !== undefined) throw new Error('--calls replaces --tool, --args, --payload and --method');
     const path = resolve(io.cwd, callsFile);
     let document: unknown;
     try {
@@ -188,6 +193,11 @@ export async function optionsFrom(values: OptionValues, io: Pick<CliIo, 'cwd'>):
       throw new Error(`--calls ${callsFile}: ${(error as Error).message}`);
     }
     calls = parseCallMix(document, callsFile);
+  } else if (method === 'tools/list') {
+    if (text('tool') !== undefined || text('args') !== undefined || text('payload') !== undefined || text('server') !== undefined) throw new Error('--method tools/list lists the catalog: drop --tool, --args, --payload and --server');
+    const expectText = text('expect');
+    const expect = expectText !== undefined ? parseExpectation(expectText, '--expect') : undefined;
+    calls = [{ method, tool: 'tools/list', ...(expect !== undefined ? { expect } : {}) }];
   } else {
     const tool = text('tool') ?? 'echo';
     const args = json('args');
@@ -206,6 +216,8 @@ export async function optionsFrom(values: OptionValues, io: Pick<CliIo, 'cwd'>):
     ];
   }
   if (kind === 'get' && callsFile !== undefined) throw new Error('a get target makes no tool calls; drop --calls');
+  // Each call is prepared once here so that a contradiction (tools:N on a tools/call, echo without a message) is a usage error, not a failed run.
+  for (const call of calls) prepare(call, 'check:');
 
   const warmupText = text('warmup') ?? '1s';
   const warmup = /^\s*\d+\s*$/.test(warmupText) ? { requests: Number(warmupText) } : { durationMs: parseDuration(warmupText) };

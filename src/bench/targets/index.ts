@@ -3,6 +3,7 @@ import { SdkTarget } from '../sdk-client.js';
 import type { ClientKind, Target, TargetSpec } from '../types.js';
 import { LegacyMcpTarget } from './mcp-legacy.js';
 import { ModernMcpTarget } from './mcp-modern.js';
+import { SseMcpTarget } from './mcp-sse.js';
 import { GetTarget, RestTarget } from './rest.js';
 import { StdioTarget } from './stdio.js';
 
@@ -13,7 +14,7 @@ export interface TargetShare {
 }
 
 export function createTarget(spec: TargetSpec, client: ClientKind, share: TargetShare): Target {
-  if (client === 'sdk') return new SdkTarget(spec, spec.kind === 'mcp-legacy' ? share.sessions : share.connections, share.timeoutMs);
+  if (client === 'sdk') return new SdkTarget(spec, spec.kind === 'mcp-legacy' || spec.kind === 'mcp-sse' ? share.sessions : share.connections, share.timeoutMs);
   switch (spec.kind) {
     case 'rest':
       return new RestTarget(spec.url, share.connections, share.timeoutMs, spec.headers);
@@ -23,6 +24,8 @@ export function createTarget(spec: TargetSpec, client: ClientKind, share: Target
       return new ModernMcpTarget(spec.url, share.connections, share.timeoutMs, spec.headers);
     case 'mcp-legacy':
       return new LegacyMcpTarget(spec.url, share.connections, share.sessions, share.timeoutMs, spec.headers);
+    case 'mcp-sse':
+      return new SseMcpTarget(spec.url, share.connections, share.sessions, share.timeoutMs, spec.headers);
     case 'stdio':
       return new StdioTarget(spec.command, spec.args, { connections: share.connections, timeoutMs: share.timeoutMs, protocol: spec.protocol, ...(spec.env ? { env: spec.env } : {}) });
   }

@@ -7,7 +7,8 @@
  */
 import { LeanHttp, header, rpcMessage, type HttpReply } from '../http.js';
 import type { CallReply, PreparedCall, Target } from '../types.js';
-import { BENCH_CLIENT_INFO, judgeRpcReply } from './mcp-modern.js';
+import { walkListing } from '../calls.js';
+import { BENCH_CLIENT_INFO, judgeRpcPage, judgeRpcReply } from './mcp-modern.js';
 import { failure } from './rest.js';
 
 export const LEGACY_VERSION = '2025-11-25';
@@ -59,6 +60,18 @@ export class LegacyMcpTarget implements Target {
 
   async call(call: PreparedCall): Promise<CallReply> {
     const session = this.#sessions[this.#turn++ % this.#sessions.length]!;
+    if (call.method === 'tools/list') {
+      return walkListing(async (cursor) => {
+        const id = this.#nextId++;
+        const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', ...(cursor === undefined ? {} : { params: { cursor } }) });
+        const sent = Buffer.byteLength(body);
+        try {
+          return judgeRpcPage(await this.#http.request('POST', session.headers, body), id, sent);
+        } catch (error) {
+          return failure(error, sent);
+        }
+      }, call);
+    }
     const id = this.#nextId++;
     const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: call.tool, arguments: call.arguments } });
     const sent = Buffer.byteLength(body);

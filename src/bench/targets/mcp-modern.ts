@@ -4,7 +4,7 @@
  * `Mcp-Name`) and the `_meta` envelope (protocol version, client capabilities,
  * client info). The answer may be JSON or a one-request SSE stream.
  */
-import { checkToolResult } from '../calls.js';
+import { checkToolResult, walkListing } from '../calls.js';
 import { LeanHttp, rpcMessage, type HttpReply } from '../http.js';
 import type { CallReply, PreparedCall, Target } from '../types.js';
 import { failure } from './rest.js';
@@ -55,6 +55,7 @@ export class ModernMcpTarget implements Target {
   }
 
   async call(call: PreparedCall): Promise<CallReply> {
+    if (call.method === 'tools/list') return walkListing((cursor) => this.#listPage(cursor), call);
     const id = this.#nextId++;
     const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: call.tool, arguments: call.arguments, _meta: MODERN_META } });
     const sent = Buffer.byteLength(body);
@@ -67,22 +68,46 @@ export class ModernMcpTarget implements Target {
     return judgeRpcReply(reply, id, call, sent);
   }
 
+  async #listPage(cursor: string | undefined): Promise<ListPageAnswer> {
+    const id = this.#nextId++;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: cursor === undefined ? { _meta: MODERN_META } : { cursor, _meta: MODERN_META } });
+    const sent = Buffer.byteLength(body);
+    try {
+      return judgeRpcPage(await this.#http.request('POST', { ...this.#headers, 'mcp-method': 'tools/list' }, body), id, sent);
+    } catch (error) {
+      return failure(error, sent);
+    }
+  }
+
   close(): Promise<void> {
     return this.#http.close();
   }
 }
 
-/** Shared by both MCP-over-HTTP targets: HTTP status, JSON-RPC error, then the tool result's contract. */
+/** Shared by the MCP-over-HTTP targets: HTTP status, JSON-RPC error, then the tool result's contract. */
 export function judgeRpcReply(reply: HttpReply, id: number, call: PreparedCall, sent: number): CallReply {
+  const answer = judgeRpcPage(reply, id, sent);
+  if (answer.error !== undefined) return answer as CallReply;
+  const verdict = checkToolResult(answer.result, call);
+  return verdict ? { ...verdict, sent, received: answer.received } : { sent, received: answer.received };
+}
+
+export interface ListPageAnswer {
+  readonly result?: unknown;
+  readonly error?: string;
+  readonly detail?: string;
+  readonly sent: number;
+  readonly received: number;
+}
+
+/** One JSON-RPC answer over HTTP: status, JSON-RPC error, the id; `result` is left to the caller (a tool result, a list page). */
+export function judgeRpcPage(reply: HttpReply, id: number, sent: number): ListPageAnswer {
   const received = reply.body.length;
   const { message, problem } = rpcMessage(reply, id);
   const error = message?.error as { code?: unknown; message?: unknown } | undefined;
-  if (reply.status !== 200) {
-    return { error: `http_${reply.status}${error ? ` rpc ${String(error.code)}` : ''}`, detail: reply.body.toString('utf8', 0, 200), sent, received };
-  }
+  if (reply.status !== 200) return { error: `http_${reply.status}${error ? ` rpc ${String(error.code)}` : ''}`, detail: reply.body.toString('utf8', 0, 200), sent, received };
   if (!message) return { error: 'bad_response', detail: problem ?? 'no message', sent, received };
   if (error) return { error: `rpc ${String(error.code)}`, detail: String(error.message), sent, received };
   if (message.id !== id) return { error: 'mismatch', detail: `answer for id ${String(message.id)} to request ${id}`, sent, received };
-  const verdict = checkToolResult(message.result, call);
-  return verdict ? { ...verdict, sent, received } : { sent, received };
+  return { result: message.result, sent, received };
 }

@@ -2,7 +2,7 @@
  * Lean clients for the gateway's REST API: `POST /api/v1/tools/call`
  * (answers the CallToolResult itself), and a bare GET for front-door-only runs.
  */
-import { checkToolResult } from '../calls.js';
+import { checkToolResult, walkListing } from '../calls.js';
 import { HttpError, LeanHttp, type HttpReply } from '../http.js';
 import type { CallReply, PreparedCall, Target } from '../types.js';
 
@@ -36,6 +36,7 @@ export class RestTarget implements Target {
   }
 
   async call(call: PreparedCall): Promise<CallReply> {
+    if (call.method === 'tools/list') return this.#list(call);
     const body = JSON.stringify(call.server === undefined ? { tool: call.tool, arguments: call.arguments } : { tool: call.tool, arguments: call.arguments, server: call.server });
     const sent = Buffer.byteLength(body);
     let reply: HttpReply;
@@ -54,6 +55,26 @@ export class RestTarget implements Target {
     }
     const problem = checkToolResult(result, call);
     return problem ? { ...problem, sent, received } : { sent, received };
+  }
+
+  /** `GET /api/v1/tools`: the gateway's whole catalog in one answer. */
+  #list(call: PreparedCall): Promise<CallReply> {
+    const path = this.#http.path.replace(/\/tools\/call$/, '/tools');
+    return walkListing(async () => {
+      let reply: HttpReply;
+      try {
+        reply = await this.#http.request('GET', this.#headers, undefined, path);
+      } catch (error) {
+        return failure(error, 0);
+      }
+      const received = reply.body.length;
+      if (reply.status !== 200) return { error: `http_${reply.status}${errorCode(reply)}`, detail: reply.body.toString('utf8', 0, 200), sent: 0, received };
+      try {
+        return { result: JSON.parse(reply.body.toString('utf8')), sent: 0, received };
+      } catch {
+        return { error: 'bad_response', detail: `not JSON: ${reply.body.toString('utf8', 0, 80)}`, sent: 0, received };
+      }
+    }, call);
   }
 
   close(): Promise<void> {

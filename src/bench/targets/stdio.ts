@@ -7,7 +7,7 @@
  * With several connections, each is its own child and calls go round-robin.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { checkToolResult } from '../calls.js';
+import { checkToolResult, walkListing } from '../calls.js';
 import type { CallReply, PreparedCall, Target } from '../types.js';
 import { LEGACY_VERSION } from './mcp-legacy.js';
 import { BENCH_CLIENT_INFO, MODERN_META, MODERN_VERSION } from './mcp-modern.js';
@@ -200,6 +200,18 @@ export class StdioTarget implements Target {
 
   async call(call: PreparedCall): Promise<CallReply> {
     const peer = this.#peers[this.#turn++ % this.#peers.length]!;
+    if (call.method === 'tools/list') {
+      return walkListing(async (cursor) => {
+        const params: Record<string, unknown> = peer.era === 'modern' ? { _meta: MODERN_META } : {};
+        if (cursor !== undefined) params.cursor = cursor;
+        const { sent, answer } = peer.request('tools/list', params, this.#timeoutMs);
+        const { message, error, detail, received } = await answer;
+        if (error || !message) return { error: error ?? 'bad_response', ...(detail ? { detail } : {}), sent, received };
+        const rpcError = message.error as { code?: unknown; message?: unknown } | undefined;
+        if (rpcError) return { error: `rpc ${String(rpcError.code)}`, detail: String(rpcError.message), sent, received };
+        return { result: message.result, sent, received };
+      }, call);
+    }
     const params = peer.era === 'modern' ? { name: call.tool, arguments: call.arguments, _meta: MODERN_META } : { name: call.tool, arguments: call.arguments };
     const { sent, answer } = peer.request('tools/call', params, this.#timeoutMs);
     const { message, error, detail, received } = await answer;
