@@ -68,6 +68,17 @@ interface Tally {
   fail(error: GatewayError, timings?: { upstreamMs: number; queuedMs: number }): void;
 }
 
+/** Where a call spent its time outside the gateway. */
+interface Timings {
+  readonly upstreamMs: number;
+  readonly queuedMs: number;
+}
+
+const NO_TIMINGS: Timings = { upstreamMs: 0, queuedMs: 0 };
+
+/** Tells a recorded read or get where routing sent it (server, upstream name) and, once answered, the upstream's timings. */
+type Routed = ((serverId: string, name: string) => void) & { readonly timed: (timings: Timings) => void };
+
 interface ParkedCall {
   readonly route: RoutedCall['route'];
   readonly callerKey: string;
@@ -414,16 +425,72 @@ export class McpService {
 
   async readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
-    const serverId = this.#resourceOwner(params.uri);
-    await this.#policy.admit(context.caller, 'resource', serverId, params.uri);
-    return this.#forward(serverId, 'resources/read', params, context);
+    const uri = params.uri;
+    return this.#recordedForward('resources/read', uri, context, async (routed) => {
+      const serverId = this.#resourceOwner(uri);
+      routed(serverId, uri);
+      await this.#policy.admit(context.caller, 'resource', serverId, uri);
+      return this.#forward(serverId, 'resources/read', params, context, routed.timed);
+    });
   }
 
   async getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
-    const route = this.#routePrompt(params.name);
-    await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
-    return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
+    const name = params.name;
+    return this.#recordedForward('prompts/get', name, context, async (routed) => {
+      const route = this.#routePrompt(name);
+      routed(route.serverId, route.prompt);
+      await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
+      return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context, routed.timed);
+    });
+  }
+
+  /**
+   * A resource read or prompt get, counted in the metrics and the request log
+   * as the REST routes count them, however it ends. `run` names the server once
+   * routing found it (until then the entry has none: a client's unknown name
+   * never becomes a metrics label) and hands on the upstream's timings.
+   */
+  async #recordedForward(method: 'resources/read' | 'prompts/get', requested: string, context: CallContext, run: (routed: Routed) => Promise<Answer>): Promise<Answer> {
+    let server: string | null = null;
+    let target = requested;
+    let timings = NO_TIMINGS;
+    const routed = Object.assign(
+      (serverId: string, name: string) => {
+        server = serverId;
+        target = name;
+      },
+      { timed: (measured: Timings) => (timings = measured) },
+    );
+    const record = (outcome: CallOutcomeLabel, responseBytes: number, error?: GatewayError, resultJson?: string): void => {
+      this.#recorder.record({
+        via: 'mcp',
+        method,
+        caller: context.caller.name,
+        receivedAt: context.receivedAt,
+        traceId: context.traceId,
+        requestId: context.requestId,
+        server,
+        tool: target,
+        outcome,
+        httpStatus: error ? error.status : 200,
+        requestBytes: context.requestBytes,
+        responseBytes,
+        ...timings,
+        ...(resultJson !== undefined ? { resultJson } : {}),
+        ...(error ? { error } : {}),
+        ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),
+      });
+    };
+    try {
+      const answer = await run(routed);
+      record('ok', answer.resultJson.length, undefined, answer.resultJson);
+      return answer;
+    } catch (error) {
+      const failure = toGatewayError(error);
+      record(outcomeOf(failure), 0, failure);
+      throw failure;
+    }
   }
 
   #routePrompt(name: string): { serverId: string; prompt: string } {
@@ -492,7 +559,7 @@ export class McpService {
     return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, callerKey, inside) });
   }
 
-  async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+  async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext, timed?: (timings: Timings) => void): Promise<Answer> {
     const { _meta, ...rest } = params;
     const forwarded = context.clientCapabilities === undefined ? rest : { ...rest, _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } };
     const call = this.#supervisor.forward(serverId, method, JSON.stringify(forwarded), {
@@ -504,6 +571,7 @@ export class McpService {
     });
     context.onCancel(call.cancel);
     const outcome = await call.outcome;
+    timed?.({ upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs });
     if (!outcome.ok) throw outcome.error;
     return { resultJson: outcome.result, inputRequired: outcome.inputRequired };
   }
