@@ -290,7 +290,7 @@ export class Gateway {
     const fanOut = cluster ? new FanOut(cluster.bus, { lists: deliverLists, resource: (serverId, uri) => subscriptions.deliver(serverId, uri) }) : undefined;
     this.#fanOut = fanOut;
     this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds, versions) => (fanOut ? fanOut.lists(kinds, versions) : deliverLists(kinds)));
-    const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service }) : undefined;
+    const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service, approvals: this.approvals }) : undefined;
     const virtualEndpoints = new Map<string, CallerHandler>();
     for (const server of this.virtualServers.values()) {
       const virtualService = new McpService(this.supervisor, this.recorder, states, this.policy, {
