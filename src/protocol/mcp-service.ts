@@ -230,13 +230,20 @@ export class McpService {
     }
     // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
     const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
-    const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
-    if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
+    const tally = this.#tally(name, params.arguments, _meta, context);
+    let state: StatePayload | undefined;
+    try {
+      state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
+      if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
+    } catch (error) {
+      // A refused retry is a call that ended here: logged like any other, never dispatched.
+      tally.fail(toGatewayError(error));
+      throw error;
+    }
     if (state?.k !== undefined) {
       if (state.i !== undefined && state.i !== this.#states.instanceId && this.#resumeOn !== undefined) return this.#resumeOn(state.i, params, context);
       return this.#resumeParked(state.k, params, context);
     }
-    const tally = this.#tally(name, params.arguments, _meta, context);
     try {
       const route = this.#bundle === undefined ? this.#supervisor.route(name, state?.s) : this.#bundle.routeTool(this.#supervisor.catalog(), name);
       tally.route = route;
