@@ -321,7 +321,7 @@ describe('human approval', () => {
       const late = await post({ requestState: first.result!.requestState, inputResponses: { 'mcpgw.approval': { action: 'accept', content: { approve: true } } } });
       assert.equal(late.error?.code, -32032, JSON.stringify(late));
       assert.equal(late.error?.data.code, 'MCPGW_ERR_APPROVAL_TIMEOUT');
-      assert.equal((late.error?.data as { timeoutSeconds?: number }).timeoutSeconds, 0.2);
+      assert.equal((late.error?.data as { detail?: { timeoutSeconds?: number } }).detail?.timeoutSeconds, 0.2);
       assert.equal((await counts()).wipe, before.wipe, 'the late approval dispatched nothing');
       const logged = await lastLogged('wipe');
       assert.deepEqual([logged.via, logged.errorCode], ['mcp', 'MCPGW_ERR_APPROVAL_TIMEOUT']);
