@@ -31,6 +31,7 @@ const CLI = join(DIST, 'src/cli/main.js');
 const DEMO = join(DIST, 'src/demo/server.js');
 const CPU_SERVER = join(DIST, 'src/bench/fixtures/cpu-server.js');
 const MODERN_HTTP = join(DIST, 'test/fixtures/modern-http.js');
+const CATALOG_SERVER = join(DIST, 'src/bench/fixtures/catalog-server.js');
 const NODE = process.execPath;
 
 // ---- options ---------------------------------------------------------------------------
@@ -43,7 +44,7 @@ const option = (name, fallback) => {
 };
 const QUICK = flag('quick');
 const ROUNDS = Math.max(3, Number(option('rounds', 3)));
-const ONLY = new Set(String(option('only', '1,2,3,4,profile')).split(','));
+const ONLY = new Set(String(option('only', '1,2,3,4,5,6,profile')).split(','));
 const OUT = option('out', join(ROOT, 'bench/RESULTS.md'));
 const MEASURE_MS = QUICK ? 1000 : 3000;
 const WARMUP_MS = QUICK ? 300 : 1000;
@@ -51,7 +52,7 @@ const PROFILE_MS = QUICK ? 3000 : 8000;
 /** Hard ceiling for the whole script. */
 const SCRIPT_LIMIT_MS = 15 * 60_000;
 
-for (const file of [CLI, DEMO, CPU_SERVER, MODERN_HTTP]) {
+for (const file of [CLI, DEMO, CPU_SERVER, MODERN_HTTP, CATALOG_SERVER]) {
   if (!existsSync(file)) {
     console.error(`missing ${file}: run npm run build first (npm run bench does)`);
     process.exit(1);
@@ -124,11 +125,11 @@ function startProcess(name, args, ready, { nodeFlags = [], timeoutMs = 60_000 } 
 
 let configCount = 0;
 /** A gateway process (`mcp-gateway start`) with the given servers. */
-async function startGateway({ engine = 'uws', servers, workers, nodeFlags = [] }) {
+async function startGateway({ engine = 'uws', servers, workers, nodeFlags = [], timeoutMs }) {
   const file = join(work, `gateway-${++configCount}.json`);
   writeFileSync(file, JSON.stringify({ port: 0, host: '127.0.0.1', logLevel: 'warn', servers }));
   const args = [CLI, 'start', '-c', file, '--http-engine', engine, ...(workers ? ['--workers', String(workers)] : [])];
-  const gateway = await startProcess(`gateway (${engine})`, args, /listening on (http:\/\/\S+) \((\w+)\)/, { nodeFlags });
+  const gateway = await startProcess(`gateway (${engine})`, args, /listening on (http:\/\/\S+) \((\w+)\)/, { nodeFlags, ...(timeoutMs ? { timeoutMs } : {}) });
   if (gateway.match[2] !== engine) throw new Error(`asked for the ${engine} engine, got ${gateway.match[2]}`);
   return { ...gateway, url: gateway.match[1] };
 }
@@ -448,7 +449,118 @@ async function scenarioReplicas() {
   }
 }
 
-// ---- 4. memory -------------------------------------------------------------------------
+// ---- 4. catalog scale ------------------------------------------------------------------
+
+const CATALOG_SERVERS = 100;
+const CATALOG_TOOLS = 50;
+
+/** Every server's state from GET /api/v1/servers. */
+async function serverStates(url) {
+  const response = await fetch(`${url}/api/v1/servers`);
+  const body = await response.json();
+  return body.servers.map((server) => server.state);
+}
+
+/** CPU ticks (utime + stime) of a process, all its threads. */
+function ticksOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Waits (up to `limitMs`) until a just-started gateway and its upstreams are
+ * idle — below 0.1 core over a second — so start-up work still in flight (JIT,
+ * worker threads loading, children settling) is not measured as idle RSS or
+ * as the first calls' latency. Returns how long it took.
+ */
+async function settle(pid, limitMs = 30_000) {
+  const started = Date.now();
+  const tree = () => [pid, ...childrenOf(pid)].reduce((sum, p) => sum + ticksOf(p), 0);
+  while (Date.now() - started < limitMs) {
+    const before = tree();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if ((tree() - before) / 100 < 0.1) break;
+  }
+  return Date.now() - started;
+}
+
+async function scenarioCatalog() {
+  const total = CATALOG_SERVERS * CATALOG_TOOLS;
+  console.error(`4. catalog scale: ${CATALOG_SERVERS} stdio upstreams × ${CATALOG_TOOLS} tools`);
+  const servers = Array.from({ length: CATALOG_SERVERS }, (_, i) => ({ id: `cat${i}`, transport: 'stdio', command: NODE, args: [CATALOG_SERVER, '--tools', String(CATALOG_TOOLS), '--name', `cat${i}`] }));
+  const startups = [];
+  const results = { rest: [], modern: [], legacy: [] };
+  const list = [{ method: 'tools/list', tool: 'tools/list', expect: { tools: total } }];
+  for (let round = 1; round <= ROUNDS; round++) {
+    await waitForQuiet();
+    console.error(` round ${round}/${ROUNDS}`);
+    const started = Date.now();
+    const gateway = await startGateway({ servers, timeoutMs: 180_000 });
+    try {
+      const listening = Date.now() - started;
+      const states = await serverStates(gateway.url);
+      const ready = states.filter((state) => state === 'ready').length;
+      // Idle RSS with every upstream up, before any listing (the lists then build caches).
+      const settledMs = await settle(gateway.pid);
+      const gatewayRss = rssOf(gateway.pid);
+      const children = childrenOf(gateway.pid);
+      const childRss = children.reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0);
+      startups.push({ ms: listening, ready, gatewayRss, childRss, children: children.length, settledMs });
+      console.error(`  start-up ${listening} ms, ${ready}/${CATALOG_SERVERS} ready, idle ${settledMs} ms later; gateway RSS ${formatBytes(gatewayRss)}, ${children.length} upstreams ${formatBytes(childRss)}`);
+      const run = (name, target) => measure(`list ${name}`, { target, calls: list, concurrency: 1, pids: [gateway.pid] });
+      results.rest.push(await run('REST', { kind: 'rest', url: gateway.url }));
+      results.modern.push(await run('/mcp 2026-07-28', { kind: 'mcp', url: `${gateway.url}/mcp` }));
+      results.legacy.push(await run('/mcp 2025 session', { kind: 'mcp-legacy', url: `${gateway.url}/mcp` }));
+      startups.at(-1).listedRss = rssOf(gateway.pid);
+    } finally {
+      await gateway.stop();
+    }
+  }
+  const st = (key) => stat(startups.map((s) => ({ result: s })), (r) => r.result[key]);
+  const listMs = (r) => (r.cpu.target ? r.cpu.target.microsPerCall / 1000 : undefined);
+  const paths = { rest: 'REST `GET /api/v1/tools` (one answer)', modern: `\`/mcp\` 2026-07-28 (${Math.ceil(total / 500)} pages of 500)`, legacy: `\`/mcp\` 2025 session (${Math.ceil(total / 500)} pages of 500)` };
+  const rows = Object.entries(paths).map(([key, name]) => {
+    const r = results[key];
+    return `| ${name} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${cell(stat(r, listMs))} | ${cell(stat(r, (x) => x.result.bytes.receivedPerCall / 1024), (x) => num(x))} | ${errorsOf(r)} |`;
+  });
+  sections.catalog = {
+    startMs: st('ms').median,
+    ready: st('ready').min,
+    rss: st('gatewayRss').median,
+    p99: Math.max(...Object.values(results).map((r) => stat(r, metrics.p99).median)),
+    p99s: Object.fromEntries(Object.entries(results).map(([key, r]) => [key, stat(r, metrics.p99).median])),
+    p50s: Object.fromEntries(Object.entries(results).map(([key, r]) => [key, stat(r, metrics.p50).median])),
+  };
+  md.push(
+    `## 4. Catalog scale: ${CATALOG_SERVERS} stdio upstreams × ${CATALOG_TOOLS} tools`,
+    '',
+    `A fresh gateway (uws) per round with ${CATALOG_SERVERS} \`catalog-server\` upstreams (raw stdio fixture, \`--tools ${CATALOG_TOOLS}\`, one worker thread each): ${total.toLocaleString('en')} tools, names unique. Start-up is from spawning the gateway to its "listening" line, which it prints once every upstream has answered its first discovery (or failed). Then one client lists the whole catalog in a closed loop (c=1, ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; every listing checked: exactly ${total} tools), REST then /mcp in both eras, in each round.`,
+    '',
+    '| | median (min–max) |',
+    '|---|---|',
+    `| start-up to all ready | ${cell(st('ms'), (x) => `${(x / 1000).toFixed(1)} s`)} |`,
+    `| then until idle (< 0.1 core) | ${cell(st('settledMs'), (x) => `${(x / 1000).toFixed(1)} s`)} |`,
+    `| upstreams ready | ${cell(st('ready'), (x) => num(x))} of ${CATALOG_SERVERS} |`,
+    `| gateway RSS, all up, idle | ${cell(st('gatewayRss'), formatBytes)} |`,
+    `| gateway RSS after the listings | ${cell(st('listedRss'), formatBytes)} |`,
+    `| upstream processes' RSS (sum) | ${cell(st('childRss'), formatBytes)} over ${median(startups.map((s) => s.children))} processes |`,
+    '',
+    '| path | listings/s | p50 ms | p99 ms | gateway CPU ms per listing | KiB per listing | errors |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    'A listing is what a client does to learn the catalog: one REST answer, or every /mcp page following `nextCursor`; its latency includes the client parsing the JSON (the lean client parses every page to count and check the tools).',
+    ...failureLines(results),
+    '',
+  );
+}
+
+// ---- 5. memory -------------------------------------------------------------------------
 
 function rssOf(pid) {
   try {
@@ -475,16 +587,16 @@ function childrenOf(pid) {
 }
 
 async function scenarioMemory() {
-  console.error('4. memory: gateway RSS idle with 0, 1, 10 upstream workers');
-  const counts = [0, 1, 10];
+  const counts = [0, 1, 10, 50];
+  console.error(`5. memory: gateway RSS idle with ${counts.join(', ')} upstream workers`);
   const results = Object.fromEntries(counts.map((n) => [n, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const n of counts) {
       const servers = Array.from({ length: n }, (_, i) => demoServer(`demo${i}`));
-      const gateway = await startGateway({ servers });
+      const gateway = await startGateway({ servers, timeoutMs: 180_000 });
       try {
-        // A call through each upstream first would add their catalogs' use; idle means just started and settled.
-        await new Promise((resolve) => setTimeout(resolve, QUICK ? 1000 : 2000));
+        // Idle: started, settled (no start-up work left), no call made — a call would add its catalog's and buffers' use.
+        await settle(gateway.pid);
         const gatewayRss = rssOf(gateway.pid);
         const children = childrenOf(gateway.pid);
         const childRss = children.reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0);
@@ -500,20 +612,24 @@ async function scenarioMemory() {
     const v = results[n].map((r) => r[key]);
     return `${formatBytes(median(v))} (${formatBytes(Math.min(...v))}–${formatBytes(Math.max(...v))})`;
   };
-  const perWorker = (m(10, 'gatewayRss') - m(0, 'gatewayRss')) / 10;
-  const first = m(1, 'gatewayRss') - m(0, 'gatewayRss');
-  const perChild = m(10, 'childRss') / 10;
-  sections.memory = { perWorker, first, perChild, base: m(0, 'gatewayRss') };
+  // Least squares over every round's figure: the cost of one more worker, with the noise of single rounds averaged out.
+  const points = counts.flatMap((n) => results[n].map((r) => [n, r.gatewayRss]));
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  const slope = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0) / points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  const step = (from, to) => (m(to, 'gatewayRss') - m(from, 'gatewayRss')) / (to - from);
+  const perChild = m(50, 'childRss') / 50;
+  sections.memory = { perWorker: slope, first: m(1, 'gatewayRss') - m(0, 'gatewayRss'), perChild, base: m(0, 'gatewayRss'), at50: m(50, 'gatewayRss') };
   md.push(
-    '## 4. Memory: gateway RSS idle with 0, 1 and 10 upstream workers',
+    `## 5. Memory: gateway RSS idle with ${counts.join(', ')} upstream workers`,
     '',
-    `Fresh gateway (uws) per round with N demo servers over stdio (one worker thread each), RSS read from /proc ${QUICK ? 1 : 2} s after it reported ready, no calls made.`,
+    'A fresh gateway (uws) per round and count with N demo servers over stdio (one worker thread each), RSS read from /proc once the gateway and its upstreams are idle (below 0.1 core over a second, at most 30 s after it reported ready), no calls made. Rounds run every count in turn.',
     '',
     '| upstream workers | gateway process RSS | upstream processes | upstream processes RSS (sum) |',
     '|---|---|---|---|',
     ...counts.map((n) => `| ${n} | ${range(n, 'gatewayRss')} | ${median(results[n].map((r) => r.children))} | ${n === 0 ? '—' : range(n, 'childRss')} |`),
     '',
-    `**Cost per upstream worker in the gateway process:** ${formatBytes(perWorker)} (from 0 → 10 workers; the first one adds ${formatBytes(first)}). Each demo server process is another ${formatBytes(perChild)} on its own.`,
+    `**Cost per upstream worker in the gateway process:** ${formatBytes(slope)} (least-squares slope over every round, 0 → 50 workers). Step by step: the first worker adds ${formatBytes(step(0, 1))}, 1 → 10 ${formatBytes(step(1, 10))} each, 10 → 50 ${formatBytes(step(10, 50))} each. Each demo server process is another ${formatBytes(perChild)} on its own.`,
     '',
   );
 }
@@ -637,7 +753,8 @@ try {
     ['1', scenarioFrontDoor],
     ['2', scenarioEcho],
     ['3', scenarioReplicas],
-    ['4', scenarioMemory],
+    ['4', scenarioCatalog],
+    ['5', scenarioMemory],
     ['profile', scenarioProfile],
   ];
   for (const [id, run] of plan) {
