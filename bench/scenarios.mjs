@@ -59,6 +59,8 @@ const OUT = option('out', join(ROOT, 'bench/RESULTS.md'));
 const MEASURE_MS = QUICK ? 1000 : 3000;
 const WARMUP_MS = QUICK ? 300 : 1000;
 const PROFILE_MS = QUICK ? 3000 : 8000;
+/** Scenario 6 has 16 cells: shorter runs keep the whole script near 15 minutes. */
+const PEER_MEASURE_MS = QUICK ? 1000 : 2000;
 /** Hard ceiling for the whole script. */
 const SCRIPT_LIMIT_MS = 20 * 60_000;
 
@@ -94,24 +96,43 @@ async function cleanup() {
 }
 process.on('SIGINT', () => cleanup().finally(() => process.exit(130)));
 
-/** Spawns `node args…`, resolves when a stdout line matches `ready`, with a stop() that SIGTERMs (then SIGKILLs) it. */
-function startProcess(name, args, ready, { nodeFlags = [], timeoutMs = 60_000 } = {}) {
-  const child = spawn(NODE, [...nodeFlags, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+/**
+ * Spawns `node args…` with a stop() that SIGTERMs it (SIGKILL after `killAfterMs`). With `reap`, stop()
+ * also ends, by pid, the processes it had spawned: a peer killed hard must not leave its stdio server.
+ */
+function spawnTracked(args, { env, killAfterMs = 15_000, reap = false } = {}) {
+  const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work, ...(env ? { env: { ...process.env, ...env } } : {}) });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const handle = {
     child,
     pid: child.pid,
     async stop() {
       running.delete(handle);
+      // Before it exits: its orphans are re-parented and no longer found as its children.
+      const spawned = reap ? childrenOf(child.pid) : [];
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
         await exited;
         clearTimeout(kill);
+      }
+      for (const pid of spawned) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
       }
     },
   };
   running.add(handle);
+  return handle;
+}
+
+/** Spawns `node args…`, resolves when a stdout line matches `ready`. */
+function startProcess(name, args, ready, { nodeFlags = [], timeoutMs = 60_000 } = {}) {
+  const handle = spawnTracked([...nodeFlags, ...args]);
+  const { child } = handle;
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -613,7 +634,8 @@ async function scenarioMemory() {
   const results = Object.fromEntries(counts.map((n) => [n, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const n of counts) {
-      const servers = Array.from({ length: n }, (_, i) => demoServer(`demo${i}`));
+      // The raw catalog fixture starts in Node's own time, so 50 of them do not make the round about their start-up.
+      const servers = Array.from({ length: n }, (_, i) => ({ id: `mem${i}`, transport: 'stdio', command: NODE, args: [CATALOG_SERVER, '--tools', '10', '--name', `mem${i}`] }));
       const gateway = await startGateway({ servers, timeoutMs: 180_000 });
       try {
         // Idle: started, settled (no start-up work left), no call made — a call would add its catalog's and buffers' use.
@@ -644,13 +666,13 @@ async function scenarioMemory() {
   md.push(
     `## 5. Memory: gateway RSS idle with ${counts.join(', ')} upstream workers`,
     '',
-    'A fresh gateway (uws) per round and count with N demo servers over stdio (one worker thread each), RSS read from /proc once the gateway and its upstreams are idle (below 0.1 core over a second, at most 30 s after it reported ready), no calls made. Rounds run every count in turn.',
+    'A fresh gateway (uws) per round and count with N `catalog-server` upstreams over stdio (raw fixture, 10 tools each; one worker thread each), RSS read from /proc once the gateway and its upstreams are idle (below 0.1 core over a second, at most 30 s after it reported ready), no calls made. Rounds run every count in turn. The upstream processes are the fixture\'s, not what a real server costs (the demo server, on the SDK, is ~65 MiB).',
     '',
     '| upstream workers | gateway process RSS | upstream processes | upstream processes RSS (sum) |',
     '|---|---|---|---|',
     ...counts.map((n) => `| ${n} | ${range(n, 'gatewayRss')} | ${median(results[n].map((r) => r.children))} | ${n === 0 ? '—' : range(n, 'childRss')} |`),
     '',
-    `**Cost per upstream worker in the gateway process:** ${formatBytes(slope)} (least-squares slope over every round, 0 → 50 workers). Step by step: the first worker adds ${formatBytes(step(0, 1))}, 1 → 10 ${formatBytes(step(1, 10))} each, 10 → 50 ${formatBytes(step(10, 50))} each. Each demo server process is another ${formatBytes(perChild)} on its own.`,
+    `**Cost per upstream worker in the gateway process:** ${formatBytes(slope)} (least-squares slope over every round, 0 → 50 workers). Step by step: the first worker adds ${formatBytes(step(0, 1))}, 1 → 10 ${formatBytes(step(1, 10))} each, 10 → 50 ${formatBytes(step(10, 50))} each. Each upstream process is another ${formatBytes(perChild)} on its own.`,
     '',
   );
 }
@@ -688,33 +710,12 @@ async function freePort() {
  * harness, answers checked) succeeds: its port being open says nothing about
  * its stdio child having started.
  */
-async function startPeer(name, args, probe, { env = {} } = {}) {
-  const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work, env: { ...process.env, ...env } });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+async function startPeer(name, args, probe, { env } = {}) {
+  const handle = spawnTracked(args, { env, killAfterMs: 5000, reap: true });
+  const { child } = handle;
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-2000)));
   child.stdout.resume();
-  const handle = {
-    pid: child.pid,
-    async stop() {
-      running.delete(handle);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(kill);
-      }
-      // A peer killed hard can leave its stdio server behind: end what it spawned, by pid.
-      for (const pid of childrenOf(child.pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-    },
-  };
-  running.add(handle);
   const until = Date.now() + 60_000;
   let last = 'no answer';
   while (Date.now() < until && child.exitCode === null) {
@@ -778,7 +779,7 @@ async function scenarioPeers() {
     for (const { c, key } of loads) {
       for (const path of paths) {
         // One session (SSE stream or Mcp-Session-Id) and, over HTTP, up to c sockets: what one agent process would open.
-        cells[`${key}|${path.name}`] = () => measure(`${key} ${path.name}`, { target: path.target, calls: echo(100, path.tool), concurrency: c, sessions: 1, pids: [path.pid] });
+        cells[`${key}|${path.name}`] = () => measure(`${key} ${path.name}`, { target: path.target, calls: echo(100, path.tool), concurrency: c, sessions: 1, pids: [path.pid], durationMs: PEER_MEASURE_MS });
       }
     }
     const results = await rounds(cells);
@@ -800,7 +801,7 @@ async function scenarioPeers() {
     md.push(
       '## 6. Peers: the same echo through supergateway, mcp-proxy and mcp-hub',
       '',
-      `Scenario 2's call (the demo server's \`echo\`, 100 B, a fresh message per call, every answer checked against its request) with the demo server over stdio behind each: the gateway (uws; REST and /mcp in both eras) and the npm peers installed in \`bench/peers\` (supergateway ${PEERS.supergateway.version}, mcp-proxy ${PEERS['mcp-proxy'].version}, mcp-hub ${PEERS['mcp-hub'].version}), all running at once, rounds interleaved. The same lean client for all: REST POSTs, 2026-07-28 stateless POSTs, a 2025 session (\`Mcp-Session-Id\`), or the 2024-11-05 HTTP+SSE transport (a GET event stream, answers matched on it); one session each. Closed loop, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. supergateway's default stateless Streamable HTTP mode (a new server process per request, under 2 calls/s in the issue's measurements) is left out.`,
+      `Scenario 2's call (the demo server's \`echo\`, 100 B, a fresh message per call, every answer checked against its request) with the demo server over stdio behind each: the gateway (uws; REST and /mcp in both eras) and the npm peers installed in \`bench/peers\` (supergateway ${PEERS.supergateway.version}, mcp-proxy ${PEERS['mcp-proxy'].version}, mcp-hub ${PEERS['mcp-hub'].version}), all running at once, rounds interleaved. The same lean client for all: REST POSTs, 2026-07-28 stateless POSTs, a 2025 session (\`Mcp-Session-Id\`), or the 2024-11-05 HTTP+SSE transport (a GET event stream, answers matched on it); one session each. Closed loop, ${PEER_MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. supergateway's default stateless Streamable HTTP mode (a new server process per request, under 2 calls/s in the issue's measurements) is left out.`,
       '',
       '"proxy µs CPU/call": the gateway or peer process, all threads. "upstream": its demo server child.',
       '',
@@ -993,7 +994,7 @@ function writeResults(overran = false) {
   for (const e of sections.echo ?? []) summary.push(`- echo ${e.key}: gateway REST/direct calls/s ${e.rps}, p50 ${e.p50}, p99 ${e.p99}; gateway ${num(e.gwCpu)} µs CPU/call (REST)${Number.isFinite(e.mcpCpu) ? `, ${num(e.mcpCpu)} via /mcp 2026-07-28 (calls/s /mcp/direct ${e.mcpVsDirect})` : ''}; modern-http direct/gateway calls/s ${e.modernVsGateway}.`);
   if (sections.replicas) summary.push(`- Replicas (CPU-bound upstream): 2 workers / 1 = ${sections.replicas.gateway} calls/s through the gateway (direct, 2 processes / 1: ${sections.replicas.direct}).`);
   if (sections.catalog) summary.push(`- Catalog scale (${CATALOG_SERVERS} × ${CATALOG_TOOLS} tools): all ready in ${num(sections.catalog.startMs / 1000, 1)} s, gateway RSS ${formatBytes(sections.catalog.rss)}; a whole listing p50/p99 REST ${sig(sections.catalog.p50s.rest)}/${sig(sections.catalog.p99s.rest)} ms, /mcp 2026-07-28 ${sig(sections.catalog.p50s.modern)}/${sig(sections.catalog.p99s.modern)} ms, 2025 ${sig(sections.catalog.p50s.legacy)}/${sig(sections.catalog.p99s.legacy)} ms.`);
-  if (sections.memory) summary.push(`- Memory: gateway idle RSS ${formatBytes(sections.memory.base)} with no upstream, +${formatBytes(sections.memory.perWorker)} per upstream worker (${formatBytes(sections.memory.at50)} with 50); each demo server process ${formatBytes(sections.memory.perChild)}.`);
+  if (sections.memory) summary.push(`- Memory: gateway idle RSS ${formatBytes(sections.memory.base)} with no upstream, +${formatBytes(sections.memory.perWorker)} per upstream worker (${formatBytes(sections.memory.at50)} with 50).`);
   if (sections.peers) {
     const c64 = sections.peers.filter((p) => p.key.endsWith('c=64'));
     if (c64.length > 0) summary.push(`- Peers (echo 100 B c=64, against the gateway's REST path): peer calls/s ${c64.map((p) => `${p.peer} ${p.rps}`).join(', ')}; gateway CPU per call ÷ peer's ${c64.map((p) => `${p.peer} ${p.cpu}`).join(', ')}.`);
