@@ -11,6 +11,7 @@ import { watchCatalog, type ListKind } from './protocol/catalog-events.js';
 import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
 import { ResourceSubscriptions } from './protocol/resource-subscriptions.js';
+import { ListCache } from './protocol/list-cache.js';
 import { McpService } from './protocol/mcp-service.js';
 import { VirtualServer } from './protocol/virtual-server.js';
 import type { CallerHandler } from './front-door/policy-gate.js';
@@ -98,6 +99,8 @@ export class Gateway {
   readonly #tracing: Tracing | undefined;
   readonly #startedAt = Date.now();
   readonly #traffic = new FrontDoorTraffic();
+  /** Serialised list answers for REST and every /mcp endpoint: one budget, emptied by any catalog change or reload (list-cache.ts). */
+  readonly listCache = new ListCache();
   /** The main thread's own figures, sampled on the same interval the workers report on. */
   #mainThread: ThreadSampler | undefined;
   #mainSample: ThreadSample = EMPTY_THREAD_SAMPLE;
@@ -259,6 +262,7 @@ export class Gateway {
       reload: () => this.reloadFromSource(),
       approvals: this.approvals,
       virtualServers: this.virtualServers,
+      listCache: this.listCache,
       ...(this.#cluster ? { cluster: this.#cluster } : {}),
     });
     const cluster = this.#cluster;
@@ -266,6 +270,7 @@ export class Gateway {
     const service = new McpService(this.supervisor, this.recorder, states, this.policy, {
       toolDiscovery: this.config.mcp.toolDiscovery,
       approvals: this.approvals,
+      listCache: this.listCache,
       ...(cluster ? { resumeOn: (instanceId: string, params: Record<string, unknown>, context: Parameters<Cluster['resumeOn']>[2]) => cluster.resumeOn(instanceId, params, context) } : {}),
     });
     this.#service = service;
@@ -298,6 +303,7 @@ export class Gateway {
         approvals: this.approvals,
         bundle: server,
         shareParkingWith: service,
+        listCache: this.listCache,
         ...(cluster ? { resumeOn: (instanceId: string, params: Record<string, unknown>, context: Parameters<Cluster['resumeOn']>[2]) => cluster.resumeOn(instanceId, params, context) } : {}),
       });
       const virtualInfo = { name: `mcp-gateway/${server.config.name}`, version: VERSION };

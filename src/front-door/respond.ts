@@ -8,10 +8,10 @@ export function sendJson(response: HttpResponse, status: number, body: unknown, 
   return sendRawJson(response, status, JSON.stringify(body), headers);
 }
 
-/** For bodies that already are JSON text (an upstream's answer): no parse, no re-serialise. */
-export function sendRawJson(response: HttpResponse, status: number, json: string, headers: Readonly<Record<string, string>> = {}): number {
+/** For bodies that already are JSON (an upstream's answer, a cached list's bytes): no parse, no re-serialise. */
+export function sendRawJson(response: HttpResponse, status: number, json: string | Uint8Array, headers: Readonly<Record<string, string>> = {}): number {
   response.send(status, { 'content-type': JSON_TYPE, ...headers }, json);
-  return Buffer.byteLength(json);
+  return typeof json === 'string' ? Buffer.byteLength(json) : json.byteLength;
 }
 
 export function sendError(response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>> = {}): number {

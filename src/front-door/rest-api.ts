@@ -26,6 +26,7 @@ import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tool
 import { sendLive, sendReady } from './probes.js';
 import { getPrompt, listEntries, listFilter, readResource, type RestCatalogContext } from './rest-catalog.js';
 import { sendError, sendJson, sendRawJson } from './respond.js';
+import { ListCache } from '../protocol/list-cache.js';
 import type { VirtualServer } from '../protocol/virtual-server.js';
 
 export interface RestApiContext {
@@ -50,6 +51,8 @@ export interface RestApiContext {
   readonly cluster?: { health(): Promise<unknown>; metrics(): Promise<unknown> } & PeerApprovals;
   /** The virtual servers by name: `?virtual=<name>` lists one's tools, `"virtual"` calls through one. */
   readonly virtualServers?: ReadonlyMap<string, VirtualServer>;
+  /** The gateway's cache of serialised lists (shared with /mcp); one of its own otherwise. */
+  readonly listCache?: ListCache;
 }
 
 type Handler = (request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
@@ -82,32 +85,48 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     sendJson(r, 200, serverDetail(group, context.supervisor.names, context.policy, caller));
   });
   const llmNames = new LlmToolNamesCache(context.supervisor.names);
+  const lists = context.listCache ?? new ListCache();
+  /** A list answer as bytes, built once per (catalog, access rules, request key, view) — list-cache.ts. Checks that refuse a request run before, never inside. */
+  const sendList = (response: HttpResponse, caller: Caller, key: readonly unknown[], build: () => unknown): void => {
+    const access = context.policy.access;
+    const bytes = lists.get([context.supervisor.catalog(), access], `rest\n${JSON.stringify([...key, access.viewKey(caller)])}`, () => Buffer.from(JSON.stringify(build())));
+    sendRawJson(response, 200, bytes);
+  };
   add('GET', '/api/v1/tools', (q, r, _p, caller) => {
     const query = new URLSearchParams(q.query);
     const server = query.get('server') ?? undefined;
     const tag = query.get('tag') ?? undefined;
     const virtual = query.get('virtual') ?? undefined;
-    if (virtual !== undefined) return void sendJson(r, 200, { virtual, tools: listVirtualTools(context, virtualServer(context, virtual, caller), caller) });
+    if (virtual !== undefined) {
+      const bundle = virtualServer(context, virtual, caller);
+      return sendList(r, caller, ['virtual', virtual], () => ({ virtual, tools: listVirtualTools(context, bundle, caller) }));
+    }
     const format = parseLlmFormat(query.get('format'));
     if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
-    const tools = listTools(context.supervisor, context.policy, caller, server, tag);
-    if (format === undefined) return void sendJson(r, 200, { tools });
-    const names = llmNames.for(context.supervisor.catalog());
-    const mapping: Record<string, string> = {};
-    const definitions = tools.map((tool) => {
-      const qualified = String(tool.qualifiedName);
-      const name = names.llmName(qualified) ?? qualified;
-      mapping[name] = qualified;
-      return llmToolDefinition(format, name, tool);
+    sendList(r, caller, ['tools', server ?? null, tag ?? null, format ?? null], () => {
+      const tools = listTools(context.supervisor, context.policy, caller, server, tag);
+      if (format === undefined) return { tools };
+      const names = llmNames.for(context.supervisor.catalog());
+      const mapping: Record<string, string> = {};
+      const definitions = tools.map((tool) => {
+        const qualified = String(tool.qualifiedName);
+        const name = names.llmName(qualified) ?? qualified;
+        mapping[name] = qualified;
+        return llmToolDefinition(format, name, tool);
+      });
+      return { format, tools: definitions, names: mapping };
     });
-    sendJson(r, 200, { format, tools: definitions, names: mapping });
   });
   add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller, llmNames));
   const catalogContext: RestCatalogContext = { ...context, maxBodyBytes: context.config.maxBodyBytes, maxJsonDepth: context.config.maxJsonDepth };
-  add('GET', '/api/v1/resources', (q, r, _p, caller) => void sendJson(r, 200, { resources: listEntries(context, 'resources', caller, listFilter(context.supervisor, q.query)) }));
-  add('GET', '/api/v1/resources/templates', (q, r, _p, caller) => void sendJson(r, 200, { resourceTemplates: listEntries(context, 'resourceTemplates', caller, listFilter(context.supervisor, q.query)) }));
+  const sendEntries = (r: HttpResponse, caller: Caller, kind: 'resources' | 'resourceTemplates' | 'prompts', query: string): void => {
+    const filter = listFilter(context.supervisor, query);
+    sendList(r, caller, [kind, filter.server ?? null, filter.tag ?? null], () => ({ [kind]: listEntries(context, kind, caller, filter) }));
+  };
+  add('GET', '/api/v1/resources', (q, r, _p, caller) => sendEntries(r, caller, 'resources', q.query));
+  add('GET', '/api/v1/resources/templates', (q, r, _p, caller) => sendEntries(r, caller, 'resourceTemplates', q.query));
   add('POST', '/api/v1/resources/read', (q, r, _p, caller) => readResource(catalogContext, q, r, caller));
-  add('GET', '/api/v1/prompts', (q, r, _p, caller) => void sendJson(r, 200, { prompts: listEntries(context, 'prompts', caller, listFilter(context.supervisor, q.query)) }));
+  add('GET', '/api/v1/prompts', (q, r, _p, caller) => sendEntries(r, caller, 'prompts', q.query));
   add('POST', '/api/v1/prompts/get', (q, r, _p, caller) => getPrompt(catalogContext, q, r, caller));
   add('GET', '/api/v1/metrics', async (q, r, _p, caller) => {
     if (wantsCluster(q)) return void sendJson(r, 200, await (await clusterView(context, q, caller)).metrics());

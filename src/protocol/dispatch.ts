@@ -46,7 +46,7 @@ export interface CallerContext {
 
 export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, arrival: Arrival, caller: CallerContext): Promise<Dispatched> {
   const { method, params } = request;
-  if (LIST_METHODS.has(method)) return { resultJson: JSON.stringify(service.list(method as ListMethod, params, caller.caller)), isList: true, inputRequired: false };
+  if (LIST_METHODS.has(method)) return { resultJson: service.list(method as ListMethod, params, caller.caller), isList: true, inputRequired: false };
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const wantsProgress = typeof progressToken === 'string' || typeof progressToken === 'number';
   let cancel: ((reason: string) => void) | undefined;

@@ -14,6 +14,7 @@ import { outcomeOf } from '../observability/call-recorder.js';
 import type { CallOutcomeLabel } from '../observability/metrics.js';
 import type { CallOutcome } from '../supervisor/replica.js';
 import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
+import { ListCache } from './list-cache.js';
 import { CallEvents, ParkingLot } from './parked-calls.js';
 import { CALL_TOOL, META_TOOLS, SEARCH_TOOLS, searchTools } from './tool-search.js';
 import type { ForwardedMethod } from '../threads/messages.js';
@@ -126,6 +127,9 @@ export class McpService {
   #views = new WeakMap<MergedCatalog, Map<string, CatalogView>>();
   /** The rules the cached views were filtered by; a reload brings new ones. */
   #viewsFor: Policy['access'] | undefined;
+  /** Serialised list pages (list-cache.ts), keyed under this endpoint's name so a bundle's never mix with `/mcp`'s. */
+  readonly #lists: ListCache;
+  readonly #listsKey: string;
   readonly tasks: TaskRouter;
   readonly #approvals: Approvals | undefined;
   /** Set for `/mcp/<name>`: the bundle this service lists and routes through. */
@@ -149,8 +153,12 @@ export class McpService {
        * (`/mcp`, `/mcp/<name>`, or the internal route of a cluster) it reaches.
        */
       shareParkingWith?: McpService;
+      /** The gateway's list cache (shared with REST, one budget); a service of its own otherwise. */
+      listCache?: ListCache;
     } = {},
   ) {
+    this.#lists = options.listCache ?? new ListCache();
+    this.#listsKey = options.bundle === undefined ? 'mcp' : `mcp/${options.bundle.config.name}`;
     this.#approvals = options.approvals;
     this.#parking = options.shareParkingWith === undefined ? new ParkingLot<ParkedCall>() : options.shareParkingWith.#parking;
     this.#supervisor = supervisor;
@@ -207,13 +215,22 @@ export class McpService {
     this.#parking.clear('the gateway is stopping');
   }
 
-  list(method: ListMethod, params: Record<string, unknown>, caller: Caller): Record<string, unknown> {
-    const key = LIST_KEYS[method];
-    const all = key === 'tools' && this.#searchMode ? META_TOOLS : this.#view(caller)[key];
+  /**
+   * One page of a list as JSON text. Serialised once per (catalog, access rules,
+   * view, page) and then served from the cache: a big catalog costs its
+   * JSON.stringify when it changes, not on every request. The text is the same
+   * for both eras; each stamps its own fields around it.
+   */
+  list(method: ListMethod, params: Record<string, unknown>, caller: Caller): string {
     const offset = decodeCursor(params.cursor);
-    const page = all.slice(offset, offset + PAGE_SIZE);
-    const next = offset + PAGE_SIZE < all.length ? { nextCursor: encodeCursor(offset + PAGE_SIZE) } : {};
-    return { [key]: page, ...next };
+    const access = this.#policy.access;
+    return this.#lists.get([this.#supervisor.catalog(), access], `${this.#listsKey}\n${method}\n${offset}\n${access.viewKey(caller)}`, () => {
+      const key = LIST_KEYS[method];
+      const all = key === 'tools' && this.#searchMode ? META_TOOLS : this.#view(caller)[key];
+      const page = all.slice(offset, offset + PAGE_SIZE);
+      const next = offset + PAGE_SIZE < all.length ? { nextCursor: encodeCursor(offset + PAGE_SIZE) } : {};
+      return JSON.stringify({ [key]: page, ...next });
+    });
   }
 
   async callTool(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
