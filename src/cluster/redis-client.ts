@@ -4,10 +4,21 @@
  * reconnect in the background. A caller then always gets an answer or an error
  * within `timeoutMs`, never a hang.
  */
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * ioredis is loaded the first time a client is made, never at start: a gateway
+ * without Redis (the default) does not carry its ~20 MiB of code and heap.
+ */
+function RedisClass(): typeof Redis {
+  return (require('ioredis') as typeof import('ioredis')).Redis;
+}
 
 export function commandClient(url: string, timeoutMs: number): Redis {
-  const redis = new Redis(url, {
+  const redis = new (RedisClass())(url, {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -26,7 +37,7 @@ export function commandClient(url: string, timeoutMs: number): Redis {
  * messages published while it was down.
  */
 export function subscriberClient(url: string, timeoutMs: number): Redis {
-  const redis = new Redis(url, {
+  const redis = new (RedisClass())(url, {
     lazyConnect: false,
     enableOfflineQueue: true,
     autoResubscribe: true,

@@ -11,10 +11,9 @@
  * globally.
  */
 import { randomFillSync } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type IdGenerator } from '@opentelemetry/sdk-trace-base';
+import { createRequire } from 'node:module';
+import type { Context, Tracer } from '@opentelemetry/api';
+import type { BasicTracerProvider, IdGenerator } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../config/types.js';
 import { VERSION } from '../version.js';
 import { parseTraceparent } from './trace-context.js';
@@ -66,12 +65,24 @@ class ChosenIds implements IdGenerator {
   }
 }
 
+type OpenTelemetryApi = typeof import('@opentelemetry/api');
+
+const require = createRequire(import.meta.url);
+
 export class Tracing {
+  readonly #api: OpenTelemetryApi;
   readonly #provider: BasicTracerProvider;
   readonly #tracer: Tracer;
   readonly #ids = new ChosenIds();
 
   constructor(config: TracingConfig) {
+    // Loaded only when tracing is on (their CommonJS builds, synchronously): off, the SDK and the
+    // exporter cost no memory at all. The provider is private, so the api's global registry is unused.
+    const api = require('@opentelemetry/api') as OpenTelemetryApi;
+    const { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+    this.#api = api;
     this.#provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': VERSION }),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
@@ -92,7 +103,8 @@ export class Tracing {
   }
 
   record(call: TracedCall): void {
-    const parent = parentContext(call.clientTraceparent);
+    const { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } = this.#api;
+    const parent = parentContext(this.#api, call.clientTraceparent);
     this.#ids.nextTraceId = call.traceId;
     const failed = call.outcome !== 'ok' && call.outcome !== 'tool_error';
     const server = this.#tracer.startSpan(
@@ -136,7 +148,7 @@ export class Tracing {
 }
 
 /** The client's span as the parent, or the root context (a new trace, with the gateway's trace id). */
-function parentContext(traceparent: string | undefined): Context {
+function parentContext({ ROOT_CONTEXT, trace, TraceFlags }: OpenTelemetryApi, traceparent: string | undefined): Context {
   const parsed = parseTraceparent(traceparent);
   if (parsed === undefined) return ROOT_CONTEXT;
   return trace.setSpanContext(ROOT_CONTEXT, { traceId: parsed.traceId, spanId: parsed.parentId, traceFlags: parsed.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
