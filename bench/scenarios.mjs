@@ -10,7 +10,8 @@
  *   1  front door only: GET /api/v1/health, uws vs node engine
  *   2  tools/call echo, 100 B and 100 KiB, c=1 and c=64: direct stdio vs the gateway's REST API (uws)
  *      and its /mcp endpoint (2026-07-28 and 2025 sessions, when the build has it) vs the modern-http
- *      fixture (SDK v2 over Streamable HTTP) direct
+ *      fixture (SDK v2 over Streamable HTTP) direct, and the "ideal" endpoint (the same uws front door
+ *      answering echo itself: what client and front door alone cost; the gateway's added latency is over it)
  *   3  replicas: a CPU-bound stdio upstream behind --workers 1 vs 2 (and direct, 1 vs 2 processes)
  *   4  catalog scale: 100 stdio catalog-server upstreams × 50 tools: start-up to all ready, RSS, and a
  *      whole tools/list (REST, /mcp in both eras) p50/p99
@@ -41,6 +42,7 @@ const CLI = join(DIST, 'src/cli/main.js');
 const DEMO = join(DIST, 'src/demo/server.js');
 const CPU_SERVER = join(DIST, 'src/bench/fixtures/cpu-server.js');
 const MODERN_HTTP = join(DIST, 'test/fixtures/modern-http.js');
+const IDEAL = join(DIST, 'src/bench/fixtures/ideal-endpoint.js');
 const CATALOG_SERVER = join(DIST, 'src/bench/fixtures/catalog-server.js');
 const NODE = process.execPath;
 
@@ -361,6 +363,9 @@ async function scenarioEcho() {
   const gateway = await startGateway({ engine: 'uws', servers: [demoServer()] });
   const modern = await startProcess('modern-http fixture', [MODERN_HTTP], /^LISTEN (\d+)$/m);
   const modernUrl = `http://127.0.0.1:${modern.match[1]}/mcp`;
+  // The gateway's own front door (uws) answering echo itself: what the client and the front door alone cost.
+  const ideal = await startProcess('ideal endpoint', [IDEAL, '--engine', 'uws'], /^LISTEN (\d+)/m);
+  const idealUrl = `http://127.0.0.1:${ideal.match[1]}`;
   // The gateway's own /mcp endpoint, measured when this build has one (a server/discover that answers).
   const gatewayMcp = await runBench({ target: { kind: 'mcp', url: `${gateway.url}/mcp` }, calls: [{ tool: 'echo', payload: 10 }], concurrency: 1, requests: 5, durationMs: 5000, threads: 1 }).then(
     (r) => r.result.ok === 5,
@@ -382,6 +387,8 @@ async function scenarioEcho() {
           cells[`${key} gateway-mcp-legacy`] = () => measure(`${key} gateway /mcp 2025`, { ...common, target: { kind: 'mcp-legacy', url: `${gateway.url}/mcp` }, pids: [gateway.pid] });
         }
         cells[`${key} modern`] = () => measure(`${key} modern-http`, { ...common, target: { kind: 'mcp', url: modernUrl }, pids: [modern.pid] });
+        cells[`${key} ideal`] = () => measure(`${key} ideal REST`, { ...common, target: { kind: 'rest', url: idealUrl }, pids: [ideal.pid] });
+        cells[`${key} ideal-mcp`] = () => measure(`${key} ideal /mcp`, { ...common, target: { kind: 'mcp', url: `${idealUrl}/mcp` }, pids: [ideal.pid] });
       }
     }
     const results = await rounds(cells);
@@ -394,6 +401,8 @@ async function scenarioEcho() {
       const m = results[`${key} modern`];
       const gm = results[`${key} gateway-mcp`];
       const gl = results[`${key} gateway-mcp-legacy`];
+      const i = results[`${key} ideal`];
+      const im = results[`${key} ideal-mcp`];
       const gatewayCell = (r) => `${cell(stat(r, metrics.targetCpu), (x) => num(x))}; main thread ${num(stat(r, metrics.mainCpu).median)}, kernel ${num(stat(r, metrics.targetSys).median)}`;
       const row = (name, r, target, upstream) =>
         `| ${key} | ${name} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${target} | ${upstream} | ${cell(stat(r, metrics.genCpu), (x) => num(x))} | ${errorsOf(r)} |`;
@@ -403,6 +412,8 @@ async function scenarioEcho() {
         ...(gm ? [row('gateway /mcp, 2026-07-28 (uws)', gm, gatewayCell(gm), cell(stat(gm, metrics.childCpu), (x) => num(x)))] : []),
         ...(gl ? [row('gateway /mcp, 2025 session (uws)', gl, gatewayCell(gl), cell(stat(gl, metrics.childCpu), (x) => num(x)))] : []),
         row('modern-http direct', m, '—', cell(stat(m, metrics.targetCpu), (x) => num(x))),
+        row('ideal endpoint REST (uws, answers itself)', i, cell(stat(i, metrics.targetCpu), (x) => num(x)), '—'),
+        row('ideal endpoint /mcp 2026-07-28 (uws, answers itself)', im, cell(stat(im, metrics.targetCpu), (x) => num(x)), '—'),
       );
       const entry = {
         key,
@@ -417,6 +428,10 @@ async function scenarioEcho() {
         restOverDirect: stat(g, metrics.rps).median / stat(d, metrics.rps).median,
         p50Added: stat(g, metrics.p50).median - stat(d, metrics.p50).median,
         p99Added: stat(g, metrics.p99).median - stat(d, metrics.p99).median,
+        overIdeal: {
+          rest: { p50: stat(g, metrics.p50).median - stat(i, metrics.p50).median, p99: stat(g, metrics.p99).median - stat(i, metrics.p99).median },
+          mcp: gm ? { p50: stat(gm, metrics.p50).median - stat(im, metrics.p50).median, p99: stat(gm, metrics.p99).median - stat(im, metrics.p99).median } : undefined,
+        },
       };
       sections.echo.push(entry);
       ratioRows.push(`| ${key} | ${entry.rps} | ${entry.p50} | ${entry.p99} | ${num(entry.gwCpu)} | ${entry.mcpVsDirect} | ${entry.mcpCpuVsRest} | ${entry.modernVsGateway} |`);
@@ -441,7 +456,7 @@ async function scenarioEcho() {
       '',
     );
   } finally {
-    await Promise.all([gateway.stop(), modern.stop()]);
+    await Promise.all([gateway.stop(), modern.stop(), ideal.stop()]);
   }
 }
 
@@ -1033,7 +1048,15 @@ function targets() {
   const cheapest = (sections.peers ?? []).filter((p) => p.key.endsWith('c=64') && Number.isFinite(p.peerCpu)).sort((a, b) => a.peerCpu - b.peerCpu)[0];
   add('… and ≥ 6× below the cheapest peer', cheapest ? `${num(cheapest.peerCpu / cheapest.gatewayCpu, 1)}× below ${cheapest.peer} (${num(cheapest.peerCpu)} vs ${num(cheapest.gatewayCpu)} µs/call)` : '—', cheapest ? verdict(cheapest.peerCpu, cheapest.peerCpu / cheapest.gatewayCpu >= 6) : 'not measured', '6');
   const small1 = echo(`${formatBytes(100)} c=1`);
-  add('Added latency at c=1 over the ideal endpoint, same client: p50 ≤ 0.2 ms, p99 ≤ 1 ms', small1 ? `no ideal endpoint yet; over direct stdio (lean clients on both): p50 +${num(small1.p50Added, 2)} ms, p99 +${num(small1.p99Added, 2)} ms` : '—', small1 ? `not measured as specified (over direct stdio it would be ${small1.p50Added <= 0.2 && small1.p99Added <= 1 ? 'met' : 'not met'})` : 'not measured', '2');
+  for (const [surface, name] of [['rest', 'REST'], ['mcp', '/mcp 2026-07-28']]) {
+    const added = small1?.overIdeal[surface];
+    add(
+      `Added latency at c=1 over the ideal endpoint, same client, ${name}: p50 ≤ 0.2 ms, p99 ≤ 1 ms`,
+      added ? `p50 +${num(added.p50, 3)} ms, p99 +${num(added.p99, 2)} ms` : '—',
+      added ? verdict(added.p50, added.p50 <= 0.2 && added.p99 <= 1) : 'not measured',
+      '2',
+    );
+  }
   add('Throughput through the gateway ≥ 0.5× direct stdio, lean client, c=64, 100 B', small64 ? `${num(small64.restOverDirect, 2)}×` : '—', small64 ? verdict(small64.restOverDirect, small64.restOverDirect >= 0.5) : 'not measured', '2');
   const big64 = echo(`${formatBytes(100 * 1024)} c=64`);
   add('… ≥ 0.8× at 100 KB', big64 ? `${num(big64.restOverDirect, 2)}×` : '—', big64 ? verdict(big64.restOverDirect, big64.restOverDirect >= 0.8) : 'not measured', '2');
