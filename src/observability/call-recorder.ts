@@ -169,6 +169,7 @@ export function outcomeOf(error: GatewayError): CallOutcomeLabel {
     case 'MCPGW_ERR_INSUFFICIENT_SCOPE':
       return 'unauthorized';
     case 'MCPGW_ERR_RATE_LIMITED':
+    case 'MCPGW_ERR_QUOTA_EXCEEDED':
       return 'rate_limited';
     default:
       return 'client_error';
