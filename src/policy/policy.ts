@@ -68,6 +68,13 @@ export class Policy {
     return this.tenancy.scopeOf(caller, this.tenancy.enabled && this.mayAdminister(caller));
   }
 
+  /** The scope to build catalogs and routing for; undefined when the caller sees the whole catalog. */
+  catalogScope(caller: Caller): TenantScope | undefined {
+    if (!this.tenancy.enabled) return undefined;
+    const scope = this.scope(caller);
+    return scope.all ? undefined : scope;
+  }
+
   /** May this caller use `/api/v1/admin/*`? An admin role; without authentication, only a caller on this machine. */
   mayAdminister(caller: Caller): boolean {
     if (!this.authenticator.enabled) return caller.address !== undefined && /^((::ffff:)?127\.\d+\.\d+\.\d+|::1)$/i.test(caller.address);

@@ -160,7 +160,7 @@ export class McpService {
   /** The merged catalog as this caller may see it. */
   #view(caller: Caller): CatalogView {
     const merged = this.#supervisor.catalog();
-    const catalog: CatalogLists = this.#bundle === undefined ? merged : this.#bundle.view(merged);
+    const catalog: CatalogLists = this.#catalogFor(caller);
     if (!this.#policy.access.restricts) return catalog;
     if (this.#viewsFor !== this.#policy.access) {
       this.#views = new WeakMap();
@@ -181,6 +181,17 @@ export class McpService {
       views.set(key, view);
     }
     return view;
+  }
+
+  /** The catalog this endpoint serves the caller: the bundle's, or the caller's tenant view of the merged one. */
+  #catalogFor(caller: Caller): CatalogLists {
+    if (this.#bundle !== undefined) return this.#bundle.view(this.#bundle.catalogIn(this.#supervisor, this.#policy.tenancy));
+    return this.#supervisor.catalog(this.#policy.catalogScope(caller));
+  }
+
+  /** What routing and ownership questions are asked of: the bundle's catalog, or the caller's view. */
+  #merged(caller: Caller): MergedCatalog {
+    return this.#bundle === undefined ? this.#supervisor.catalog(this.#policy.catalogScope(caller)) : this.#bundle.catalogIn(this.#supervisor, this.#policy.tenancy);
   }
 
   #search(args: Record<string, unknown> | undefined, caller: Caller): Answer {
@@ -227,7 +238,7 @@ export class McpService {
     }
     const tally = this.#tally(name, params.arguments, _meta, context);
     try {
-      const route = this.#bundle === undefined ? this.#supervisor.route(name, state?.s) : this.#bundle.routeTool(this.#supervisor.catalog(), name);
+      const route = this.#bundle === undefined ? this.#supervisor.route(name, state?.s, this.#policy.catalogScope(context.caller)) : this.#bundle.routeTool(this.#merged(context.caller), name);
       tally.route = route;
       // Before anything is dispatched: a state replayed on another tool must never reach an upstream.
       if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
@@ -414,26 +425,30 @@ export class McpService {
 
   async readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
-    const serverId = this.#resourceOwner(params.uri);
+    const serverId = this.#resourceOwner(params.uri, context.caller);
     await this.#policy.admit(context.caller, 'resource', serverId, params.uri);
     return this.#forward(serverId, 'resources/read', params, context);
   }
 
   async getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
-    const route = this.#routePrompt(params.name);
+    const route = this.#routePrompt(params.name, context.caller);
     await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
     return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
   }
 
-  #routePrompt(name: string): { serverId: string; prompt: string } {
-    const catalog = this.#supervisor.catalog();
+  #routePrompt(name: string, caller: Caller): { serverId: string; prompt: string } {
+    const catalog = this.#merged(caller);
     return this.#bundle === undefined ? catalog.routePrompt(name) : this.#bundle.routePrompt(catalog, name);
   }
 
-  /** Which server owns a URI, as this endpoint sees the catalog (a bundle holds only its own). */
-  #resourceOwner(uri: string): string {
-    const catalog = this.#supervisor.catalog();
+  /** Which server owns a URI, as this endpoint sees the catalog for this caller (a bundle holds only its own, a tenant only its view). */
+  resourceOwner(uri: string, caller: Caller): string {
+    return this.#resourceOwner(uri, caller);
+  }
+
+  #resourceOwner(uri: string, caller: Caller): string {
+    const catalog = this.#merged(caller);
     return this.#bundle === undefined ? catalog.resourceOwner(uri) : this.#bundle.resourceOwner(catalog, uri);
   }
 
@@ -468,12 +483,12 @@ export class McpService {
     let serverId: string;
     let forwarded = params;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const route = this.#routePrompt(ref.name);
+      const route = this.#routePrompt(ref.name, context.caller);
       serverId = route.serverId;
       forwarded = { ...params, ref: { ...ref, name: route.prompt } };
       await this.#policy.admit(context.caller, 'prompt', serverId, route.prompt);
     } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
-      serverId = this.#resourceOwner(ref.uri);
+      serverId = this.#resourceOwner(ref.uri, context.caller);
       await this.#policy.admit(context.caller, 'resource', serverId, ref.uri);
     } else {
       throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');
