@@ -27,7 +27,7 @@ export function approvalRoutes(approvals: Approvals, limits: { readonly maxBodyB
       path: '/api/v1/approvals',
       handler: (_q, r, _p, caller) => {
         approvals.assertApprover(caller);
-        sendJson(r, 200, { approvals: approvals.list() });
+        sendJson(r, 200, { approvals: approvals.list(caller) });
       },
     },
     {

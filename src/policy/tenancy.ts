@@ -17,6 +17,9 @@ import { globsPattern } from './glob.js';
 /** What admin and list answers say when they span every tenant (`"scope": "all-tenants"`). */
 export const ALL_TENANTS = 'all-tenants';
 
+/** The slice of callers whose tenant no config declares (a token's claim): one slice, seen by administrators only, so a claim cannot mint label values. */
+export const UNDECLARED_TENANT = '(undeclared)';
+
 export interface TenantScope extends CatalogScope {
   /** True for administrators, and for everyone without multi-tenant mode. */
   readonly all: boolean;
@@ -103,7 +106,26 @@ export class Tenancy {
    */
   sliceOf(caller: Caller, serverId: string | null): string | undefined {
     if (!this.enabled) return undefined;
-    return (serverId === null ? undefined : this.ownerOf(serverId)) ?? caller.tenant;
+    const owner = serverId === null ? undefined : this.ownerOf(serverId);
+    if (owner !== undefined) return owner;
+    if (caller.tenant === undefined) return undefined;
+    return this.#scopes.has(caller.tenant) ? caller.tenant : UNDECLARED_TENANT;
+  }
+
+  /** `sliceOf` as the optional `tenant` field of a recorded call. */
+  sliceField(caller: Caller, serverId: string | null): { tenant?: string } {
+    const tenant = this.sliceOf(caller, serverId);
+    return tenant === undefined ? {} : { tenant };
+  }
+
+  /** The label a scope's view is announced with (the `X-MCP-Gateway-Scope` header). */
+  static label(scope: TenantScope): string {
+    return scope.all ? ALL_TENANTS : scope.tenant !== undefined ? `tenant=${scope.tenant}` : scope.key === '-' ? 'untenanted' : 'none';
+  }
+
+  /** Every view a caller can have (all, untenanted, each tenant's): what list-change watching compares. */
+  get scopes(): readonly TenantScope[] {
+    return this.enabled ? [this.#all, this.#untenanted, ...this.#scopes.values()] : [this.#all];
   }
 
   /** The declared tenant names. */

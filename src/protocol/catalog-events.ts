@@ -39,6 +39,43 @@ export function watchCatalog(
   };
 }
 
+/** One view whose changes are told apart from the others' (a tenant's). */
+export interface WatchedScope {
+  readonly key: string;
+  lists(): Lists;
+}
+
+/**
+ * `watchCatalog` for several views at once (multi-tenant mode): after a burst
+ * of changes each view is compared with how it was, and only the views that
+ * changed are told, so one tenant's servers coming and going is no news to
+ * another. `scopes` is read on every change: a reload may add tenants (a view
+ * seen for the first time sets its baseline).
+ */
+export function watchCatalogScopes(supervisor: Supervisor, scopes: () => readonly WatchedScope[], onChange: (kinds: readonly ListKind[], key: string) => void, delayMs = 50): () => void {
+  const previous = new Map(scopes().map((scope) => [scope.key, signatures(scope.lists())]));
+  let timer: NodeJS.Timeout | undefined;
+  const unwatch = supervisor.onCatalogChange(() => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      for (const scope of scopes()) {
+        const next = signatures(scope.lists());
+        const before = previous.get(scope.key);
+        previous.set(scope.key, next);
+        if (before === undefined) continue;
+        const changed = (Object.keys(next) as ListKind[]).filter((kind) => next[kind] !== before[kind]);
+        if (changed.length > 0) onChange(changed, scope.key);
+      }
+    }, delayMs);
+    timer.unref();
+  });
+  return () => {
+    if (timer) clearTimeout(timer);
+    unwatch();
+  };
+}
+
 /** The whole entry, not just names: a changed description or schema is a change too. */
 function signatures(catalog: Lists): Record<ListKind, string> {
   return {

@@ -382,6 +382,7 @@ export class McpService {
   /** Counts a call exactly once, wherever it ends. */
   #tally(name: string, args: unknown, meta: unknown, context: CallContext): Tally {
     const recorder = this.#recorder;
+    const policy = this.#policy;
     const tally: Tally = {
       route: undefined,
       upstreamSpanId: undefined,
@@ -401,6 +402,7 @@ export class McpService {
       recorder.record({
         via: 'mcp',
         caller: context.caller.name,
+        ...policy.tenancy.sliceField(context.caller, tally.route?.serverId ?? null),
         receivedAt: context.receivedAt,
         traceId: context.traceId,
         requestId: context.requestId,
