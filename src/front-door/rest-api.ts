@@ -153,7 +153,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
       via: caller.via,
       roles: caller.roles,
       authentication: context.policy.authenticator.enabled,
-      ...(context.policy.tenancy.enabled ? { admin, scope: Tenancy.label(scope), ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}) } : {}),
+      ...(context.policy.tenancy.enabled ? { admin, approver: context.approvals.mayApprove(caller), scope: Tenancy.label(scope), ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}) } : {}),
     });
   });
   add('POST', '/api/v1/admin/reload', async (_q, r, _p, caller) => {
