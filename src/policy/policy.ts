@@ -98,7 +98,7 @@ export class Policy {
     }
     if (kind === 'tool') await this.limiter.call(caller, serverId, name);
     else await this.limiter.call(caller, serverId, '');
-    if (caller.tenant !== undefined) await this.#tenantLimits.call(caller.tenant);
+    if (caller.tenant !== undefined && this.#tenantLimits.applies(caller.tenant)) await this.#tenantLimits.call(caller.tenant);
   }
 }
 

@@ -24,6 +24,12 @@ export class TenantLimits {
     this.#now = now;
   }
 
+  /** Whether the tenant has a limit at all (so the common case awaits nothing). */
+  applies(tenant: string): boolean {
+    const config = Object.hasOwn(this.#tenants, tenant) ? this.#tenants[tenant] : undefined;
+    return config !== undefined && (config.rateLimit !== undefined || config.quota !== undefined);
+  }
+
   /** Counts one call of the tenant; throws MCPGW_ERR_RATE_LIMITED or MCPGW_ERR_QUOTA_EXCEEDED. */
   async call(tenant: string): Promise<void> {
     const config = Object.hasOwn(this.#tenants, tenant) ? this.#tenants[tenant] : undefined;

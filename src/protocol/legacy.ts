@@ -345,7 +345,7 @@ export class LegacySessions {
   #initializeResult(session: Session): Record<string, unknown> {
     return {
       protocolVersion: session.protocolVersion,
-      capabilities: { ...this.#options.service.capabilities('legacy'), logging: {} },
+      capabilities: { ...this.#options.service.capabilities('legacy', session.owner), logging: {} },
       serverInfo: this.#options.serverInfo,
       ...(this.#options.instructions ? { instructions: this.#options.instructions } : {}),
     };

@@ -149,7 +149,12 @@ export class McpService {
     this.#policy = policy;
     this.#searchMode = options.toolDiscovery === 'search';
     this.#bundle = options.bundle;
-    this.tasks = new TaskRouter(supervisor);
+    this.tasks = new TaskRouter(supervisor, (caller, serverId) => !policy.tenancy.enabled || policy.scope(caller).seesServer(serverId));
+  }
+
+  /** True when what `server/discover` says depends on who asks (multi-tenant mode): it is then `cacheScope: private`. */
+  get discoveryIsPrivate(): boolean {
+    return this.#policy.tenancy.enabled;
   }
 
   /** True when list answers depend on who asks (access rules): they are then `cacheScope: private`. */
@@ -457,12 +462,14 @@ export class McpService {
   /**
    * What the gateway offers: lists always (they may change), completions when
    * some upstream completes, resource subscriptions when some ready upstream
-   * takes them (a URI on another server is refused with a clear error).
+   * takes them (a URI on another server is refused with a clear error). With
+   * a caller, only the upstreams it can reach count (another tenant's do not).
    */
-  capabilities(era: 'modern' | 'legacy'): Record<string, unknown> {
-    const groups = this.#supervisor.groups();
-    const tasks = era === 'legacy' ? this.tasks.legacyCapability() : undefined;
-    const extension = era === 'modern' && this.tasks.extension;
+  capabilities(era: 'modern' | 'legacy', caller?: Caller): Record<string, unknown> {
+    const scope = caller !== undefined && this.#policy.tenancy.enabled ? this.#policy.scope(caller) : undefined;
+    const groups = scope === undefined ? this.#supervisor.groups() : this.#supervisor.groups().filter((group) => scope.seesServer(group.config.id));
+    const tasks = era === 'legacy' ? this.tasks.legacyCapability(caller) : undefined;
+    const extension = era === 'modern' && this.tasks.extension(caller);
     const completes = groups.some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
     const subscribes = groups.some((group) => (group.state === 'ready' || group.state === 'unhealthy') && group.subscribesResources);
     return {

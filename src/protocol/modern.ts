@@ -71,11 +71,11 @@ async function serve(
   if (message.method === 'server/discover') {
     return JSON.stringify({
       supportedVersions: SUPPORTED_VERSIONS,
-      capabilities: context.service.capabilities('modern'),
+      capabilities: context.service.capabilities('modern', caller.caller),
       ...(context.instructions ? { instructions: context.instructions } : {}),
       resultType: 'complete',
       ttlMs: 0,
-      cacheScope: 'public',
+      cacheScope: context.service.discoveryIsPrivate ? 'private' : 'public',
       ...meta,
     });
   }

@@ -82,7 +82,8 @@ function normalise(text: string): string {
 
 /** A raw 2026-07-28 request to an MCP path, with the headers the spec requires. */
 export async function mcpPost(url: string, path: string, method: string, params: Record<string, unknown>, headers: Record<string, string>): Promise<Answer> {
-  const target = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
+  const named = [params.name, params.uri, params.taskId].find((value) => typeof value === 'string');
+  const target = typeof named === 'string' ? named : undefined;
   const response = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: {

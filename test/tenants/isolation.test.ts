@@ -258,6 +258,17 @@ describe('multi-tenant isolation', () => {
     });
   }
 
+  test('server/discover is private to the caller\'s view; a task id naming a globex server is one never issued', async () => {
+    const discover = await mcpPost(gw.url, '/mcp', 'server/discover', {}, acme);
+    assert.equal(discover.status, 200, discover.text);
+    assertClean(discover, 'server/discover');
+    assert.equal(JSON.parse(discover.text).result.cacheScope, 'private');
+    const taskId = (server: string) => `${server}:0:${Buffer.from('task-1').toString('base64url')}`;
+    for (const method of ['tasks/get', 'tasks/cancel']) {
+      assertLikeMissing(await mcpPost(gw.url, '/mcp', method, { taskId: taskId('globex-vault') }, acme), await mcpPost(gw.url, '/mcp', method, { taskId: taskId('nowhere-x') }, acme), 'globex-vault', 'nowhere-x', method);
+    }
+  });
+
   test('/mcp/<bundle>: globex\'s bundle is a path never configured; acme\'s own works', async () => {
     for (const method of ['tools/list', 'server/discover']) {
       assertLikeMissing(await mcpPost(gw.url, '/mcp/globex-bundle', method, {}, acme), await mcpPost(gw.url, '/mcp/nowhere-x', method, {}, acme), 'globex-bundle', 'nowhere-x', `${method} on a globex bundle`);
