@@ -9,6 +9,7 @@ import type { HttpEngine, RequestHandler } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
 import { watchCatalog, watchCatalogScopes, type ListKind } from './protocol/catalog-events.js';
 import type { Caller } from './policy/caller.js';
+import { ALL_SCOPE_KEY } from './policy/tenancy.js';
 import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
 import { ResourceSubscriptions } from './protocol/resource-subscriptions.js';
@@ -282,29 +283,24 @@ export class Gateway {
     const listen = this.#listen;
     const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, traceIds: this.#traceIds, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
     // In a cluster, a change may come from another instance, whose lists this one cannot see: virtual
-    // servers are then told of every change (a needless re-list is harmless; a missed one is not).
-    const virtualDeliveries: ((kinds: readonly ListKind[]) => void)[] = [];
-    const deliverLists = (kinds: readonly ListKind[]) => {
-      listen.publish(kinds);
-      for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
-      for (const deliver of virtualDeliveries) deliver(kinds);
+    // servers are then told of every change of the view they select from (a needless re-list is harmless; a missed one is not).
+    const virtualDeliveries: { server: VirtualServer; deliver: (kinds: readonly ListKind[]) => void }[] = [];
+    // In multi-tenant mode each view (a TenantScope key) is watched on its own, and only its callers are told of its changes.
+    const deliverLists = (kinds: readonly ListKind[], scope?: string) => {
+      const audience = scope === undefined ? undefined : (caller: Caller) => this.policy.scope(caller).key === scope;
+      listen.publish(kinds, audience);
+      for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`, {}, audience);
+      for (const { server, deliver } of virtualDeliveries) if (scope === undefined || this.policy.tenancy.scopeNamed(server.config.tenant).key === scope) deliver(kinds);
     };
     const fanOut = cluster ? new FanOut(cluster.bus, { lists: deliverLists, resource: (serverId, uri) => subscriptions.deliver(serverId, uri) }) : undefined;
     this.#fanOut = fanOut;
-    // In multi-tenant mode (one instance) each view is watched on its own and only its callers are told.
-    const unwatchAll = watchCatalog(this.supervisor, (kinds, versions) => (fanOut ? fanOut.lists(kinds, versions) : this.policy.tenancy.enabled ? deliverScoped(kinds, '*') : deliverLists(kinds)));
-    const deliverScoped = (kinds: readonly ListKind[], key: string) => {
-      const audience = (caller: Caller) => this.policy.scope(caller).key === key;
-      listen.publish(kinds, audience);
-      for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`, {}, audience);
-    };
-    const unwatchScopes = cluster
-      ? () => undefined
-      : watchCatalogScopes(
-          this.supervisor,
-          () => this.policy.tenancy.scopes.filter((scope) => !scope.all).map((scope) => ({ key: scope.key, lists: () => this.supervisor.catalog(scope) })),
-          deliverScoped,
-        );
+    const changed = (kinds: readonly ListKind[], versions: Readonly<Partial<Record<ListKind, string>>>, scope?: string) => (fanOut ? fanOut.lists(kinds, versions, scope) : deliverLists(kinds, scope));
+    const unwatchAll = watchCatalog(this.supervisor, (kinds, versions) => changed(kinds, versions, this.policy.tenancy.enabled ? ALL_SCOPE_KEY : undefined));
+    const unwatchScopes = watchCatalogScopes(
+      this.supervisor,
+      () => this.policy.tenancy.scopes.filter((scope) => !scope.all).map((scope) => ({ key: scope.key, lists: () => this.supervisor.catalog(scope) })),
+      (kinds, key, versions) => changed(kinds, versions, key),
+    );
     this.#unwatchCatalog = () => {
       unwatchAll();
       unwatchScopes();
@@ -326,7 +322,7 @@ export class Gateway {
         virtualListen.publish(kinds);
         for (const kind of kinds) virtualSessions.broadcast(`notifications/${kind}/list_changed`);
       };
-      if (cluster) virtualDeliveries.push(deliver);
+      if (cluster) virtualDeliveries.push({ server, deliver });
       // On one instance its clients hear of changes to the bundle only, not of every upstream's.
       const unwatch = cluster ? () => undefined : watchCatalog(this.supervisor, deliver, 50, () => server.view(server.catalogIn(this.supervisor, this.policy.tenancy)));
       this.#virtual.push({ server, service: virtualService, sessions: virtualSessions, listen: virtualListen, unwatch });

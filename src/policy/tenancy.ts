@@ -17,6 +17,9 @@ import { globsPattern } from './glob.js';
 /** What admin and list answers say when they span every tenant (`"scope": "all-tenants"`). */
 export const ALL_TENANTS = 'all-tenants';
 
+/** The key of the everything view (administrators'; everyone's without multi-tenant mode). */
+export const ALL_SCOPE_KEY = '*';
+
 /** The slice of callers whose tenant no config declares (a token's claim): one slice, seen by administrators only, so a claim cannot mint label values. */
 export const UNDECLARED_TENANT = '(undeclared)';
 
@@ -45,7 +48,7 @@ export class Tenancy {
     this.enabled = Object.keys(config.tenants).length > 0;
     this.#owners = new Map(config.servers.map((server) => [server.id, server.tenant ?? null]));
     this.#all = {
-      key: '*',
+      key: ALL_SCOPE_KEY,
       all: true,
       tenant: undefined,
       sees: () => true,
