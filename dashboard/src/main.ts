@@ -61,6 +61,7 @@ async function start(): Promise<void> {
     byId('who').textContent = me.scope === undefined ? who : `${who}, ${me.scope}`;
     // A tenant's caller without an approver role gets the rest of the dashboard, not a refusal every poll.
     showApprovals = me.approver !== false;
+    byId('approvals-panel').hidden = !showApprovals;
     byId<HTMLButtonElement>('sign-out').hidden = !me.authentication;
     show('app');
     polling = true;
