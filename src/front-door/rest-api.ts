@@ -82,7 +82,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
   });
   add('GET', '/api/v1/servers', (_q, r, _p, caller) => {
     const scope = context.policy.scope(caller);
-    sendJson(r, 200, { servers: context.supervisor.groups().filter((g) => scope.seesServer(g.config.id)).map((g) => serverSummary(g)) });
+    sendJson(r, 200, { servers: context.supervisor.groups().filter((g) => scope.seesServer(g.config.id)).map((g) => serverSummary(g, scope)) });
   });
   add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
     const group = visibleGroup(context, p.id!, caller);
@@ -425,7 +425,7 @@ function health(context: RestApiContext, caller: Caller): Record<string, unknown
       state: g.state,
       era: g.identity?.era ?? null,
       protocolVersion: g.identity?.protocolVersion ?? null,
-      tools: g.catalog.tools.length,
+      tools: entryCounts(g, scope).tools,
       restarts: g.restarts,
       circuit: g.circuit,
       ...(g.lastError && g.state !== 'ready' ? { lastError: g.lastError } : {}),
@@ -433,8 +433,10 @@ function health(context: RestApiContext, caller: Caller): Record<string, unknown
   };
 }
 
-function serverSummary(group: ServerGroup): Record<string, unknown> {
+/** A server as the scope sees it: of a server it only shares entries of, the counts are of those entries. */
+function serverSummary(group: ServerGroup, scope: TenantScope): Record<string, unknown> {
   const config = group.config;
+  const counts = entryCounts(group, scope);
   return {
     id: config.id,
     name: config.name,
@@ -449,9 +451,7 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
     era: group.identity?.era ?? null,
     protocolVersion: group.identity?.protocolVersion ?? null,
     serverInfo: group.identity?.serverInfo ?? null,
-    tools: group.catalog.tools.length,
-    resources: group.catalog.resources.length,
-    prompts: group.catalog.prompts.length,
+    ...counts,
     replicas: config.replicas,
     inFlight: group.inFlight,
     restarts: group.restarts,
@@ -460,10 +460,18 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
   };
 }
 
+function entryCounts(group: ServerGroup, scope: TenantScope): { tools: number; resources: number; prompts: number } {
+  const catalog = group.catalog;
+  const id = group.config.id;
+  if (scope.whole(id)) return { tools: catalog.tools.length, resources: catalog.resources.length, prompts: catalog.prompts.length };
+  const seen = (entries: readonly Record<string, unknown>[], field: string) => entries.filter((entry) => scope.sees(id, String(entry[field]))).length;
+  return { tools: seen(catalog.tools, 'name'), resources: seen(catalog.resources, 'uri'), prompts: seen(catalog.prompts, 'name') };
+}
+
 function serverDetail(group: ServerGroup, names: QualifiedNames, policy: Policy, caller: Caller): Record<string, unknown> {
   const id = group.config.id;
   return {
-    ...serverSummary(group),
+    ...serverSummary(group, policy.scope(caller)),
     replicas: group.replicaSummaries(),
     // Credentials by name only: which are set is worth seeing, their values never leave the config.
     headers: redactValues(group.config.headers),

@@ -90,6 +90,9 @@ describe('multi-tenant isolation', () => {
       assertClean(list, 'GET /api/v1/servers');
       assert.deepEqual(list.body.servers.map((server: { id: string }) => server.id).sort(), ['acme-tools', 'shared-demo']);
       assert.equal(list.headers.get('x-mcp-gateway-scope'), 'tenant=acme');
+      // Of the shared server, the counts are of what acme's share lets it see.
+      const shared = list.body.servers.find((server: { id: string }) => server.id === 'shared-demo');
+      assert.deepEqual([shared.tools, shared.resources, shared.prompts], [1, 1, 1]);
       for (const path of ['/api/v1/servers/globex-vault', '/api/v1/servers/globex-docs']) {
         assertLikeMissing(await gw.get(path, acme), await gw.get('/api/v1/servers/nowhere-x', acme), path.split('/').pop()!, 'nowhere-x', `GET ${path}`);
       }
