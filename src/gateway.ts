@@ -305,7 +305,7 @@ export class Gateway {
       unwatchAll();
       unwatchScopes();
     };
-    const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service }) : undefined;
+    const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service, approvals: this.approvals }) : undefined;
     const virtualEndpoints = new Map<string, CallerHandler>();
     for (const server of this.virtualServers.values()) {
       const virtualService = new McpService(this.supervisor, this.recorder, states, this.policy, {

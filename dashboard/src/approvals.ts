@@ -55,7 +55,7 @@ export class ApprovalsView {
       'tr',
       { 'data-approval': approval.id },
       h('th', { scope: 'row' }, h('code', {}, `${approval.server}/${approval.tool}`)),
-      h('td', {}, approval.caller, h('small', { class: 'muted' }, ` via ${approval.via}`)),
+      h('td', {}, approval.caller, h('small', { class: 'muted' }, ` via ${approval.via}${approval.instance !== undefined ? ` on ${approval.instance}` : ''}`)),
       h('td', {}, h('pre', { class: 'args' }, args)),
       h('td', {}, new Date(approval.createdAt).toLocaleTimeString(undefined, { hour12: false })),
       h('td', {}, new Date(approval.expiresAt).toLocaleTimeString(undefined, { hour12: false })),

@@ -158,4 +158,6 @@ export interface PendingApproval {
   readonly arguments: unknown;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /** In a cluster: the instance holding the call. */
+  readonly instance?: string;
 }

@@ -11,10 +11,12 @@ import type { GatewayConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import type { HeldView } from '../approval/held-calls.js';
+import type { Caller } from '../policy/caller.js';
 import type { Answer, CallContext } from '../protocol/mcp-service.js';
 import { ClusterBus } from './bus.js';
 import { deriveClusterKeys, type ClusterKeys } from './cluster-keys.js';
-import { PeerClient } from './peers.js';
+import { PeerClient, type CallerOnTheWire } from './peers.js';
 import { commandClient, subscriberClient, whenReady } from './redis-client.js';
 import { InstanceRegistry, type InstanceSnapshot } from './registry.js';
 import { clusterHealth, clusterMetrics, gatherInstances } from './views.js';
@@ -113,19 +115,61 @@ export class Cluster {
       throw new GatewayError('MCPGW_ERR_PEER_UNAVAILABLE', `the instance holding this call ("${owner}") cannot be looked up: Redis is unreachable (${(error as Error).message})`);
     }
     if (entry === undefined) throw new GatewayError('MCPGW_ERR_PEER_UNAVAILABLE', `the instance holding this call ("${owner}") left the cluster; call the tool again without requestState`);
-    const { bearerToken: _secret, ...caller } = context.caller;
     try {
-      return await this.peers.resume(entry.url, { params, caller, clientCapabilities: context.clientCapabilities, traceId: context.traceId, requestId: context.requestId }, context);
+      return await this.peers.resume(entry.url, { params, caller: onTheWire(context.caller), clientCapabilities: context.clientCapabilities, traceId: context.traceId, requestId: context.requestId }, context);
     } catch (error) {
       if (GatewayError.is(error) && error.code === 'MCPGW_ERR_PEER_UNAVAILABLE') this.failed('forward', error);
       throw error;
     }
   }
 
-  async #instances() {
-    const entries = await this.registry.list().catch((error: Error) => {
+  /**
+   * The calls every other instance holds for an approver, each marked with its
+   * instance; instances that did not answer are named, not waited for.
+   */
+  async peerApprovals(approver: Caller): Promise<{ approvals: (HeldView & { instance: string })[]; unreachable: string[] }> {
+    const caller = onTheWire(approver);
+    const peers = (await this.#peerEntries()).filter((entry) => entry.id !== this.instanceId);
+    const answers = await Promise.allSettled(peers.map((peer) => this.peers.approvals(peer.url, { caller })));
+    const approvals: (HeldView & { instance: string })[] = [];
+    const unreachable: string[] = [];
+    answers.forEach((answer, index) => {
+      const instance = peers[index]!.id;
+      if (answer.status === 'fulfilled') approvals.push(...answer.value.map((view) => ({ ...view, instance })));
+      else unreachable.push(instance);
+    });
+    return { approvals, unreachable };
+  }
+
+  /**
+   * A decision on a call this instance does not hold: asked of every other
+   * instance at once (ids are random, at most one holds it). MCPGW_ERR_UNKNOWN_APPROVAL
+   * when none does; MCPGW_ERR_PEER_UNAVAILABLE when none does but some did not answer.
+   */
+  async decideOnPeer(id: string, decision: 'approve' | 'deny', approver: Caller, reason?: string): Promise<HeldView & { instance: string }> {
+    const request = { caller: onTheWire(approver), id, decision, ...(reason !== undefined ? { reason } : {}) };
+    const peers = (await this.#peerEntries()).filter((entry) => entry.id !== this.instanceId);
+    const answers = await Promise.allSettled(peers.map(async (peer) => ({ ...(await this.peers.decide(peer.url, request)), instance: peer.id })));
+    const decided = answers.find((answer) => answer.status === 'fulfilled');
+    if (decided !== undefined) return (decided as PromiseFulfilledResult<HeldView & { instance: string }>).value;
+    const failures = answers.map((answer) => (answer as PromiseRejectedResult).reason as unknown);
+    const unexpected = failures.find((error) => !(GatewayError.is(error) && error.code === 'MCPGW_ERR_UNKNOWN_APPROVAL'));
+    if (unexpected === undefined) {
+      throw new GatewayError('MCPGW_ERR_UNKNOWN_APPROVAL', `no instance of the cluster holds a call for approval under id "${id}" (never held, already decided, timed out, or its client went away)`, { id });
+    }
+    if (GatewayError.is(unexpected) && unexpected.code !== 'MCPGW_ERR_PEER_UNAVAILABLE') throw unexpected;
+    this.failed('forward', unexpected as Error);
+    throw new GatewayError('MCPGW_ERR_PEER_UNAVAILABLE', `no reachable instance holds a call for approval under id "${id}", and some instances did not answer: ${(unexpected as Error).message}`, { id });
+  }
+
+  async #peerEntries() {
+    return this.registry.list().catch((error: Error) => {
       throw new GatewayError('MCPGW_ERR_PEER_UNAVAILABLE', `the cluster registry (Redis) is unreachable: ${error.message}`);
     });
+  }
+
+  async #instances() {
+    const entries = await this.#peerEntries();
     // This instance is listed even between heartbeats (or while its last one failed).
     if (!entries.some((entry) => entry.id === this.instanceId)) entries.push({ ...this.snapshot(), heartbeatAt: Date.now() });
     entries.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
@@ -139,4 +183,10 @@ export class Cluster {
   async metrics(): Promise<Record<string, unknown>> {
     return clusterMetrics(this.instanceId, await this.#instances());
   }
+}
+
+/** The caller as a peer may see it: everything but the bearer token, which never leaves the instance that received it. */
+function onTheWire(caller: Caller): CallerOnTheWire {
+  const { bearerToken: _secret, ...rest } = caller;
+  return rest;
 }

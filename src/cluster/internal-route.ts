@@ -5,12 +5,13 @@
  * nothing and can do nothing here. The load balancer need not hide it, though
  * it may.
  */
+import type { Approvals } from '../approval/approvals.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from '../front-door/engine.js';
 import { sendError, sendJson } from '../front-door/respond.js';
 import type { McpService } from '../protocol/mcp-service.js';
 import { INTERNAL_AUTH_HEADER, verifyInternal } from './cluster-keys.js';
-import { RESUME_PATH, SNAPSHOT_PATH, type ResumeLine, type ResumeRequest } from './peers.js';
+import { APPROVAL_DECIDE_PATH, APPROVALS_PATH, RESUME_PATH, SNAPSHOT_PATH, type ApprovalsRequest, type DecideRequest, type ResumeLine, type ResumeRequest } from './peers.js';
 import type { InstanceSnapshot } from './registry.js';
 
 export interface InternalRouteContext {
@@ -18,6 +19,7 @@ export interface InternalRouteContext {
   readonly maxBodyBytes: number;
   readonly snapshot: () => InstanceSnapshot;
   readonly service: () => McpService | undefined;
+  readonly approvals: Approvals;
 }
 
 export function createInternalRoute(context: InternalRouteContext): RequestHandler {
@@ -33,6 +35,17 @@ async function serve(context: InternalRouteContext, request: HttpRequest, respon
   verifyInternal(context.key, request.headers[INTERNAL_AUTH_HEADER], request.method, request.path, body);
   if (request.path === SNAPSHOT_PATH && request.method === 'GET') return void sendJson(response, 200, context.snapshot());
   if (request.path === RESUME_PATH && request.method === 'POST') return resume(context, JSON.parse(body.toString('utf8')) as ResumeRequest, response);
+  // The approver was authenticated by the instance it reached; this one checks the same rules again.
+  if (request.path === APPROVALS_PATH && request.method === 'POST') {
+    const { caller } = JSON.parse(body.toString('utf8')) as ApprovalsRequest;
+    context.approvals.assertApprover(caller);
+    return void sendJson(response, 200, { approvals: context.approvals.list(caller) });
+  }
+  if (request.path === APPROVAL_DECIDE_PATH && request.method === 'POST') {
+    const { caller, id, decision, reason } = JSON.parse(body.toString('utf8')) as DecideRequest;
+    context.approvals.assertApprover(caller);
+    return void sendJson(response, 200, context.approvals.decide(id, decision, caller, reason));
+  }
   throw new GatewayError('MCPGW_ERR_ROUTE_NOT_FOUND', `no internal route ${request.method} ${request.path}`);
 }
 

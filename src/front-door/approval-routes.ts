@@ -1,9 +1,12 @@
 /**
  * `GET /api/v1/approvals` and `POST /api/v1/approvals/:id`: the held calls an
  * approver sees and decides (the dashboard uses the same two routes). Only
- * administrators and `approval.approverRoles` get past the first line.
+ * administrators and `approval.approverRoles` get past the first line. In a
+ * cluster a call is held by the instance its client reached, which the
+ * approver's request behind a round-robin balancer rarely is: the list then
+ * spans every instance, and a decision goes to the one holding the call.
  */
-import type { Approvals } from '../approval/approvals.js';
+import type { Approvals, HeldView } from '../approval/approvals.js';
 import { GatewayError } from '../errors.js';
 import type { Caller } from '../policy/caller.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
@@ -20,14 +23,25 @@ export interface ApprovalRoute {
 
 const MAX_REASON = 500;
 
-export function approvalRoutes(approvals: Approvals, limits: { readonly maxBodyBytes: number; readonly maxJsonDepth: number }): ApprovalRoute[] {
+/** The other instances' held calls (cluster/cluster.ts). */
+export interface PeerApprovals {
+  readonly instanceId: string;
+  peerApprovals(approver: Caller): Promise<{ approvals: (HeldView & { instance: string })[]; unreachable: string[] }>;
+  decideOnPeer(id: string, decision: 'approve' | 'deny', approver: Caller, reason?: string): Promise<HeldView & { instance: string }>;
+}
+
+export function approvalRoutes(approvals: Approvals, limits: { readonly maxBodyBytes: number; readonly maxJsonDepth: number }, peers?: PeerApprovals): ApprovalRoute[] {
   return [
     {
       method: 'GET',
       path: '/api/v1/approvals',
-      handler: (_q, r, _p, caller) => {
+      handler: async (_q, r, _p, caller) => {
         approvals.assertApprover(caller);
-        sendJson(r, 200, { approvals: approvals.list(caller) });
+        if (peers === undefined) return void sendJson(r, 200, { approvals: approvals.list(caller) });
+        const local = approvals.list(caller).map((view) => ({ ...view, instance: peers.instanceId }));
+        const remote = await peers.peerApprovals(caller);
+        const all = [...local, ...remote.approvals].sort((x, y) => (x.createdAt < y.createdAt ? -1 : x.createdAt > y.createdAt ? 1 : 0));
+        sendJson(r, 200, { approvals: all, ...(remote.unreachable.length > 0 ? { unreachableInstances: remote.unreachable } : {}) });
       },
     },
     {
@@ -36,11 +50,22 @@ export function approvalRoutes(approvals: Approvals, limits: { readonly maxBodyB
       handler: async (q, r, p, caller) => {
         approvals.assertApprover(caller);
         const body = parseDecision(parseJsonBody(await q.readBody(limits.maxBodyBytes), limits.maxJsonDepth));
-        const held = approvals.decide(p.id!, body.decision, caller, body.reason);
-        sendJson(r, 200, { id: held.id, decision: body.decision, server: held.server, tool: held.tool, caller: held.caller, decidedBy: caller.name });
+        const held = await decide(approvals, peers, p.id!, body.decision, caller, body.reason);
+        sendJson(r, 200, { id: held.id, decision: body.decision, server: held.server, tool: held.tool, caller: held.caller, decidedBy: caller.name, ...(held.instance !== undefined ? { instance: held.instance } : {}) });
       },
     },
   ];
+}
+
+/** Here when this instance holds the call, else on the peer that does. */
+async function decide(approvals: Approvals, peers: PeerApprovals | undefined, id: string, decision: 'approve' | 'deny', caller: Caller, reason?: string): Promise<HeldView & { instance?: string }> {
+  try {
+    const held = approvals.decide(id, decision, caller, reason);
+    return peers === undefined ? held : { ...held, instance: peers.instanceId };
+  } catch (error) {
+    if (peers === undefined || !(GatewayError.is(error) && error.code === 'MCPGW_ERR_UNKNOWN_APPROVAL')) throw error;
+    return peers.decideOnPeer(id, decision, caller, reason);
+  }
 }
 
 function parseDecision(value: unknown): { decision: 'approve' | 'deny'; reason?: string } {

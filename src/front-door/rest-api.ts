@@ -19,7 +19,7 @@ import type { Caller } from '../policy/caller.js';
 import type { Policy } from '../policy/policy.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
-import { approvalRoutes } from './approval-routes.js';
+import { approvalRoutes, type PeerApprovals } from './approval-routes.js';
 import { parseJsonBody } from './json-body.js';
 import { replayRoutes } from './replay-api.js';
 import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tools.js';
@@ -51,8 +51,8 @@ export interface RestApiContext {
   readonly reload: () => Promise<unknown>;
   /** Human approval (`approval.rules`): checked before a call is dispatched; held calls are decided at /api/v1/approvals. */
   readonly approvals: Approvals;
-  /** In a cluster: the views over every instance (`?scope=cluster`). */
-  readonly cluster?: { health(): Promise<unknown>; metrics(): Promise<unknown> };
+  /** In a cluster: the views over every instance (`?scope=cluster`), and the calls other instances hold for approval. */
+  readonly cluster?: { health(): Promise<unknown>; metrics(): Promise<unknown> } & PeerApprovals;
   /** The virtual servers by name: `?virtual=<name>` lists one's tools, `"virtual"` calls through one. */
   readonly virtualServers?: ReadonlyMap<string, VirtualServer>;
 }
@@ -162,7 +162,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     }
     sendJson(r, 200, await context.reload());
   });
-  for (const route of approvalRoutes(context.approvals, context.config)) add(route.method, route.path, route.handler);
+  for (const route of approvalRoutes(context.approvals, context.config, context.cluster)) add(route.method, route.path, route.handler);
   if (context.config.monitor.prometheus) {
     add('GET', '/metrics', async (_q, r, _p, caller) => {
       // Series are labelled with every server, tool and tenant: in multi-tenant mode, for administrators only.

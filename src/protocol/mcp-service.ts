@@ -68,6 +68,17 @@ interface Tally {
   fail(error: GatewayError, timings?: { upstreamMs: number; queuedMs: number }): void;
 }
 
+/** Where a call spent its time outside the gateway. */
+interface Timings {
+  readonly upstreamMs: number;
+  readonly queuedMs: number;
+}
+
+const NO_TIMINGS: Timings = { upstreamMs: 0, queuedMs: 0 };
+
+/** Tells a recorded read or get where routing sent it (server, upstream name) and, once answered, the upstream's timings. */
+type Routed = ((serverId: string, name: string) => void) & { readonly timed: (timings: Timings) => void };
+
 interface ParkedCall {
   readonly route: RoutedCall['route'];
   readonly callerKey: string;
@@ -235,13 +246,20 @@ export class McpService {
     }
     // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
     const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
-    const state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
-    if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
+    const tally = this.#tally(name, params.arguments, _meta, context);
+    let state: StatePayload | undefined;
+    try {
+      state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
+      if (state !== undefined && state.p !== context.caller.key) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', 'requestState refused: it was issued to another caller');
+    } catch (error) {
+      // A refused retry is a call that ended here: logged like any other, never dispatched.
+      tally.fail(toGatewayError(error));
+      throw error;
+    }
     if (state?.k !== undefined) {
       if (state.i !== undefined && state.i !== this.#states.instanceId && this.#resumeOn !== undefined) return this.#resumeOn(state.i, params, context);
       return this.#resumeParked(state.k, params, context);
     }
-    const tally = this.#tally(name, params.arguments, _meta, context);
     try {
       const route = this.#bundle === undefined ? this.#supervisor.route(name, state?.s, this.#policy.catalogScope(context.caller)) : this.#bundle.routeTool(this.#merged(context.caller), name);
       tally.route = route;
@@ -432,16 +450,73 @@ export class McpService {
 
   async readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
-    const serverId = this.#resourceOwner(params.uri, context.caller);
-    await this.#policy.admit(context.caller, 'resource', serverId, params.uri);
-    return this.#forward(serverId, 'resources/read', params, context);
+    const uri = params.uri;
+    return this.#recordedForward('resources/read', uri, context, async (routed) => {
+      const serverId = this.#resourceOwner(uri, context.caller);
+      routed(serverId, uri);
+      await this.#policy.admit(context.caller, 'resource', serverId, uri);
+      return this.#forward(serverId, 'resources/read', params, context, routed.timed);
+    });
   }
 
   async getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
-    const route = this.#routePrompt(params.name, context.caller);
-    await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
-    return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context);
+    const name = params.name;
+    return this.#recordedForward('prompts/get', name, context, async (routed) => {
+      const route = this.#routePrompt(name, context.caller);
+      routed(route.serverId, route.prompt);
+      await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
+      return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context, routed.timed);
+    });
+  }
+
+  /**
+   * A resource read or prompt get, counted in the metrics and the request log
+   * as the REST routes count them, however it ends. `run` names the server once
+   * routing found it (until then the entry has none: a client's unknown name
+   * never becomes a metrics label) and hands on the upstream's timings.
+   */
+  async #recordedForward(method: 'resources/read' | 'prompts/get', requested: string, context: CallContext, run: (routed: Routed) => Promise<Answer>): Promise<Answer> {
+    let server: string | null = null;
+    let target = requested;
+    let timings = NO_TIMINGS;
+    const routed = Object.assign(
+      (serverId: string, name: string) => {
+        server = serverId;
+        target = name;
+      },
+      { timed: (measured: Timings) => (timings = measured) },
+    );
+    const record = (outcome: CallOutcomeLabel, responseBytes: number, error?: GatewayError, resultJson?: string): void => {
+      this.#recorder.record({
+        via: 'mcp',
+        method,
+        caller: context.caller.name,
+        ...this.#policy.tenancy.sliceField(context.caller, server),
+        receivedAt: context.receivedAt,
+        traceId: context.traceId,
+        requestId: context.requestId,
+        server,
+        tool: target,
+        outcome,
+        httpStatus: error ? error.status : 200,
+        requestBytes: context.requestBytes,
+        responseBytes,
+        ...timings,
+        ...(resultJson !== undefined ? { resultJson } : {}),
+        ...(error ? { error } : {}),
+        ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),
+      });
+    };
+    try {
+      const answer = await run(routed);
+      record('ok', answer.resultJson.length, undefined, answer.resultJson);
+      return answer;
+    } catch (error) {
+      const failure = toGatewayError(error);
+      record(outcomeOf(failure), 0, failure);
+      throw failure;
+    }
   }
 
   #routePrompt(name: string, caller: Caller): { serverId: string; prompt: string } {
@@ -516,7 +591,7 @@ export class McpService {
     return JSON.stringify({ ...result, requestState: this.#states.wrap(serverId, target, callerKey, inside) });
   }
 
-  async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+  async #forward(serverId: string, method: ForwardedMethod, params: Record<string, unknown>, context: CallContext, timed?: (timings: Timings) => void): Promise<Answer> {
     const { _meta, ...rest } = params;
     const forwarded = context.clientCapabilities === undefined ? rest : { ...rest, _meta: { [META_CLIENT_CAPABILITIES]: context.clientCapabilities } };
     const call = this.#supervisor.forward(serverId, method, JSON.stringify(forwarded), {
@@ -528,6 +603,7 @@ export class McpService {
     });
     context.onCancel(call.cancel);
     const outcome = await call.outcome;
+    timed?.({ upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs });
     if (!outcome.ok) throw outcome.error;
     return { resultJson: outcome.result, inputRequired: outcome.inputRequired };
   }

@@ -81,7 +81,11 @@ export class RequestStateCodec {
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid('its signature does not match (tampered, or issued by another gateway instance or before a restart)');
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;
-    if (payload.e < now) throw invalid('it has expired; call the tool again without it');
+    if (payload.e < now) {
+      // An approval question's state lives as long as the rule's timeout: answering it later is that timeout.
+      if (payload.n !== undefined) throw new GatewayError('MCPGW_ERR_APPROVAL_TIMEOUT', 'the approval question this retry answers expired before the answer came (the approval rule\'s timeout); the call was not dispatched; call the tool again to be asked again', payload.q === undefined ? undefined : { timeoutSeconds: (payload.e - payload.q) / 1000 });
+      throw invalid('it has expired; call the tool again without it');
+    }
     return payload;
   }
 

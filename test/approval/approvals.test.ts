@@ -304,6 +304,32 @@ describe('human approval', () => {
     }
   });
 
+  test('2026-07-28: an answer that comes after the rule\'s timeout is MCPGW_ERR_APPROVAL_TIMEOUT, logged, never dispatched', async () => {
+    const running = gw.gateway.config;
+    await gw.gateway.reload({ ...running, approval: { ...running.approval, rules: [{ tools: ['ops/wipe'], ask: 'client', timeoutSeconds: 0.2 }] } });
+    try {
+      const before = await counts();
+      const post = (body: Record<string, unknown>) =>
+        fetch(`${gw.url}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'wipe', ...USER },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wipe', arguments: { target: 'late' }, ...body, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, ...CAN_ELICIT } } }),
+        }).then((response) => response.json() as Promise<{ result?: Record<string, any>; error?: { code: number; message: string; data: { code: string } } }>);
+      const first = await post({});
+      assert.equal(first.result?.resultType, 'input_required');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const late = await post({ requestState: first.result!.requestState, inputResponses: { 'mcpgw.approval': { action: 'accept', content: { approve: true } } } });
+      assert.equal(late.error?.code, -32032, JSON.stringify(late));
+      assert.equal(late.error?.data.code, 'MCPGW_ERR_APPROVAL_TIMEOUT');
+      assert.equal((late.error?.data as { detail?: { timeoutSeconds?: number } }).detail?.timeoutSeconds, 0.2);
+      assert.equal((await counts()).wipe, before.wipe, 'the late approval dispatched nothing');
+      const logged = await lastLogged('wipe');
+      assert.deepEqual([logged.via, logged.errorCode], ['mcp', 'MCPGW_ERR_APPROVAL_TIMEOUT']);
+    } finally {
+      await gw.gateway.reload(running);
+    }
+  });
+
   test('a reload changes the rules for the next call', async () => {
     const running = gw.gateway.config;
     const before = await counts();

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { demoServer, fixtures } from '../fixtures/paths.js';
 import { startGateway, type EngineName, type RunningGateway } from '../helpers/gateway.js';
+import { legacyClient, modernClient } from '../policy/helpers.js';
 
 const require = createRequire(import.meta.url);
 const serverEverything = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
@@ -108,6 +109,27 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       assert.equal(entry.tool, 'greet');
       const metrics = await gw.get('/metrics', ADMIN);
       assert.match(metrics.text, /mcp_gateway_tool_calls_total\{[^}]*server="demo",tool="prompts\/get",outcome="ok"\}|mcp_gateway_tool_calls_total\{[^}]*tool="prompts\/get"[^}]*server="demo"/);
+    });
+
+    test('reads and gets over /mcp are counted and logged like the REST ones, in both eras', async () => {
+      const modern = await modernClient(gw.url, ADMIN);
+      const { client: legacy } = await legacyClient(gw.url, ADMIN);
+      try {
+        const read = await modern.readResource({ uri: 'demo://readme' });
+        assert.match(String((read.contents[0] as { text?: string }).text), /\w/);
+        await legacy.getPrompt({ name: 'demo2__greet', arguments: { name: 'Cy' } });
+        await assert.rejects(modern.readResource({ uri: 'nowhere://nothing' }));
+      } finally {
+        await modern.close();
+        await legacy.close();
+      }
+      const entries = (await gw.get('/api/v1/requests?caller=admin', ADMIN)).body.requests.filter((entry: any) => entry.via === 'mcp');
+      const summary = entries.map((entry: any) => `${entry.method} ${entry.server} ${entry.tool} ${entry.status}`);
+      assert.ok(summary.includes('resources/read demo demo://readme ok'), summary.join('; '));
+      assert.ok(summary.includes('prompts/get demo2 greet ok'), summary.join('; '));
+      assert.ok(summary.includes('resources/read null nowhere://nothing error'), summary.join('; '));
+      const metrics = await gw.get('/metrics', ADMIN);
+      assert.match(metrics.text, /mcp_gateway_tool_calls_total\{[^}]*server="demo2"[^}]*tool="prompts\/get"[^}]*outcome="ok"\}|mcp_gateway_tool_calls_total\{[^}]*tool="prompts\/get"[^}]*server="demo2"/);
     });
 
     test('access rules: a hidden resource or prompt is refused with 403 and logged', async () => {
