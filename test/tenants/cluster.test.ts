@@ -43,7 +43,8 @@ describe('tenants across instances', { skip: skipWithoutRedis('tenant cluster') 
   let cluster: TestCluster;
   before(async () => {
     cluster = await startCluster(2, [fixture('a'), fixture('b')], {
-      auth: { strategy: 'api-key', apiKeys: [{ key: 'key-a', name: 'a', tenant: 'a' }, { key: 'key-b', name: 'b', tenant: 'b' }, { key: 'key-admin', name: 'root', roles: ['admin'] }] },
+      auth: { strategy: 'api-key', apiKeys: [{ key: 'key-a', name: 'a', tenant: 'a', roles: ['approver'] }, { key: 'key-b', name: 'b', tenant: 'b' }, { key: 'key-admin', name: 'root', roles: ['admin'] }] },
+      approval: { rules: [{ tools: ['*/slow'], ask: 'approver' }], approverRoles: ['approver'] },
       tenants: { a: { quota: { callsPerDay: 2 } }, b: {} },
       // Tenant limits live in the rate-limit store: Redis, so every instance shares them.
       rateLimit: { enabled: false, store: 'redis', redis: { url: 'redis://127.0.0.1:6379', keyPrefix: `${randomPrefix()}rl:` } },
@@ -66,6 +67,26 @@ describe('tenants across instances', { skip: skipWithoutRedis('tenant cluster') 
     } finally {
       await Promise.all([a.close(), b.close(), admin.close()]);
     }
+  });
+
+  test('approvals across instances: another tenant\'s held call is neither listed nor decidable; an administrator sees it', async () => {
+    const [first, second] = cluster.instances;
+    const held = second!.post('/api/v1/tools/call', { tool: 'slow', arguments: { ms: 1 } }, { 'x-api-key': 'key-b' });
+    let pending: { id: string; instance: string }[] = [];
+    for (let i = 0; i < 100 && pending.length === 0; i++) {
+      pending = (await first!.get('/api/v1/approvals', { 'x-api-key': 'key-admin' })).body.approvals;
+      if (pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(pending.length, 1);
+    assert.equal(pending[0]!.instance, 'gw-1');
+    const listed = await first!.get('/api/v1/approvals', { 'x-api-key': 'key-a' });
+    assert.deepEqual(listed.body.approvals, []);
+    const theirs = await first!.post(`/api/v1/approvals/${pending[0]!.id}`, { decision: 'approve' }, { 'x-api-key': 'key-a' });
+    const missing = await first!.post('/api/v1/approvals/00000000-0000-4000-8000-000000000000', { decision: 'approve' }, { 'x-api-key': 'key-a' });
+    assert.equal(theirs.status, 404);
+    assert.equal(theirs.text.split(pending[0]!.id).join('X'), missing.text.split('00000000-0000-4000-8000-000000000000').join('X'));
+    assert.equal((await first!.post(`/api/v1/approvals/${pending[0]!.id}`, { decision: 'deny' }, { 'x-api-key': 'key-admin' })).status, 200);
+    assert.equal((await held).status, 403);
   });
 
   test('a tenant\'s quota counts its calls on every instance', async () => {
