@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport as V1SseTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { assertClean, assertLikeMissing, GLOBEX, headersOf, KEYS, mcpPost, tenantConfig, tenantServers, type Answer } from './helpers.js';
@@ -28,6 +29,13 @@ async function modern(url: string, headers: Record<string, string>): Promise<Cli
 async function legacy(url: string, headers: Record<string, string>): Promise<V1Client> {
   const client = new V1Client({ name: 'tenant-test-v1', version: '1.0.0' });
   await client.connect(new V1Transport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+/** A 2024-11-05 client on the HTTP+SSE transport (`/sse` + `/messages`), its key on the stream and on every POST. */
+async function sse(url: string, headers: Record<string, string>): Promise<V1Client> {
+  const client = new V1Client({ name: 'tenant-test-sse', version: '1.0.0' });
+  await client.connect(new V1SseTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }
 
@@ -226,11 +234,11 @@ describe('multi-tenant isolation', () => {
     });
   });
 
-  for (const era of ['2026-07-28', '2025'] as const) {
-    describe(`/mcp, ${era} client`, () => {
+  for (const era of ['2026-07-28', '2025', '2024-11-05'] as const) {
+    describe(`${era === '2024-11-05' ? '/sse' : '/mcp'}, ${era} client`, () => {
       let client: Client | V1Client;
       before(async () => {
-        client = era === '2026-07-28' ? await modern(`${gw.url}/mcp`, acme) : await legacy(`${gw.url}/mcp`, acme);
+        client = era === '2026-07-28' ? await modern(`${gw.url}/mcp`, acme) : era === '2025' ? await legacy(`${gw.url}/mcp`, acme) : await sse(`${gw.url}/sse`, acme);
       });
       after(() => client.close());
 
