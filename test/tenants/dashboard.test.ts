@@ -6,10 +6,9 @@
  * panel (and no refused poll for it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, openDashboard, requestRows, until } from '../dashboard/browser.js';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { ARTIFACTS, launchChromium, openDashboard, requestRows, until } from '../dashboard/browser.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { GLOBEX, headersOf, KEYS, tenantConfig, tenantServers } from './helpers.js';
 
@@ -19,9 +18,7 @@ describe('the dashboard of a tenant', () => {
   const contexts: BrowserContext[] = [];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    [gw, browser] = await Promise.all([startGateway(tenantServers(), { config: tenantConfig() }), chromium.launch({ executablePath: CHROMIUM, headless: true })]);
+    [gw, browser] = await Promise.all([startGateway(tenantServers(), { config: tenantConfig() }), launchChromium()]);
     for (const key of [KEYS.globex, KEYS.acmeTwo]) assert.equal((await gw.post('/api/v1/tools/call', { tool: 'shared' }, headersOf(key))).status, 200);
   });
   after(async () => {
