@@ -29,6 +29,7 @@ export const ERRORS = {
   MCPGW_ERR_INSUFFICIENT_SCOPE: { status: 403, rpc: -32011, wire: true, summary: 'A valid token that lacks a scope the gateway requires (`auth.oauth.scopes`); `WWW-Authenticate` names it.' },
   MCPGW_ERR_FORBIDDEN: { status: 403, rpc: -32011, wire: true, summary: 'The caller is authenticated but the access rules do not let it use this tool, resource, prompt or session.' },
   MCPGW_ERR_RATE_LIMITED: { status: 429, rpc: -32029, wire: true, summary: 'A rate limit is used up; `Retry-After` and `data.retryAfterSeconds` say when to try again.' },
+  MCPGW_ERR_QUOTA_EXCEEDED: { status: 429, rpc: -32030, wire: true, summary: 'The tenant\'s daily call quota (`tenants.<name>.quota.callsPerDay`) is used up; it renews at 00:00 UTC, which `Retry-After` and `data.retryAfterSeconds` count down to.' },
   MCPGW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The shared rate-limit store (Redis) cannot be reached and `rateLimit.redis.onError` is `fail-closed`.' },
   MCPGW_ERR_PEER_UNAVAILABLE: { status: 503, rpc: -32603, wire: true, summary: 'The request belongs to a call held by another gateway instance, which cannot be reached right now (or left the cluster).' },
   MCPGW_ERR_NOT_CLUSTERED: { status: 400, rpc: -32600, wire: true, summary: 'A cluster view (`?scope=cluster`) was asked of a gateway running without `cluster.enabled`.' },

@@ -7,7 +7,9 @@ import type { GatewayConfig } from './config/types.js';
 import { GatewayError, toGatewayError } from './errors.js';
 import type { HttpEngine, RequestHandler } from './front-door/engine.js';
 import { createMcpEndpoint, MCP_PATHS } from './front-door/mcp-endpoint.js';
-import { watchCatalog, type ListKind } from './protocol/catalog-events.js';
+import { watchCatalog, watchCatalogScopes, type ListKind } from './protocol/catalog-events.js';
+import type { Caller } from './policy/caller.js';
+import { ALL_SCOPE_KEY } from './policy/tenancy.js';
 import { LegacySessions } from './protocol/legacy.js';
 import { ListenHub } from './protocol/listen.js';
 import { ResourceSubscriptions } from './protocol/resource-subscriptions.js';
@@ -139,7 +141,8 @@ export class Gateway {
         },
         mainThread: () => this.#mainSample,
       },
-      { separator: config.mcp.separator },
+      // Read per call: the policy is made below, and a reload may switch multi-tenant mode on or off.
+      { separator: config.mcp.separator, sliced: () => this.policy.tenancy.enabled },
     );
     this.requestLog = new RequestLog(config.monitor);
     this.#tracing = config.tracing.enabled ? new Tracing(config.tracing) : undefined;
@@ -285,16 +288,28 @@ export class Gateway {
     const listen = this.#listen;
     const mcp = createMcpEndpoint({ config: this.config, modern: { service, serverInfo, listen }, legacy: sessions, traceIds: this.#traceIds, stopping: () => this.#state === 'stopping' || this.#state === 'stopped' });
     // In a cluster, a change may come from another instance, whose lists this one cannot see: virtual
-    // servers are then told of every change (a needless re-list is harmless; a missed one is not).
-    const virtualDeliveries: ((kinds: readonly ListKind[]) => void)[] = [];
-    const deliverLists = (kinds: readonly ListKind[]) => {
-      listen.publish(kinds);
-      for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`);
-      for (const deliver of virtualDeliveries) deliver(kinds);
+    // servers are then told of every change of the view they select from (a needless re-list is harmless; a missed one is not).
+    const virtualDeliveries: { server: VirtualServer; deliver: (kinds: readonly ListKind[]) => void }[] = [];
+    // In multi-tenant mode each view (a TenantScope key) is watched on its own, and only its callers are told of its changes.
+    const deliverLists = (kinds: readonly ListKind[], scope?: string) => {
+      const audience = scope === undefined ? undefined : (caller: Caller) => this.policy.scope(caller).key === scope;
+      listen.publish(kinds, audience);
+      for (const kind of kinds) sessions.broadcast(`notifications/${kind}/list_changed`, {}, audience);
+      for (const { server, deliver } of virtualDeliveries) if (scope === undefined || this.policy.tenancy.scopeNamed(server.config.tenant).key === scope) deliver(kinds);
     };
     const fanOut = cluster ? new FanOut(cluster.bus, { lists: deliverLists, resource: (serverId, uri) => subscriptions.deliver(serverId, uri) }) : undefined;
     this.#fanOut = fanOut;
-    this.#unwatchCatalog = watchCatalog(this.supervisor, (kinds, versions) => (fanOut ? fanOut.lists(kinds, versions) : deliverLists(kinds)));
+    const changed = (kinds: readonly ListKind[], versions: Readonly<Partial<Record<ListKind, string>>>, scope?: string) => (fanOut ? fanOut.lists(kinds, versions, scope) : deliverLists(kinds, scope));
+    const unwatchAll = watchCatalog(this.supervisor, (kinds, versions) => changed(kinds, versions, this.policy.tenancy.enabled ? ALL_SCOPE_KEY : undefined));
+    const unwatchScopes = watchCatalogScopes(
+      this.supervisor,
+      () => this.policy.tenancy.scopes.filter((scope) => !scope.all).map((scope) => ({ key: scope.key, lists: () => this.supervisor.catalog(scope) })),
+      (kinds, key, versions) => changed(kinds, versions, key),
+    );
+    this.#unwatchCatalog = () => {
+      unwatchAll();
+      unwatchScopes();
+    };
     const internal = cluster ? createInternalRoute({ key: cluster.keys.internal, maxBodyBytes: this.config.maxBodyBytes, snapshot: () => cluster.snapshot(), service: () => this.#service, approvals: this.approvals }) : undefined;
     const virtualEndpoints = new Map<string, CallerHandler>();
     for (const server of this.virtualServers.values()) {
@@ -313,9 +328,9 @@ export class Gateway {
         virtualListen.publish(kinds);
         for (const kind of kinds) virtualSessions.broadcast(`notifications/${kind}/list_changed`);
       };
-      if (cluster) virtualDeliveries.push(deliver);
+      if (cluster) virtualDeliveries.push({ server, deliver });
       // On one instance its clients hear of changes to the bundle only, not of every upstream's.
-      const unwatch = cluster ? () => undefined : watchCatalog(this.supervisor, deliver, 50, () => server.view(this.supervisor.catalog()));
+      const unwatch = cluster ? () => undefined : watchCatalog(this.supervisor, deliver, 50, () => server.view(server.catalogIn(this.supervisor, this.policy.tenancy)));
       this.#virtual.push({ server, service: virtualService, sessions: virtualSessions, listen: virtualListen, unwatch });
       const endpoint = createMcpEndpoint({
         config: this.config,
@@ -325,11 +340,14 @@ export class Gateway {
         stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
       });
       virtualEndpoints.set(server.path, (request, response, caller) => {
+        // Another tenant's bundle is a path that does not exist.
+        if (!server.visibleTo(this.policy.scope(caller))) return api(request, response, caller);
         if (server.admits(caller)) return endpoint(request, response, caller);
         new HttpExchange(response).reply(403, errorFrame(null, new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not use the virtual server "${server.config.name}"`)));
       });
     }
-    const isMcpPath = (path: string) => MCP_PATHS.has(path) || virtualEndpoints.has(path);
+    // In multi-tenant mode every /mcp/<name> answers refusals in one shape, so no bundle name is confirmed before authentication.
+    const isMcpPath = (path: string) => MCP_PATHS.has(path) || virtualEndpoints.has(path) || (this.policy.tenancy.enabled && path.startsWith('/mcp/'));
     const gate = createPolicyGate(this.policy, this.metrics, isMcpPath, (request, response, caller) => {
       if (MCP_PATHS.has(request.path)) return mcp(request, response, caller);
       const virtual = virtualEndpoints.get(request.path);

@@ -44,6 +44,9 @@ const approvals = new ApprovalsView(api, { body: byId<HTMLTableSectionElement>('
 /** What the gateway wrote into the page: `on` when it authenticates callers. */
 const authentication = document.querySelector('meta[name="mcp-gateway-authentication"]')?.getAttribute('content');
 
+/** False for a caller who may not see held calls (multi-tenant mode: a tenant's non-approver). */
+let showApprovals = true;
+
 async function start(): Promise<void> {
   stop();
   // No key yet and one is needed: ask for it first rather than make a request bound to be refused.
@@ -54,7 +57,11 @@ async function start(): Promise<void> {
   }
   try {
     const me = await api.get<Whoami>('/api/v1/admin/whoami');
-    byId('who').textContent = me.authentication ? `${me.name} (${me.roles.join(', ')})` : 'no authentication: this machine only';
+    const who = me.authentication ? `${me.name} (${me.roles.join(', ')})` : 'no authentication: this machine only';
+    byId('who').textContent = me.scope === undefined ? who : `${who}, ${me.scope}`;
+    // A tenant's caller without an approver role gets the rest of the dashboard, not a refusal every poll.
+    showApprovals = me.approver !== false;
+    byId('approvals-panel').hidden = !showApprovals;
     byId<HTMLButtonElement>('sign-out').hidden = !me.authentication;
     show('app');
     polling = true;
@@ -104,7 +111,7 @@ async function tick(): Promise<void> {
   timer = undefined;
   let delayMs = Number(interval.value) * 1000;
   try {
-    const [health, metrics] = await Promise.all([api.get<Health>('/api/v1/health'), api.get<Metrics>('/api/v1/metrics'), requests.live ? requests.refresh() : Promise.resolve(), approvals.refresh()]);
+    const [health, metrics] = await Promise.all([api.get<Health>('/api/v1/health'), api.get<Metrics>('/api/v1/metrics'), requests.live ? requests.refresh() : Promise.resolve(), showApprovals ? approvals.refresh() : Promise.resolve()]);
     draw(health, metrics);
     say('');
     byId('updated').textContent = `updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`;

@@ -142,6 +142,9 @@ export interface Whoami {
   readonly via: string;
   readonly roles: readonly string[];
   readonly authentication: boolean;
+  /** Multi-tenant mode only: whose view this is (`all-tenants`, `tenant=<name>`), and whether held calls are this caller's to see. */
+  readonly scope?: string;
+  readonly approver?: boolean;
 }
 
 /** A call held until an approver decides (`GET /api/v1/approvals`). */

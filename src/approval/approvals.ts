@@ -110,22 +110,31 @@ export class Approvals {
     );
   }
 
-  list(): HeldView[] {
-    return this.#held.list();
+  /** The held calls this approver may see: in multi-tenant mode its tenant's only (administrators: all). */
+  list(approver: Caller): HeldView[] {
+    const scope = this.#policy.scope(approver);
+    return this.#held.list().filter((view) => scope.seesSlice(view.tenant));
   }
 
+  /** Another tenant's held call is answered as one that does not exist. */
   decide(id: string, decision: 'approve' | 'deny', approver: Caller, reason?: string): HeldView {
-    return this.#held.decide(id, {
-      outcome: decision === 'approve' ? 'approved' : 'denied',
-      decidedBy: approver.name,
-      ...(approver.subject !== undefined ? { decidedBySubject: approver.subject } : {}),
-      ...(reason !== undefined ? { reason } : {}),
-    });
+    const scope = this.#policy.scope(approver);
+    return this.#held.decide(
+      id,
+      {
+        outcome: decision === 'approve' ? 'approved' : 'denied',
+        decidedBy: approver.name,
+        ...(approver.subject !== undefined ? { decidedBySubject: approver.subject } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      },
+      (view) => scope.seesSlice(view.tenant),
+    );
   }
 
   /** Holds the call for an approver (see HeldCalls.hold); resolves with how it ended. */
   async hold(subject: ApprovalSubject, caller: Caller, via: 'rest' | 'mcp', requirement: ApprovalRequirement, onCancel: (cancel: (reason: string) => void) => void): Promise<ApprovalRecord> {
-    const view = { server: subject.serverId, tool: subject.tool, caller: caller.name, via, arguments: this.#shown(subject.arguments) ?? {} };
+    const tenant = this.#policy.tenancy.sliceOf(caller, subject.serverId);
+    const view = { server: subject.serverId, tool: subject.tool, caller: caller.name, via, ...(tenant !== undefined ? { tenant } : {}), arguments: this.#shown(subject.arguments) ?? {} };
     const decision = await this.#held.hold(view, requirement.timeoutMs, onCancel);
     return { via: 'api', ...decision };
   }

@@ -26,6 +26,8 @@ export interface HeldView {
   readonly tool: string;
   readonly caller: string;
   readonly via: 'rest' | 'mcp';
+  /** In multi-tenant mode, whose slice the call is (policy/tenancy.ts `sliceOf`); absent: the untenanted one. */
+  readonly tenant?: string;
   readonly arguments: unknown;
   readonly createdAt: string;
   readonly expiresAt: string;
@@ -87,10 +89,10 @@ export class HeldCalls {
     return [...this.#held.values()].map((held) => held.view);
   }
 
-  /** An approver's decision; MCPGW_ERR_UNKNOWN_APPROVAL when nothing waits under `id`. */
-  decide(id: string, decision: Omit<HeldDecision, 'waitMs'> & { outcome: 'approved' | 'denied' }): HeldView {
+  /** An approver's decision; MCPGW_ERR_UNKNOWN_APPROVAL when nothing waits under `id` that `visible` lets the approver see. */
+  decide(id: string, decision: Omit<HeldDecision, 'waitMs'> & { outcome: 'approved' | 'denied' }, visible: (view: HeldView) => boolean = () => true): HeldView {
     const held = this.#held.get(id);
-    if (held === undefined) throw new GatewayError('MCPGW_ERR_UNKNOWN_APPROVAL', `no call waits for approval under id "${id}" (never held, already decided, timed out, or its client went away)`, { id });
+    if (held === undefined || !visible(held.view)) throw new GatewayError('MCPGW_ERR_UNKNOWN_APPROVAL', `no call waits for approval under id "${id}" (never held, already decided, timed out, or its client went away)`, { id });
     held.settle(decision);
     return held.view;
   }

@@ -12,7 +12,8 @@ import type { ListKind } from '../protocol/catalog-events.js';
 
 export type ClusterEvent =
   /** `versions`: a digest of each list as the publisher now has it (for telling copies of one change from two changes). */
-  | { readonly t: 'lists'; readonly kinds: readonly ListKind[]; readonly versions: Readonly<Partial<Record<ListKind, string>>> }
+  /** `scope`: in multi-tenant mode, whose view changed (a TenantScope key); absent: the one catalog everyone sees. */
+  | { readonly t: 'lists'; readonly kinds: readonly ListKind[]; readonly versions: Readonly<Partial<Record<ListKind, string>>>; readonly scope?: string }
   | { readonly t: 'resource'; readonly server: string; readonly uri: string }
   /** A notification for a 2025 session's stream (held by whichever instance has it). */
   | { readonly t: 'session'; readonly sid: string; readonly data: string }

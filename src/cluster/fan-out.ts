@@ -18,10 +18,15 @@ const LIST_WINDOW_MS = 5000;
 const RESOURCE_WINDOW_MS = 150;
 
 export interface FanOutTargets {
-  /** To this instance's listen streams and 2025 sessions. */
-  readonly lists: (kinds: readonly ListKind[]) => void;
+  /** To this instance's listen streams and 2025 sessions (in multi-tenant mode: those of the `scope` that changed). */
+  readonly lists: (kinds: readonly ListKind[], scope?: string) => void;
   /** To this instance's subscribers of the URI (made on that server). */
   readonly resource: (serverId: string, uri: string) => void;
+}
+
+/** Copies of one change of one list (in one view) share a mark. */
+function listMark(kind: ListKind, version: string | undefined, scope: string | undefined): string {
+  return `l:${scope ?? ''}:${kind}:${version ?? ''}`;
 }
 
 export class FanOut {
@@ -35,20 +40,20 @@ export class FanOut {
     this.#targets = targets;
     this.#unsubscribe = bus.on((event) => {
       if (event.t === 'lists') {
-        const fresh = event.kinds.filter((kind) => this.#fresh(`l:${kind}:${event.versions[kind] ?? ''}`, LIST_WINDOW_MS));
-        if (fresh.length > 0) targets.lists(fresh);
+        const fresh = event.kinds.filter((kind) => this.#fresh(listMark(kind, event.versions[kind], event.scope), LIST_WINDOW_MS));
+        if (fresh.length > 0) targets.lists(fresh, event.scope);
       } else if (event.t === 'resource' && this.#fresh(`r:${event.server}\n${event.uri}`, RESOURCE_WINDOW_MS)) {
         targets.resource(event.server, event.uri);
       }
     });
   }
 
-  /** A list change of this instance's catalog: delivered here unless just delivered, and published. */
-  lists(kinds: readonly ListKind[], versions: Readonly<Partial<Record<ListKind, string>>>): void {
-    const fresh = kinds.filter((kind) => this.#fresh(`l:${kind}:${versions[kind] ?? ''}`, LIST_WINDOW_MS));
+  /** A list change of this instance's catalog (of one view of it, with `scope`): delivered here unless just delivered, and published. */
+  lists(kinds: readonly ListKind[], versions: Readonly<Partial<Record<ListKind, string>>>, scope?: string): void {
+    const fresh = kinds.filter((kind) => this.#fresh(listMark(kind, versions[kind], scope), LIST_WINDOW_MS));
     if (fresh.length === 0) return;
-    this.#targets.lists(fresh);
-    this.#bus.publish({ t: 'lists', kinds: fresh, versions });
+    this.#targets.lists(fresh, scope);
+    this.#bus.publish({ t: 'lists', kinds: fresh, versions, ...(scope !== undefined ? { scope } : {}) });
   }
 
   /** An upstream of this instance updated a resource: true when it is to be delivered here (and it was published). */

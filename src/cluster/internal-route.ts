@@ -39,7 +39,7 @@ async function serve(context: InternalRouteContext, request: HttpRequest, respon
   if (request.path === APPROVALS_PATH && request.method === 'POST') {
     const { caller } = JSON.parse(body.toString('utf8')) as ApprovalsRequest;
     context.approvals.assertApprover(caller);
-    return void sendJson(response, 200, { approvals: context.approvals.list() });
+    return void sendJson(response, 200, { approvals: context.approvals.list(caller) });
   }
   if (request.path === APPROVAL_DECIDE_PATH && request.method === 'POST') {
     const { caller, id, decision, reason } = JSON.parse(body.toString('utf8')) as DecideRequest;

@@ -46,6 +46,7 @@ export const DEFAULTS = {
   approval: { rules: [], timeoutSeconds: 300, maxPending: 100, approverRoles: [] },
   cluster: { enabled: false, heartbeatSeconds: 5, instanceTtlSeconds: 15, redis: { prefix: 'mcpgw:cluster:', timeoutMs: 500 } },
   virtualServers: [],
+  tenants: {},
 } as const satisfies Omit<GatewayConfig, 'servers' | 'access' | 'auth' | 'rateLimit'> & { auth: object; rateLimit: object };
 
 /** Defaults inside optional blocks: they apply only when the block is present. */

@@ -15,7 +15,8 @@ import { DEFAULT_SEPARATOR, SEPARATOR_PATTERN, separatorConflict } from '../qual
 import { applyOverrides, CONFIG_PATH_VARIABLE, envOverrides, substituteEnv, type ConfigOverride } from './env.js';
 import { gatewayIdentityIssues, serverIdentityIssues } from './identity-rules.js';
 import { formatPath, show, TRANSPORT_ALIASES, validateDocument, type ConfigIssue } from './schema.js';
-import type { ApiKeyConfig, AuthConfig, AuthStrategy, ExchangeIdentityConfig, GatewayConfig, IdentityClaim, RateLimitConfig, ServerConfig, SignedIdentityConfig, UpstreamIdentityConfig, UpstreamTransport, WindowLimit } from './types.js';
+import { isRecord, tenantIssues, virtualServerLists } from './tenant-rules.js';
+import type { ApiKeyConfig, AuthConfig, AuthStrategy, ExchangeIdentityConfig, GatewayConfig, IdentityClaim, RateLimitConfig, ServerConfig, SignedIdentityConfig, TenantConfig, UpstreamIdentityConfig, UpstreamTransport, VirtualServerConfig, WindowLimit } from './types.js';
 
 export interface NormalizeOptions {
   /** Source of `${VAR}` values and `MCP_GATEWAY_*` overrides; defaults to process.env. */
@@ -129,8 +130,10 @@ type RawIdentity = { mode: 'signed' | 'exchange'; header: string; audience?: str
 
 /** The document once ajv has passed it and filled in the defaults. */
 type ValidServer = Omit<ServerConfig, 'name' | 'transport' | 'identity'> & { name?: string; transport?: UpstreamTransport | keyof typeof TRANSPORT_ALIASES; identity?: RawIdentity };
-type ValidDocument = Omit<GatewayConfig, 'servers' | 'auth' | 'rateLimit'> & {
+type RawTenant = Omit<TenantConfig, 'name' | 'rateLimit'> & { rateLimit?: RawLimit; virtualServers: VirtualServerConfig[] };
+type ValidDocument = Omit<GatewayConfig, 'servers' | 'auth' | 'rateLimit' | 'tenants'> & {
   servers: ValidServer[];
+  tenants: Record<string, RawTenant>;
   auth: Omit<AuthConfig, 'strategies' | 'apiKeys'> & { strategy: string | string[]; apiKeys: (string | RawApiKey)[] };
   rateLimit: Omit<RateLimitConfig, 'enabled' | 'perServer' | 'perTool'> & { enabled?: boolean; perServer: Record<string, RawLimit>; perTool: Record<string, RawLimit> };
 };
@@ -181,6 +184,7 @@ function semanticIssues(doc: unknown): ConfigIssue[] {
   issues.push(...authIssues(doc));
   issues.push(...approvalIssues(doc.approval));
   issues.push(...virtualServerIssues(doc));
+  issues.push(...tenantIssues(doc));
   issues.push(...gatewayIdentityIssues(doc.identity));
   const servers = Array.isArray(doc.servers) ? doc.servers : [];
   const firstIndex = new Map<string, number>();
@@ -279,31 +283,33 @@ function approvalIssues(approval: unknown): ConfigIssue[] {
   return issues;
 }
 
-/** Bundles name servers, tags and overridden tools that must exist, and each name once. */
+/** Bundles (top-level and tenants' own) name servers, tags and overridden tools that must exist, and each name once. */
 function virtualServerIssues(doc: Record<string, unknown>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const at = (path: (string | number)[], message: string) => issues.push({ path: formatPath(path), message });
-  if (!Array.isArray(doc.virtualServers)) return issues;
   const servers = (Array.isArray(doc.servers) ? doc.servers : []).filter(isRecord);
   const serverIds = new Set(servers.map((server) => server.id));
   const tags = new Set(servers.flatMap((server) => (Array.isArray(server.tags) ? server.tags : [])));
-  const seen = new Map<string, number>();
-  doc.virtualServers.forEach((entry: unknown, i) => {
-    if (!isRecord(entry)) return;
-    if (typeof entry.name === 'string') {
-      const previous = seen.get(entry.name);
-      if (previous !== undefined) at(['virtualServers', i, 'name'], `duplicate virtual server name ${JSON.stringify(entry.name)} (also virtualServers[${previous}])`);
-      else seen.set(entry.name, i);
-    }
-    if (Array.isArray(entry.servers)) entry.servers.forEach((id: unknown, j) => typeof id === 'string' && !serverIds.has(id) && at(['virtualServers', i, 'servers', j], `names no configured server (got ${show(id)})`));
-    if (Array.isArray(entry.tags)) entry.tags.forEach((tag: unknown, j) => typeof tag === 'string' && !tags.has(tag) && at(['virtualServers', i, 'tags', j], `no configured server has the tag ${show(tag)}`));
-    if (isRecord(entry.overrides)) {
-      for (const target of Object.keys(entry.overrides)) {
-        const slash = target.indexOf('/');
-        if (slash <= 0 || !serverIds.has(target.slice(0, slash))) at(['virtualServers', i, 'overrides', target], 'must be "<server>/<tool>" naming a configured server');
+  const seen = new Map<string, string>();
+  for (const { entries, path } of virtualServerLists(doc)) {
+    entries.forEach((entry: unknown, i) => {
+      if (!isRecord(entry)) return;
+      const here = [...path, i];
+      if (typeof entry.name === 'string') {
+        const previous = seen.get(entry.name);
+        if (previous !== undefined) at([...here, 'name'], `duplicate virtual server name ${JSON.stringify(entry.name)} (also ${previous})`);
+        else seen.set(entry.name, formatPath(here));
       }
-    }
-  });
+      if (Array.isArray(entry.servers)) entry.servers.forEach((id: unknown, j) => typeof id === 'string' && !serverIds.has(id) && at([...here, 'servers', j], `names no configured server (got ${show(id)})`));
+      if (Array.isArray(entry.tags)) entry.tags.forEach((tag: unknown, j) => typeof tag === 'string' && !tags.has(tag) && at([...here, 'tags', j], `no configured server has the tag ${show(tag)}`));
+      if (isRecord(entry.overrides)) {
+        for (const target of Object.keys(entry.overrides)) {
+          const slash = target.indexOf('/');
+          if (slash <= 0 || !serverIds.has(target.slice(0, slash))) at([...here, 'overrides', target], 'must be "<server>/<tool>" naming a configured server');
+        }
+      }
+    });
+  }
   return issues;
 }
 
@@ -312,9 +318,6 @@ function strategyList(strategy: unknown): string[] {
   return typeof strategy === 'string' && strategy !== 'none' ? [strategy] : [];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function parseScheme(url: string): string | undefined {
   try {
@@ -345,6 +348,14 @@ function normalise(doc: ValidDocument, rateLimitGiven: boolean): GatewayConfig {
       perServer: mapValues(doc.rateLimit.perServer, (limit) => withWindow(limit, doc.rateLimit.windowSeconds)),
       perTool: mapValues(doc.rateLimit.perTool, (limit) => withWindow(limit, doc.rateLimit.windowSeconds)),
     },
+    tenants: mapValues(doc.tenants, (tenant, name) => ({
+      name,
+      share: tenant.share,
+      ...(tenant.rateLimit !== undefined ? { rateLimit: withWindow(tenant.rateLimit, doc.rateLimit.windowSeconds) } : {}),
+      ...(tenant.quota !== undefined ? { quota: tenant.quota } : {}),
+    })),
+    // One list of bundles: a tenant's own carry its name.
+    virtualServers: [...doc.virtualServers, ...Object.entries(doc.tenants).flatMap(([name, tenant]) => tenant.virtualServers.map((virtual) => ({ ...virtual, tenant: name })))],
     servers: doc.servers.map(({ identity, ...server }) => ({
       ...server,
       name: server.name ?? server.id,
@@ -390,8 +401,8 @@ function withWindow(limit: { limit: number; windowSeconds?: number }, windowSeco
   return { limit: limit.limit, windowSeconds: limit.windowSeconds ?? windowSeconds };
 }
 
-function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T) => U): Record<string, U> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
+function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T, key: string) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value, key)]));
 }
 
 function transportOf(server: ValidServer): UpstreamTransport {

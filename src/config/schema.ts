@@ -133,6 +133,7 @@ const serverSchema = {
       'x-messages': { pattern: 'must be 1-64 letters, digits, "_" or "-", starting with a letter or digit' },
     },
     name: nonEmptyString,
+    tenant: nonEmptyString,
     transport: {
       type: 'string',
       enum: [...TRANSPORTS, ...Object.keys(TRANSPORT_ALIASES)],
@@ -278,6 +279,33 @@ const approvalRuleSchema = {
     },
     ask: { type: 'string', enum: ['client', 'approver'], default: 'client' },
     timeoutSeconds: approvalTimeout,
+  },
+} as const;
+
+/** A virtual server, at the top level or under its tenant. */
+const virtualServerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', 'x-messages': { pattern: 'must be URL-safe: 1-64 letters, digits, "_" or "-", starting with a letter or digit' } },
+    description: nonEmptyString,
+    servers: { type: 'array', items: nonEmptyString, default: [] },
+    tags: { type: 'array', items: nonEmptyString, default: [] },
+    tools: { type: 'array', items: nonEmptyString, default: [] },
+    resources: { type: 'array', items: nonEmptyString, default: [] },
+    prompts: { type: 'array', items: nonEmptyString, default: [] },
+    overrides: {
+      type: 'object',
+      default: {},
+      additionalProperties: { type: 'object', additionalProperties: false, properties: { name: nonEmptyString, description: nonEmptyString } },
+    },
+    toolDiscovery: { type: 'string', enum: ['full', 'search'] },
+    allow: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { keys: { type: 'array', items: nonEmptyString }, roles: { type: 'array', items: nonEmptyString }, tenants: { type: 'array', items: nonEmptyString } },
+    },
   },
 } as const;
 
@@ -451,32 +479,18 @@ export const configSchema = {
       },
     },
     servers: { type: 'array', items: serverSchema, default: [] },
-    virtualServers: {
-      type: 'array',
-      default: DEFAULTS.virtualServers,
-      items: {
+    virtualServers: { type: 'array', default: DEFAULTS.virtualServers, items: virtualServerSchema },
+    tenants: {
+      type: 'object',
+      default: DEFAULTS.tenants,
+      additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        required: ['name'],
         properties: {
-          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', 'x-messages': { pattern: 'must be URL-safe: 1-64 letters, digits, "_" or "-", starting with a letter or digit' } },
-          description: nonEmptyString,
-          servers: { type: 'array', items: nonEmptyString, default: [] },
-          tags: { type: 'array', items: nonEmptyString, default: [] },
-          tools: { type: 'array', items: nonEmptyString, default: [] },
-          resources: { type: 'array', items: nonEmptyString, default: [] },
-          prompts: { type: 'array', items: nonEmptyString, default: [] },
-          overrides: {
-            type: 'object',
-            default: {},
-            additionalProperties: { type: 'object', additionalProperties: false, properties: { name: nonEmptyString, description: nonEmptyString } },
-          },
-          toolDiscovery: { type: 'string', enum: ['full', 'search'] },
-          allow: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { keys: { type: 'array', items: nonEmptyString }, roles: { type: 'array', items: nonEmptyString }, tenants: { type: 'array', items: nonEmptyString } },
-          },
+          share: { type: 'array', items: nonEmptyString, default: [] },
+          rateLimit: windowLimitSchema,
+          quota: { type: 'object', additionalProperties: false, required: ['callsPerDay'], properties: { callsPerDay: positiveInteger } },
+          virtualServers: { type: 'array', default: [], items: virtualServerSchema },
         },
       },
     },

@@ -184,6 +184,17 @@ virtualServers: []
 #    overrides: { "demo/add": { name: plus, description: Adds two numbers } }
 #    allow: { roles: [admin] }       # absent: every caller
 
+# Multi-tenant mode: a server with "tenant: <name>" is that tenant's alone; a
+# tenant's callers (a key's tenant, or auth.jwt.tenantClaim) see its servers
+# and the untenanted ones' entries its share globs match, nothing of another
+# tenant (administrators see all). Limits count all of a tenant's calls.
+tenants: {}
+#  acme:
+#    share: ["demo/*"]               # server/name globs over untenanted servers
+#    rateLimit: { limit: 600, windowSeconds: 60 }
+#    quota: { callsPerDay: 50000 }   # per UTC day; then 429 MCPGW_ERR_QUOTA_EXCEEDED
+#    virtualServers: []              # the tenant's own bundles
+
 # The MCP servers behind the gateway. Tools two servers share are offered as
 # <id>__<tool> (with mcp.separator between); an id is 1-64 letters, digits,
 # "_" or "-" and must not contain the separator.

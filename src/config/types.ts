@@ -90,6 +90,8 @@ export interface ServerConfig {
   readonly maxResponseBytes: number;
   /** Who the upstream is told a call is for (streamable-http only); absent: only the static `headers`/`env` credentials. */
   readonly identity?: UpstreamIdentityConfig;
+  /** The tenant (a key of `tenants`) that owns this server: only its callers (and administrators) ever see or reach it. */
+  readonly tenant?: string;
 }
 
 /** Caller facts a gateway-signed token may carry; `sub` (the caller's subject, else its name) is always there. */
@@ -383,8 +385,25 @@ export interface GatewayConfig {
   readonly approval: ApprovalConfig;
   readonly cluster: ClusterConfig;
   readonly servers: readonly ServerConfig[];
-  /** Named bundles of tools, resources and prompts, each served at `/mcp/<name>` (restart to change). */
+  /** Named bundles of tools, resources and prompts, each served at `/mcp/<name>` (restart to change); tenants' own bundles included, with `tenant` set. */
   readonly virtualServers: readonly VirtualServerConfig[];
+  /** Multi-tenant mode when not empty: by tenant name. */
+  readonly tenants: Readonly<Record<string, TenantConfig>>;
+}
+
+/** One tenant: its own servers (`servers[].tenant`), a share of the untenanted ones, its limits. */
+export interface TenantConfig {
+  readonly name: string;
+  /** `server/name` globs over the untenanted servers' tools, resource URIs and prompts this tenant may use; empty: none. */
+  readonly share: readonly string[];
+  /** A window limit on the calls of all the tenant's callers together. */
+  readonly rateLimit?: WindowLimit;
+  /** Calls per UTC day, all the tenant's callers together. */
+  readonly quota?: TenantQuota;
+}
+
+export interface TenantQuota {
+  readonly callsPerDay: number;
 }
 
 /** A virtual server: a selection from any upstreams, its own MCP endpoint and REST scope. */
@@ -405,6 +424,8 @@ export interface VirtualServerConfig {
   readonly overrides: Readonly<Record<string, { readonly name?: string; readonly description?: string }>>;
   /** Defaults to `mcp.toolDiscovery`. */
   readonly toolDiscovery?: 'full' | 'search';
+  /** The tenant that owns it (declared under `tenants.<name>.virtualServers`): it selects only from that tenant's view. */
+  readonly tenant?: string;
   /** Absent: every caller may use it; else a key named in `keys`, a caller with one of `roles`, or of one of `tenants` (a key's `tenant`, `auth.jwt.tenantClaim`). */
   readonly allow?: { readonly keys?: readonly string[]; readonly roles?: readonly string[]; readonly tenants?: readonly string[] };
 }

@@ -37,8 +37,8 @@ export function approvalRoutes(approvals: Approvals, limits: { readonly maxBodyB
       path: '/api/v1/approvals',
       handler: async (_q, r, _p, caller) => {
         approvals.assertApprover(caller);
-        if (peers === undefined) return void sendJson(r, 200, { approvals: approvals.list() });
-        const local = approvals.list().map((view) => ({ ...view, instance: peers.instanceId }));
+        if (peers === undefined) return void sendJson(r, 200, { approvals: approvals.list(caller) });
+        const local = approvals.list(caller).map((view) => ({ ...view, instance: peers.instanceId }));
         const remote = await peers.peerApprovals(caller);
         const all = [...local, ...remote.approvals].sort((x, y) => (x.createdAt < y.createdAt ? -1 : x.createdAt > y.createdAt ? 1 : 0));
         sendJson(r, 200, { approvals: all, ...(remote.unreachable.length > 0 ? { unreachableInstances: remote.unreachable } : {}) });

@@ -7,7 +7,7 @@ import type { RequestHandler } from './engine.js';
 import { withHeaders } from './respond.js';
 
 const ALLOW_HEADERS = 'authorization, content-type, accept, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id, x-api-key';
-const EXPOSE_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset';
+const EXPOSE_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, x-mcp-gateway-scope';
 
 export function withCors(origins: readonly string[], next: RequestHandler): RequestHandler {
   if (origins.length === 0) return next;

@@ -14,8 +14,11 @@ export function sendRawJson(response: HttpResponse, status: number, json: string
   return typeof json === 'string' ? Buffer.byteLength(json) : json.byteLength;
 }
 
+/** A refusal that says when to come back (`data.retryAfterSeconds`: a limit, a quota, an open circuit) carries `Retry-After` too. */
 export function sendError(response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>> = {}): number {
-  return sendRawJson(response, ERRORS[error.code].status, restErrorBody(error), headers);
+  const retryAfter = (error.data as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  const withRetry = typeof retryAfter === 'number' && headers['retry-after'] === undefined ? { ...headers, 'retry-after': String(retryAfter) } : headers;
+  return sendRawJson(response, ERRORS[error.code].status, restErrorBody(error), withRetry);
 }
 
 /** The same response with `extra` headers on whatever it sends (CORS, rate-limit headers). */

@@ -25,9 +25,14 @@ import { replayRoutes } from './replay-api.js';
 import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tools.js';
 import { sendLive, sendReady } from './probes.js';
 import { getPrompt, listEntries, listFilter, readResource, type RestCatalogContext } from './rest-catalog.js';
-import { sendError, sendJson, sendRawJson } from './respond.js';
+import { sendError, sendJson, sendRawJson, withHeaders } from './respond.js';
 import { ListCache } from '../protocol/list-cache.js';
 import type { VirtualServer } from '../protocol/virtual-server.js';
+import { Tenancy, type TenantScope } from '../policy/tenancy.js';
+import { unknownServer } from '../supervisor/supervisor.js';
+
+/** In multi-tenant mode, every REST answer says whose view it is: `all-tenants`, `tenant=<name>` or `untenanted`. */
+export const SCOPE_HEADER = 'x-mcp-gateway-scope';
 
 export interface RestApiContext {
   readonly config: GatewayConfig;
@@ -76,12 +81,14 @@ export function createRestApi(context: RestApiContext): CallerHandler {
   add('GET', '/health/ready', (_q, r) => sendReady(r, context.supervisor, context.config.health.readyMinServers, context.stopping()));
   add('GET', '/api/v1/health', async (q, r, _p, caller) => {
     if (wantsCluster(q)) return void sendJson(r, 200, await (await clusterView(context, q, caller)).health());
-    sendJson(r, context.stopping() ? 503 : 200, health(context));
+    sendJson(r, context.stopping() ? 503 : 200, health(context, caller));
   });
-  add('GET', '/api/v1/servers', (_q, r) => void sendJson(r, 200, { servers: context.supervisor.groups().map((g) => serverSummary(g)) }));
+  add('GET', '/api/v1/servers', (_q, r, _p, caller) => {
+    const scope = context.policy.scope(caller);
+    sendJson(r, 200, { servers: context.supervisor.groups().filter((g) => scope.seesServer(g.config.id)).map((g) => serverSummary(g, scope)) });
+  });
   add('GET', '/api/v1/servers/:id', (_q, r, p, caller) => {
-    const group = context.supervisor.group(p.id!);
-    if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${p.id}" is configured`);
+    const group = visibleGroup(context, p.id!, caller);
     sendJson(r, 200, serverDetail(group, context.supervisor.names, context.policy, caller));
   });
   const llmNames = new LlmToolNamesCache(context.supervisor.names);
@@ -102,11 +109,11 @@ export function createRestApi(context: RestApiContext): CallerHandler {
       return sendList(r, caller, ['virtual', virtual], () => ({ virtual, tools: listVirtualTools(context, bundle, caller) }));
     }
     const format = parseLlmFormat(query.get('format'));
-    if (server !== undefined && !context.supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
+    if (server !== undefined) visibleGroup(context, server, caller);
     sendList(r, caller, ['tools', server ?? null, tag ?? null, format ?? null], () => {
       const tools = listTools(context.supervisor, context.policy, caller, server, tag);
       if (format === undefined) return { tools };
-      const names = llmNames.for(context.supervisor.catalog());
+      const names = llmNames.for(context.supervisor.catalog(context.policy.catalogScope(caller)));
       const mapping: Record<string, string> = {};
       const definitions = tools.map((tool) => {
         const qualified = String(tool.qualifiedName);
@@ -120,7 +127,7 @@ export function createRestApi(context: RestApiContext): CallerHandler {
   add('POST', '/api/v1/tools/call', (q, r, _p, caller) => callTool(context, q, r, caller, llmNames));
   const catalogContext: RestCatalogContext = { ...context, maxBodyBytes: context.config.maxBodyBytes, maxJsonDepth: context.config.maxJsonDepth };
   const sendEntries = (r: HttpResponse, caller: Caller, kind: 'resources' | 'resourceTemplates' | 'prompts', query: string): void => {
-    const filter = listFilter(context.supervisor, query);
+    const filter = listFilter(context, query, caller);
     sendList(r, caller, [kind, filter.server ?? null, filter.tag ?? null], () => ({ [kind]: listEntries(context, kind, caller, filter) }));
   };
   add('GET', '/api/v1/resources', (q, r, _p, caller) => sendEntries(r, caller, 'resources', q.query));
@@ -131,28 +138,42 @@ export function createRestApi(context: RestApiContext): CallerHandler {
   add('GET', '/api/v1/metrics', async (q, r, _p, caller) => {
     if (wantsCluster(q)) return void sendJson(r, 200, await (await clusterView(context, q, caller)).metrics());
     const wantsText = new URLSearchParams(q.query).get('format') === 'prometheus' || (q.headers.accept ?? '').includes('text/plain');
-    if (wantsText) r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
-    else sendJson(r, 200, context.metrics.summary());
+    if (wantsText) {
+      mustSeeAllTenants(context, caller, 'read the Prometheus metrics');
+      r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
+    } else sendJson(r, 200, context.metrics.summary(Date.now(), context.policy.scope(caller)));
   });
-  add('GET', '/api/v1/requests', (q, r) => {
-    const page = context.requestLog.page(requestLogQuery(new URLSearchParams(q.query)));
+  add('GET', '/api/v1/requests', (q, r, _p, caller) => {
+    const page = context.requestLog.page(requestLogQuery(new URLSearchParams(q.query), context.policy.scope(caller)));
     sendJson(r, 200, { enabled: context.requestLog.enabled, requests: page.requests, nextBefore: page.nextBefore });
   });
   for (const route of replayRoutes(context, requestLogQuery)) add(route.method, route.path, route.handler);
-  add('GET', '/api/v1/requests/:id', (_q, r, p) => {
+  add('GET', '/api/v1/requests/:id', (_q, r, p, caller) => {
     const id = positiveInteger('id', p.id!);
-    const entry = context.requestLog.get(id);
+    const found = context.requestLog.get(id);
+    // Another tenant's entry is answered as one that was never recorded.
+    const entry = found !== undefined && context.policy.scope(caller).seesSlice(found.tenant) ? found : undefined;
     if (!entry) {
       throw new GatewayError('MCPGW_ERR_UNKNOWN_REQUEST', context.requestLog.enabled ? `no request-log entry ${id} (never recorded, or gone: monitor.retentionHours, monitor.maxEntries)` : 'the request log is off (monitor.requestLog: false)', { id });
     }
     sendJson(r, 200, entry);
   });
   // The dashboard asks this once before it shows anything: the page itself is public, what it shows is for administrators.
+  // In multi-tenant mode a tenant's caller gets the dashboard too, showing its tenant's slice only.
   add('GET', '/api/v1/admin/whoami', (_q, r, _p, caller) => {
-    if (!context.policy.mayAdminister(caller)) {
+    const admin = context.policy.mayAdminister(caller);
+    const scope = context.policy.scope(caller);
+    const tenantMember = context.policy.tenancy.enabled && scope.tenant !== undefined;
+    if (!admin && !tenantMember) {
       throw new GatewayError('MCPGW_ERR_FORBIDDEN', context.policy.authenticator.enabled ? `${caller.name} may not use the dashboard (needs one of auth.adminRoles)` : 'without authentication, only a caller on this machine may use the dashboard');
     }
-    sendJson(r, 200, { name: caller.name, via: caller.via, roles: caller.roles, authentication: context.policy.authenticator.enabled });
+    sendJson(r, 200, {
+      name: caller.name,
+      via: caller.via,
+      roles: caller.roles,
+      authentication: context.policy.authenticator.enabled,
+      ...(context.policy.tenancy.enabled ? { admin, approver: context.approvals.mayApprove(caller), scope: Tenancy.label(scope), ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}) } : {}),
+    });
   });
   add('POST', '/api/v1/admin/reload', async (_q, r, _p, caller) => {
     if (!context.policy.mayAdminister(caller)) {
@@ -162,10 +183,14 @@ export function createRestApi(context: RestApiContext): CallerHandler {
   });
   for (const route of approvalRoutes(context.approvals, context.config, context.cluster)) add(route.method, route.path, route.handler);
   if (context.config.monitor.prometheus) {
-    add('GET', '/metrics', async (_q, r) => r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus()));
+    add('GET', '/metrics', async (_q, r, _p, caller) => {
+      // Series are labelled with every server, tool and tenant: in multi-tenant mode, for administrators only.
+      mustSeeAllTenants(context, caller, 'read the Prometheus metrics');
+      r.send(200, { 'content-type': context.metrics.contentType }, await context.metrics.prometheus());
+    });
   }
 
-  return (request, response, caller) => {
+  const dispatch = (request: HttpRequest, response: HttpResponse, caller: Caller): void => {
     let pathMatched = false;
     for (const route of routes) {
       const match = route.pattern.exec(request.path);
@@ -180,6 +205,31 @@ export function createRestApi(context: RestApiContext): CallerHandler {
     if (pathMatched) sendError(response, new GatewayError('MCPGW_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}`));
     else sendError(response, new GatewayError('MCPGW_ERR_ROUTE_NOT_FOUND', `no route ${request.method} ${request.path}`));
   };
+
+  return (request, response, caller) => {
+    const policy = context.policy;
+    if (!policy.tenancy.enabled) return dispatch(request, response, caller);
+    const scoped = (who: Caller) => dispatch(request, withHeaders(response, { [SCOPE_HEADER]: Tenancy.label(policy.scope(who)) }), who);
+    // A public path (health) asked with a credential answers for that credential's view, not the anonymous one.
+    const credentialGiven = request.headers['x-api-key'] !== undefined || request.headers.authorization !== undefined;
+    if (caller.via !== 'anonymous' || !credentialGiven || !policy.authenticator.enabled) return scoped(caller);
+    policy.authenticator.authenticate(request.headers).then(scoped, (error: unknown) => {
+      if (!response.closed) sendError(response, toGatewayError(error));
+    });
+  };
+}
+
+/** A server the caller may see; one it may not is answered exactly as one that does not exist. */
+function visibleGroup(context: RestApiContext, id: string, caller: Caller): ServerGroup {
+  const group = context.supervisor.group(id);
+  if (group === undefined || !context.policy.scope(caller).seesServer(id)) throw unknownServer(id);
+  return group;
+}
+
+/** Views spanning every tenant (Prometheus series) are for administrators in multi-tenant mode. */
+function mustSeeAllTenants(context: RestApiContext, caller: Caller, what: string): void {
+  if (!context.policy.tenancy.enabled || context.policy.scope(caller).all) return;
+  throw new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not ${what}: in multi-tenant mode they span every tenant (needs one of auth.adminRoles); GET /api/v1/metrics shows this caller's tenant`);
 }
 
 function run(handler: Handler, request: HttpRequest, response: HttpResponse, params: Record<string, string>, caller: Caller, logger: Logger): void {
@@ -202,18 +252,19 @@ function positiveInteger(name: string, text: string): number {
   return value;
 }
 
-/** `?limit`, `?before` and the filters of `GET /api/v1/requests`. */
-function requestLogQuery(query: URLSearchParams): RequestLogQuery {
+/** `?limit`, `?before` and the filters of `GET /api/v1/requests`; `scope` keeps the page to the caller's tenant slice. */
+function requestLogQuery(query: URLSearchParams, scope?: TenantScope): RequestLogQuery {
   const text = (name: string) => query.get(name) ?? undefined;
   const limit = text('limit');
   const before = text('before');
   const filter: { -readonly [K in keyof RequestLogQuery]: RequestLogQuery[K] } = {};
   if (limit !== undefined) filter.limit = positiveInteger('limit', limit);
   if (before !== undefined) filter.before = positiveInteger('before', before);
-  for (const key of ['server', 'caller', 'tool', 'method', 'status', 'traceId', 'requestId'] as const) {
+  for (const key of ['server', 'caller', 'tool', 'method', 'status', 'traceId', 'requestId', 'tenant'] as const) {
     const value = text(key);
     if (value !== undefined) filter[key] = value;
   }
+  if (scope !== undefined && !scope.all) filter.visible = (tenant) => scope.seesSlice(tenant);
   return filter;
 }
 
@@ -252,14 +303,15 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
 }
 
 /** A tool name as the REST caller sent it: a tool or qualified name, or the LLM name GET /api/v1/tools?format= gave it. */
-function routeTool(context: RestApiContext, llmNames: LlmToolNamesCache, body: CallBody): { serverId: string; tool: string } {
+function routeTool(context: RestApiContext, llmNames: LlmToolNamesCache, body: CallBody, caller: Caller): { serverId: string; tool: string } {
+  const scope = context.policy.catalogScope(caller);
   try {
-    return context.supervisor.route(body.tool, body.server);
+    return context.supervisor.route(body.tool, body.server, scope);
   } catch (error) {
     // Only a name no tool has is looked up as an LLM name: the error path, never the call's usual one.
-    const qualified = body.server === undefined && error instanceof GatewayError && error.code === 'MCPGW_ERR_UNKNOWN_TOOL' ? llmNames.for(context.supervisor.catalog()).qualified(body.tool) : undefined;
+    const qualified = body.server === undefined && error instanceof GatewayError && error.code === 'MCPGW_ERR_UNKNOWN_TOOL' ? llmNames.for(context.supervisor.catalog(scope)).qualified(body.tool) : undefined;
     if (qualified === undefined) throw error;
-    return context.supervisor.route(qualified);
+    return context.supervisor.route(qualified, undefined, scope);
   }
 }
 
@@ -273,12 +325,11 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     void context.recorder.record({
       via: 'rest',
       caller: caller.name,
+      ...context.policy.tenancy.sliceField(caller, recordedServer()),
       receivedAt,
       traceId,
       requestId: request.requestId,
-      // A call refused before routing (its server is down) still belongs to the server it named, if that one exists:
-      // never an unknown id, which would make client input a metrics label.
-      server: route?.serverId ?? (body?.server !== undefined && context.supervisor.group(body.server) ? body.server : null),
+      server: recordedServer(),
       tool: route?.tool ?? body?.tool ?? '',
       outcome,
       httpStatus,
@@ -292,6 +343,9 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       ...(upstream !== undefined ? { upstreamSpanId: upstream.spanId } : {}),
       ...(approval !== undefined ? { approval } : {}),
     });
+  // A call refused before routing (its server is down) still belongs to the server it named, if that one exists and the
+  // caller may see it: never an unknown id (client input as a metrics label), never another tenant's.
+  const recordedServer = (): string | null => route?.serverId ?? (body?.server !== undefined && context.supervisor.group(body.server) && context.policy.scope(caller).seesServer(body.server) ? body.server : null);
   let upstream: UpstreamTrace | undefined;
   let approval: ApprovalRecord | undefined;
   const failWith = (error: GatewayError, timings = { upstreamMs: 0, queuedMs: 0 }): void => {
@@ -304,7 +358,11 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
     body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
-    route = body.virtual === undefined ? routeTool(context, llmNames, body) : virtualServer(context, body.virtual, caller).routeTool(context.supervisor.catalog(), body.tool);
+    if (body.virtual === undefined) route = routeTool(context, llmNames, body, caller);
+    else {
+      const bundle = virtualServer(context, body.virtual, caller);
+      route = bundle.routeTool(bundle.catalogIn(context.supervisor, context.policy.tenancy), body.tool);
+    }
     await context.policy.admit(caller, 'tool', route.serverId, route.tool);
     // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
     let dispatchAt = receivedAt;
@@ -369,8 +427,9 @@ async function clusterView(context: RestApiContext, request: HttpRequest, caller
   return context.cluster;
 }
 
-function health(context: RestApiContext): Record<string, unknown> {
-  const groups = context.supervisor.groups();
+function health(context: RestApiContext, caller: Caller): Record<string, unknown> {
+  const scope = context.policy.scope(caller);
+  const groups = context.supervisor.groups().filter((g) => scope.seesServer(g.config.id));
   const enabled = groups.filter((g) => g.config.enabled);
   const ready = enabled.filter((g) => g.state === 'ready');
   const status = context.stopping() ? 'stopping' : ready.length === enabled.length ? 'ok' : ready.length === 0 && enabled.length > 0 ? 'down' : 'degraded';
@@ -385,7 +444,7 @@ function health(context: RestApiContext): Record<string, unknown> {
       state: g.state,
       era: g.identity?.era ?? null,
       protocolVersion: g.identity?.protocolVersion ?? null,
-      tools: g.catalog.tools.length,
+      tools: entryCounts(g, scope).tools,
       restarts: g.restarts,
       circuit: g.circuit,
       ...(g.lastError && g.state !== 'ready' ? { lastError: g.lastError } : {}),
@@ -393,8 +452,10 @@ function health(context: RestApiContext): Record<string, unknown> {
   };
 }
 
-function serverSummary(group: ServerGroup): Record<string, unknown> {
+/** A server as the scope sees it: of a server it only shares entries of, the counts are of those entries. */
+function serverSummary(group: ServerGroup, scope: TenantScope): Record<string, unknown> {
   const config = group.config;
+  const counts = entryCounts(group, scope);
   return {
     id: config.id,
     name: config.name,
@@ -402,15 +463,14 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
     ...(config.url ? { url: config.url } : {}),
     ...(config.command ? { command: config.command } : {}),
     identity: config.identity?.mode ?? null,
+    ...(config.tenant !== undefined ? { tenant: config.tenant } : {}),
     tags: config.tags,
     enabled: config.enabled,
     state: group.state,
     era: group.identity?.era ?? null,
     protocolVersion: group.identity?.protocolVersion ?? null,
     serverInfo: group.identity?.serverInfo ?? null,
-    tools: group.catalog.tools.length,
-    resources: group.catalog.resources.length,
-    prompts: group.catalog.prompts.length,
+    ...counts,
     replicas: config.replicas,
     inFlight: group.inFlight,
     restarts: group.restarts,
@@ -419,10 +479,18 @@ function serverSummary(group: ServerGroup): Record<string, unknown> {
   };
 }
 
+function entryCounts(group: ServerGroup, scope: TenantScope): { tools: number; resources: number; prompts: number } {
+  const catalog = group.catalog;
+  const id = group.config.id;
+  if (scope.whole(id)) return { tools: catalog.tools.length, resources: catalog.resources.length, prompts: catalog.prompts.length };
+  const seen = (entries: readonly Record<string, unknown>[], field: string) => entries.filter((entry) => scope.sees(id, String(entry[field]))).length;
+  return { tools: seen(catalog.tools, 'name'), resources: seen(catalog.resources, 'uri'), prompts: seen(catalog.prompts, 'name') };
+}
+
 function serverDetail(group: ServerGroup, names: QualifiedNames, policy: Policy, caller: Caller): Record<string, unknown> {
   const id = group.config.id;
   return {
-    ...serverSummary(group),
+    ...serverSummary(group, policy.scope(caller)),
     replicas: group.replicaSummaries(),
     // Credentials by name only: which are set is worth seeing, their values never leave the config.
     headers: redactValues(group.config.headers),
@@ -458,17 +526,17 @@ function listTools(supervisor: Supervisor, policy: Policy, caller: Caller, serve
   return tools;
 }
 
-/** The virtual server a REST request names, if this caller may use it. */
+/** The virtual server a REST request names, if this caller may use it (another tenant's is one never configured). */
 function virtualServer(context: RestApiContext, name: string, caller: Caller): VirtualServer {
   const server = context.virtualServers?.get(name);
-  if (server === undefined) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no virtual server "${name}" is configured`);
+  if (server === undefined || !server.visibleTo(context.policy.scope(caller))) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no virtual server "${name}" is configured`);
   if (!server.admits(caller)) throw new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not use the virtual server "${name}"`);
   return server;
 }
 
 /** A bundle's tools under their exposed names, each with the server and tool it calls. */
 function listVirtualTools(context: RestApiContext, server: VirtualServer, caller: Caller): Record<string, unknown>[] {
-  const view = server.view(context.supervisor.catalog());
+  const view = server.view(server.catalogIn(context.supervisor, context.policy.tenancy));
   const tools: Record<string, unknown>[] = [];
   view.tools.forEach((tool, i) => {
     const ref = view.toolRefs[i]!;

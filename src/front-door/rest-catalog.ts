@@ -12,7 +12,8 @@ import type { TraceIds } from '../observability/trace-context.js';
 import type { AccessKind } from '../policy/access.js';
 import type { Caller } from '../policy/caller.js';
 import type { Policy } from '../policy/policy.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import { unknownServer, type Supervisor } from '../supervisor/supervisor.js';
+import type { TenantScope } from '../policy/tenancy.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import { parseJsonBody } from './json-body.js';
@@ -35,12 +36,12 @@ export interface ListFilter {
   readonly tag?: string;
 }
 
-/** `?server=` and `?tag=` as GET /api/v1/tools reads them; an unknown server is a 404, not an empty list. */
-export function listFilter(supervisor: Supervisor, query: string): ListFilter {
+/** `?server=` and `?tag=` as GET /api/v1/tools reads them; an unknown server (or one the caller may not see) is a 404, not an empty list. */
+export function listFilter(context: Pick<RestCatalogContext, 'supervisor' | 'policy'>, query: string, caller: Caller): ListFilter {
   const params = new URLSearchParams(query);
   const server = params.get('server') ?? undefined;
   const tag = params.get('tag') ?? undefined;
-  if (server !== undefined && !supervisor.group(server)) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${server}" is configured`);
+  if (server !== undefined && (!context.supervisor.group(server) || !context.policy.scope(caller).seesServer(server))) throw unknownServer(server);
   return { ...(server !== undefined ? { server } : {}), ...(tag !== undefined ? { tag } : {}) };
 }
 
@@ -85,7 +86,8 @@ interface CallSpec {
   /** The body field naming the target, for messages and the request log before routing. */
   readonly targetField: 'uri' | 'name';
   readonly fields: Readonly<Record<string, 'string' | 'object'>>;
-  route(body: Record<string, unknown>, supervisor: Supervisor): Routed;
+  /** `scope`: the caller's tenant view (undefined: the whole catalog). */
+  route(body: Record<string, unknown>, supervisor: Supervisor, scope: TenantScope | undefined): Routed;
 }
 
 const READ_RESOURCE: CallSpec = {
@@ -93,10 +95,10 @@ const READ_RESOURCE: CallSpec = {
   kind: 'resource',
   targetField: 'uri',
   fields: { uri: 'string', server: 'string' },
-  route(body, supervisor) {
+  route(body, supervisor, scope) {
     const uri = body.uri as string;
     // With `server`: that server, even when another one lists the URI first.
-    const serverId = body.server === undefined ? supervisor.catalog().resourceOwner(uri) : routableServer(supervisor, body.server as string);
+    const serverId = body.server === undefined ? supervisor.catalog(scope).resourceOwner(uri) : routableServer(supervisor, body.server as string, scope);
     return { serverId, target: uri, params: { uri } };
   },
 };
@@ -106,18 +108,18 @@ const GET_PROMPT: CallSpec = {
   kind: 'prompt',
   targetField: 'name',
   fields: { name: 'string', arguments: 'object', server: 'string' },
-  route(body, supervisor) {
+  route(body, supervisor, scope) {
     const name = body.name as string;
-    const exposed = body.server === undefined ? name : supervisor.names.qualify(routableServer(supervisor, body.server as string), name);
-    const route = supervisor.catalog().routePrompt(exposed);
+    const exposed = body.server === undefined ? name : supervisor.names.qualify(routableServer(supervisor, body.server as string, scope), name);
+    const route = supervisor.catalog(scope).routePrompt(exposed);
     return { serverId: route.serverId, target: route.prompt, params: { name: route.prompt, ...(body.arguments !== undefined ? { arguments: body.arguments } : {}) } };
   },
 };
 
-function routableServer(supervisor: Supervisor, id: string): string {
+function routableServer(supervisor: Supervisor, id: string, scope: TenantScope | undefined): string {
   // route() with a server checks it can take calls (unknown → 404, down → 503) before the name is looked at.
   const group = supervisor.group(id);
-  if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${id}" is configured`);
+  if (!group || (scope !== undefined && !supervisor.inScope(id, scope))) throw unknownServer(id);
   if (group.state !== 'ready' && group.state !== 'unhealthy') throw new GatewayError('MCPGW_ERR_SERVER_UNAVAILABLE', `server "${id}" is ${group.state}${group.lastError ? `: ${group.lastError}` : ''}`, { state: group.state });
   return id;
 }
@@ -154,15 +156,17 @@ async function restCall(context: RestCatalogContext, spec: CallSpec, request: Ht
   let upstream: UpstreamTrace | undefined;
   const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: string): void => {
     const named = body?.server;
+    // Never an unknown id as the server (client input must not become a metrics label), nor another tenant's.
+    const server = routed?.serverId ?? (typeof named === 'string' && context.supervisor.group(named) && context.policy.scope(caller).seesServer(named) ? named : null);
     context.recorder.record({
       via: 'rest',
       method: spec.method,
       caller: caller.name,
+      ...context.policy.tenancy.sliceField(caller, server),
       receivedAt,
       traceId,
       requestId: request.requestId,
-      // Never an unknown id as the server: client input must not become a metrics label.
-      server: routed?.serverId ?? (typeof named === 'string' && context.supervisor.group(named) ? named : null),
+      server,
       tool: routed?.target ?? (typeof body?.[spec.targetField] === 'string' ? (body[spec.targetField] as string) : ''),
       outcome,
       httpStatus,
@@ -186,7 +190,7 @@ async function restCall(context: RestCatalogContext, spec: CallSpec, request: Ht
     const raw = await request.readBody(context.maxBodyBytes);
     requestBytes = raw.length;
     body = parseBody(raw, request.headers['content-type'], context.maxJsonDepth, spec);
-    routed = spec.route(body, context.supervisor);
+    routed = spec.route(body, context.supervisor, context.policy.catalogScope(caller));
     await context.policy.admit(caller, spec.kind, routed.serverId, routed.target);
     upstream = context.recorder.upstreamTrace(traceId);
     const params = upstream === undefined ? routed.params : { ...routed.params, _meta: { traceparent: upstream.traceparent } };

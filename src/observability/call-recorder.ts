@@ -26,6 +26,8 @@ export interface FinishedCall {
   readonly method?: RecordedMethod;
   /** The caller's name (a key's name, a token's subject, `anonymous`); never a secret. */
   readonly caller: string;
+  /** Multi-tenant mode: whose slice of the log and metrics the call is (Tenancy.sliceOf); absent: the untenanted one. */
+  readonly tenant?: string;
   readonly receivedAt: number;
   readonly server: string | null;
   /** The tool's name; for a resource read its URI, for a prompt its name. */
@@ -96,7 +98,7 @@ export class CallRecorder {
     const durationMs = now - call.receivedAt;
     const method = call.method ?? 'tools/call';
     // A resource URI is unbounded (templates): reads and gets are counted under their method, never their target.
-    this.#metrics.recordCall(call.server, method === 'tools/call' ? call.tool : method, call.outcome, durationMs, call.upstreamMs, call.caller, now);
+    this.#metrics.recordCall(call.server, method === 'tools/call' ? call.tool : method, call.outcome, durationMs, call.upstreamMs, call.caller, now, call.tenant);
     this.#tracing?.record({
       via: call.via,
       method,
@@ -125,6 +127,7 @@ export class CallRecorder {
       via: call.via,
       method,
       caller: call.caller,
+      ...(call.tenant !== undefined ? { tenant: call.tenant } : {}),
       server: call.server,
       tool: call.tool,
       status: call.outcome === 'ok' ? 'ok' : call.outcome === 'tool_error' ? 'tool_error' : 'error',
@@ -169,6 +172,7 @@ export function outcomeOf(error: GatewayError): CallOutcomeLabel {
     case 'MCPGW_ERR_INSUFFICIENT_SCOPE':
       return 'unauthorized';
     case 'MCPGW_ERR_RATE_LIMITED':
+    case 'MCPGW_ERR_QUOTA_EXCEEDED':
       return 'rate_limited';
     default:
       return 'client_error';

@@ -9,6 +9,7 @@ import { CallRate, type Rates } from './call-rate.js';
 import { LatencyWindow, type Percentiles } from './latency-window.js';
 import type { ThreadSample } from './thread-stats.js';
 import { SURFACES, type ConnectionCounts, type Surface } from '../front-door/traffic.js';
+import type { TenantScope } from '../policy/tenancy.js';
 
 export type CallOutcomeLabel = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'rejected' | 'unavailable' | 'cancelled' | 'client_error' | 'unauthorized' | 'rate_limited';
 
@@ -123,6 +124,17 @@ export interface MetricsSummary {
   readonly frontDoor: FrontDoorSummary | null;
 }
 
+/** One tenant's share of the call tallies (multi-tenant mode): what its callers are shown. */
+interface Slice {
+  readonly byServer: Map<string, Tally>;
+  readonly byTool: Map<string, Tally & { readonly server: string; readonly tool: string }>;
+  readonly byCaller: Map<string, CallerTally>;
+  readonly rate: CallRate;
+}
+
+/** The `tenant` label of calls in the untenanted slice. */
+export const UNTENANTED_LABEL = 'none';
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export class GatewayMetrics {
@@ -139,6 +151,10 @@ export class GatewayMetrics {
   readonly #byServer = new Map<string, Tally>();
   readonly #byTool = new Map<string, Tally & { readonly server: string; readonly tool: string }>();
   readonly #byCaller = new Map<string, CallerTally>();
+  readonly #tenantCalls: Counter<'tenant' | 'outcome'>;
+  /** By tenant (`UNTENANTED_LABEL` for none), kept only in multi-tenant mode. */
+  readonly #slices = new Map<string, Slice>();
+  readonly #sliced: () => boolean;
   /** `reason` + NUL + caller label → count: the JSON view of the refusals counter, without reading prom-client's internals. */
   readonly #refusalCounts = new Map<string, number>();
   readonly #totalRate = new CallRate();
@@ -149,8 +165,10 @@ export class GatewayMetrics {
   readonly #separator: string;
   #frontDoor: FrontDoorSource | undefined;
 
-  constructor(source: ServerGaugeSource, options: { defaultMetrics?: boolean; separator?: string; now?: number } = {}) {
+  /** `sliced`: whether calls are also tallied by tenant (multi-tenant mode, read per call so a reload can switch it). */
+  constructor(source: ServerGaugeSource, options: { defaultMetrics?: boolean; separator?: string; now?: number; sliced?: () => boolean } = {}) {
     this.#source = source;
+    this.#sliced = options.sliced ?? (() => false);
     this.#startedAt = options.now ?? Date.now();
     this.#separator = options.separator ?? DEFAULT_SEPARATOR;
     const registers = [this.registry];
@@ -160,6 +178,7 @@ export class GatewayMetrics {
     this.#restarts = new Counter({ name: 'mcp_gateway_server_restarts_total', help: 'Replica restarts by server.', labelNames: ['server'], registers });
     this.#callerCalls = new Counter({ name: 'mcp_gateway_caller_calls_total', help: `Tool calls by caller (key name or token subject; beyond ${MAX_CALLER_LABELS} callers, "other") and outcome.`, labelNames: ['caller', 'outcome'], registers });
     this.#refusals = new Counter({ name: 'mcp_gateway_front_door_refusals_total', help: 'Requests refused before any route: no or bad credential, missing scope, identity provider unreachable, request rate limit.', labelNames: ['reason', 'caller'], registers });
+    this.#tenantCalls = new Counter({ name: 'mcp_gateway_tenant_calls_total', help: 'Calls by tenant (multi-tenant mode: the owner of the server called, else the caller\'s tenant; "none": untenanted) and outcome.', labelNames: ['tenant', 'outcome'], registers });
     this.#storeErrors = new Counter({ name: 'mcp_gateway_rate_limit_store_errors_total', help: 'Rate-limit decisions the shared store (Redis) could not make, by what happened to the request (served: fail-open; refused: fail-closed).', labelNames: ['outcome'], registers });
     this.#clusterErrors = new Counter({ name: 'mcp_gateway_cluster_errors_total', help: 'Cluster operations Redis or a peer instance did not take (heartbeat, publish, session, forward).', labelNames: ['operation'], registers });
     // Read at scrape time, so the hot path never touches these gauges. The registry reads metrics in the
@@ -274,9 +293,10 @@ export class GatewayMetrics {
   }
 
   /** `now` is when the call finished (the recorder has it already; tests pass their own). */
-  recordCall(server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, upstreamMs: number, caller = 'anonymous', now = Date.now()): void {
+  recordCall(server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, upstreamMs: number, caller = 'anonymous', now = Date.now(), tenant?: string): void {
     const serverLabel = server ?? 'none';
     const callerLabel = this.#callerLabel(caller);
+    if (this.#sliced()) this.#recordSlice(tenant ?? UNTENANTED_LABEL, server, tool, outcome, totalMs, callerLabel, now);
     this.#calls.inc({ server: serverLabel, tool, outcome });
     this.#callerCalls.inc({ caller: callerLabel, outcome });
     this.#duration.observe({ server: serverLabel, outcome }, totalMs / 1000);
@@ -284,17 +304,19 @@ export class GatewayMetrics {
     const failed = outcome !== 'ok';
     this.#totalRate.record(now);
     tally(this.#byServer, serverLabel, totalMs, failed, now);
-    if (server !== null) {
-      const key = server + this.#separator + tool;
-      let t = this.#byTool.get(key);
-      if (t === undefined) this.#byTool.set(key, (t = { ...newTally(), server, tool }));
-      count(t, totalMs, failed, now);
-    }
-    let byCaller = this.#byCaller.get(callerLabel);
-    if (byCaller === undefined) this.#byCaller.set(callerLabel, (byCaller = { calls: 0, errors: 0, rateLimited: 0 }));
-    byCaller.calls++;
-    if (failed) byCaller.errors++;
-    if (outcome === 'rate_limited') byCaller.rateLimited++;
+    if (server !== null) countTool(this.#byTool, server, tool, this.#separator, totalMs, failed, now);
+    countCaller(this.#byCaller, callerLabel, outcome);
+  }
+
+  #recordSlice(tenant: string, server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, callerLabel: string, now: number): void {
+    this.#tenantCalls.inc({ tenant, outcome });
+    let slice = this.#slices.get(tenant);
+    if (slice === undefined) this.#slices.set(tenant, (slice = { byServer: new Map(), byTool: new Map(), byCaller: new Map(), rate: new CallRate() }));
+    const failed = outcome !== 'ok';
+    slice.rate.record(now);
+    tally(slice.byServer, server ?? 'none', totalMs, failed, now);
+    if (server !== null) countTool(slice.byTool, server, tool, this.#separator, totalMs, failed, now);
+    countCaller(slice.byCaller, callerLabel, outcome);
   }
 
   /** `caller` is unknown (`none`) when the credential itself was refused. */
@@ -338,16 +360,9 @@ export class GatewayMetrics {
    * calls were counted under (`none`: unroutable), per tool, per caller, and
    * the front door's refusals.
    */
-  summary(now = Date.now()): MetricsSummary {
-    const view = (t: Tally): CallSummary => ({
-      calls: t.calls,
-      errors: t.errors,
-      errorRate: t.calls ? t.errors / t.calls : 0,
-      avgLatencyMs: t.calls ? round(t.totalMs / t.calls) : 0,
-      maxLatencyMs: round(t.maxMs),
-      rates: t.rate.rates(now, this.#startedAt),
-      latencyMs: t.latency.percentiles(now, this.#scratch),
-    });
+  summary(now = Date.now(), scope?: TenantScope): MetricsSummary {
+    if (scope !== undefined && !scope.all) return this.#sliceSummary(now, scope);
+    const view = (t: Tally): CallSummary => this.#view(t, now);
     let calls = 0;
     let errors = 0;
     for (const t of this.#byServer.values()) {
@@ -389,6 +404,62 @@ export class GatewayMetrics {
     };
   }
 
+  /**
+   * A tenant's view: its own slice of the tallies, the servers it sees (live
+   * gauges only for its own: a shared server's load is everyone's), its own
+   * servers' workers; nothing gateway-wide (refusals, front door, threads).
+   */
+  #sliceSummary(now: number, scope: TenantScope): MetricsSummary {
+    const slice = scope.tenant !== undefined || scope.key === '-' ? this.#slices.get(scope.tenant ?? UNTENANTED_LABEL) : undefined;
+    const view = (t: Tally): CallSummary => this.#view(t, now);
+    let calls = 0;
+    let errors = 0;
+    for (const t of slice?.byServer.values() ?? []) {
+      calls += t.calls;
+      errors += t.errors;
+    }
+    const servers: Record<string, ServerSummary | CallSummary> = {};
+    for (const gauge of this.#source.serverGauges()) {
+      if (!scope.seesServer(gauge.id)) continue;
+      const t = slice?.byServer.get(gauge.id);
+      servers[gauge.id] = scope.whole(gauge.id) ? { ...(t ? view(t) : NOT_CALLED), up: gauge.up, inFlight: gauge.inFlight, tools: gauge.tools } : t ? view(t) : NOT_CALLED;
+    }
+    for (const [id, t] of slice?.byServer ?? []) if (!(id in servers)) servers[id] = view(t);
+    const tools: Record<string, ToolSummary> = {};
+    for (const [key, t] of slice?.byTool ?? []) tools[key] = { server: t.server, tool: t.tool, ...view(t) };
+    const workers: Record<string, WorkerSummary> = {};
+    const threads: Record<string, ThreadSample> = {};
+    for (const worker of this.#source.workers?.() ?? []) {
+      if (!scope.whole(worker.server)) continue;
+      const label = workerThreadLabel(worker.server, worker.replica);
+      workers[label] = { server: worker.server, replica: worker.replica, queued: worker.queued, running: worker.running };
+      threads[label] = worker.thread;
+    }
+    return {
+      uptimeSeconds: Math.round((now - this.#startedAt) / 1000),
+      totals: { calls, errors, rates: (slice?.rate ?? new CallRate()).rates(now, this.#startedAt) },
+      servers,
+      tools,
+      callers: Object.fromEntries([...(slice?.byCaller ?? [])].map(([name, t]) => [name, { ...t }])),
+      refusals: [],
+      workers,
+      threads,
+      frontDoor: null,
+    };
+  }
+
+  #view(t: Tally, now: number): CallSummary {
+    return {
+      calls: t.calls,
+      errors: t.errors,
+      errorRate: t.calls ? t.errors / t.calls : 0,
+      avgLatencyMs: t.calls ? round(t.totalMs / t.calls) : 0,
+      maxLatencyMs: round(t.maxMs),
+      rates: t.rate.rates(now, this.#startedAt),
+      latencyMs: t.latency.percentiles(now, this.#scratch),
+    };
+  }
+
   #frontDoorSummary(): FrontDoorSummary | null {
     const frontDoor = this.#frontDoor;
     if (frontDoor === undefined) return null;
@@ -410,6 +481,21 @@ function setCounter<T extends string>(counter: Counter<T>, total: number, labels
 
 /** A server no call has reached yet. */
 const NOT_CALLED: CallSummary = Object.freeze({ calls: 0, errors: 0, errorRate: 0, avgLatencyMs: 0, maxLatencyMs: 0, rates: Object.freeze({ '1m': 0, '5m': 0, '15m': 0 }), latencyMs: null });
+
+function countTool(map: Map<string, Tally & { readonly server: string; readonly tool: string }>, server: string, tool: string, separator: string, ms: number, failed: boolean, now: number): void {
+  const key = server + separator + tool;
+  let t = map.get(key);
+  if (t === undefined) map.set(key, (t = { ...newTally(), server, tool }));
+  count(t, ms, failed, now);
+}
+
+function countCaller(map: Map<string, CallerTally>, callerLabel: string, outcome: CallOutcomeLabel): void {
+  let byCaller = map.get(callerLabel);
+  if (byCaller === undefined) map.set(callerLabel, (byCaller = { calls: 0, errors: 0, rateLimited: 0 }));
+  byCaller.calls++;
+  if (outcome !== 'ok') byCaller.errors++;
+  if (outcome === 'rate_limited') byCaller.rateLimited++;
+}
 
 function newTally(): Tally {
   return { calls: 0, errors: 0, totalMs: 0, maxMs: 0, rate: new CallRate(), latency: new LatencyWindow() };

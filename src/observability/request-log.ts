@@ -23,6 +23,8 @@ export interface RequestLogEntry {
   readonly method: string;
   /** Who called: a key's name, a token's subject, or `anonymous`. */
   readonly caller: string;
+  /** Multi-tenant mode: the tenant whose slice this is (the server's owner, else the caller's tenant); absent: untenanted. */
+  readonly tenant?: string;
   readonly server: string | null;
   /** The tool; for a resource read its URI, for a prompt its name. */
   readonly tool: string;
@@ -62,6 +64,10 @@ export interface RequestLogQuery {
   readonly status?: string;
   readonly traceId?: string;
   readonly requestId?: string;
+  /** Entries of this tenant only. */
+  readonly tenant?: string;
+  /** Which slices the asker may see (its tenant view); absent: all. Applied before any other filter, so pages never cross it. */
+  readonly visible?: (tenant: string | undefined) => boolean;
 }
 
 export interface RequestLogPage {
@@ -161,6 +167,8 @@ export class RequestLog {
 }
 
 function matches(entry: RequestLogEntry, query: RequestLogQuery): boolean {
+  if (query.visible !== undefined && !query.visible(entry.tenant)) return false;
+  if (query.tenant !== undefined && entry.tenant !== query.tenant) return false;
   if (query.server !== undefined && entry.server !== query.server) return false;
   if (query.caller !== undefined && entry.caller !== query.caller) return false;
   if (query.tool !== undefined && entry.tool !== query.tool) return false;

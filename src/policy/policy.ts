@@ -13,6 +13,8 @@ import type { Caller } from './caller.js';
 import { ProtectedResource } from './protected-resource.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.js';
 import { RateLimiter } from './rate-limiter.js';
+import { Tenancy, type TenantScope } from './tenancy.js';
+import { TenantLimits } from './tenant-limits.js';
 
 export interface PolicyOptions {
   /** Where rate-limit counters live; in memory by default. */
@@ -27,6 +29,8 @@ export class Policy {
   access!: AccessPolicy;
   limiter!: RateLimiter;
   resource!: ProtectedResource;
+  tenancy!: Tenancy;
+  #tenantLimits!: TenantLimits;
   #adminRoles: ReadonlySet<string> = new Set();
   readonly #store: RateLimitStore;
   readonly #now: (() => number) | undefined;
@@ -45,14 +49,30 @@ export class Policy {
    */
   reconfigure(config: GatewayConfig): void {
     const authenticator = new Authenticator(config.auth);
-    const access = new AccessPolicy(config.access);
+    const tenancy = new Tenancy(config);
+    const access = new AccessPolicy(config.access, tenancy.enabled ? (caller) => this.scope(caller) : undefined);
     const limiter = new RateLimiter(config.rateLimit, this.#store, this.#now);
     const resource = new ProtectedResource(config.auth);
+    const tenantLimits = new TenantLimits(config.tenants, this.#store, this.#now);
     this.authenticator = authenticator;
+    this.tenancy = tenancy;
     this.access = access;
     this.limiter = limiter;
     this.resource = resource;
+    this.#tenantLimits = tenantLimits;
     this.#adminRoles = new Set(config.auth.adminRoles);
+  }
+
+  /** What of the servers, catalog, request log and metrics this caller sees (everything without multi-tenant mode). */
+  scope(caller: Caller): TenantScope {
+    return this.tenancy.scopeOf(caller, this.tenancy.enabled && this.mayAdminister(caller));
+  }
+
+  /** The scope to build catalogs and routing for; undefined when the caller sees the whole catalog. */
+  catalogScope(caller: Caller): TenantScope | undefined {
+    if (!this.tenancy.enabled) return undefined;
+    const scope = this.scope(caller);
+    return scope.all ? undefined : scope;
   }
 
   /** May this caller use `/api/v1/admin/*`? An admin role; without authentication, only a caller on this machine. */
@@ -65,12 +85,25 @@ export class Policy {
     return this.access.allows(caller, serverId, name);
   }
 
-  /** Before a call is dispatched: the access rules, then the per-server and per-tool limits. Throws MCPGW_ERR_FORBIDDEN / _RATE_LIMITED. */
+  /**
+   * Before a call is dispatched: the tenant view, the access rules, then the
+   * per-server and per-tool limits and the tenant's own. Throws
+   * MCPGW_ERR_UNKNOWN_TOOL (outside the tenant's view: exactly as if it did not
+   * exist) / _FORBIDDEN / _RATE_LIMITED / _QUOTA_EXCEEDED.
+   */
   async admit(caller: Caller, kind: AccessKind, serverId: string, name: string): Promise<void> {
+    if (this.tenancy.enabled && !this.scope(caller).sees(serverId, name)) throw notOffered(kind, name);
     if (!this.access.allows(caller, serverId, name)) {
       throw new GatewayError('MCPGW_ERR_FORBIDDEN', `${caller.name} may not use ${KIND_WORDS[kind]} "${name}" on server "${serverId}"`);
     }
     if (kind === 'tool') await this.limiter.call(caller, serverId, name);
     else await this.limiter.call(caller, serverId, '');
+    if (caller.tenant !== undefined && this.#tenantLimits.applies(caller.tenant)) await this.#tenantLimits.call(caller.tenant);
   }
+}
+
+/** The words a name no server offers is refused with (supervisor/catalog.ts says the same). */
+function notOffered(kind: AccessKind, name: string): GatewayError {
+  if (kind === 'resource') return new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers the resource "${name}"`, { uri: name });
+  return new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers a ${KIND_WORDS[kind]} named "${name}"`);
 }

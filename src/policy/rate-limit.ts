@@ -24,6 +24,12 @@ export interface RateLimitDecision {
 
 export interface RateLimitStore {
   hit(key: string, limit: WindowLimit, now: number): RateLimitDecision | Promise<RateLimitDecision>;
+  /**
+   * A fixed-window counter (a quota): admits while fewer than `limit` were
+   * admitted under `key`, which ends at `resetAt` (ms since the epoch). A
+   * refusal is not counted. `resetAt` is also when the key may be forgotten.
+   */
+  count(key: string, limit: number, resetAt: number, now: number): RateLimitDecision | Promise<RateLimitDecision>;
 }
 
 interface Ring {
@@ -39,7 +45,20 @@ const SWEEP_EVERY = 1024;
 
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #rings = new Map<string, Ring>();
+  readonly #counters = new Map<string, { count: number; resetAt: number }>();
   #hits = 0;
+
+  count(key: string, limit: number, resetAt: number, now: number): RateLimitDecision {
+    let counter = this.#counters.get(key);
+    if (counter === undefined || counter.resetAt <= now) {
+      // A new window: counters whose window ended go with it (a quota key is per day, so few are ever kept).
+      for (const [old, entry] of this.#counters) if (entry.resetAt <= now) this.#counters.delete(old);
+      this.#counters.set(key, (counter = { count: 0, resetAt }));
+    }
+    if (counter.count >= limit) return { allowed: false, limit, remaining: 0, resetAt: counter.resetAt, retryAfterMs: Math.max(0, counter.resetAt - now) };
+    counter.count++;
+    return { allowed: true, limit, remaining: limit - counter.count, resetAt: counter.resetAt, retryAfterMs: 0 };
+  }
 
   hit(key: string, limit: WindowLimit, now: number): RateLimitDecision {
     if (++this.#hits % SWEEP_EVERY === 0) this.#sweep(now);

@@ -36,12 +36,25 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return { allowed, count, tonumber(oldest[2]) or now, now }
 `;
 
+/** A quota counter: refusals are not counted; the key expires when its window (a UTC day) ends. */
+const FIXED_WINDOW = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+local limit = tonumber(ARGV[1])
+if count >= limit then return { 0, count } end
+count = redis.call('INCR', KEYS[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return { 1, count }
+`;
+
 export interface RedisStoreEvents {
   /** A decision Redis could not make; `served` says whether the request went ahead (fail-open). */
   error(error: Error, served: boolean): void;
 }
 
-type SlidingWindowRedis = Redis & { slidingWindow(key: string, windowMs: number, limit: number, member: string): Promise<[number, number, number, number]> };
+type SlidingWindowRedis = Redis & {
+  slidingWindow(key: string, windowMs: number, limit: number, member: string): Promise<[number, number, number, number]>;
+  fixedWindow(key: string, limit: number, resetAt: number): Promise<[number, number]>;
+};
 
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #config: RedisStoreConfig;
@@ -53,6 +66,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#events = events;
     this.#redis = commandClient(config.url, config.timeoutMs) as SlidingWindowRedis;
     this.#redis.defineCommand('slidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW });
+    this.#redis.defineCommand('fixedWindow', { numberOfKeys: 1, lua: FIXED_WINDOW });
   }
 
   /**
@@ -81,11 +95,25 @@ export class RedisRateLimitStore implements RateLimitStore {
         retryAfterMs: allowed === 1 ? 0 : Math.max(0, oldest + windowMs - now),
       };
     } catch (error) {
-      const served = this.#config.onError === 'fail-open';
-      this.#events.error(error as Error, served);
-      if (!served) throw new GatewayError('MCPGW_ERR_RATE_LIMIT_UNAVAILABLE', `the rate limiter cannot decide now (Redis: ${(error as Error).message}); refusing rather than running without the limit (rateLimit.redis.onError: fail-closed)`);
-      return { allowed: true, limit: limit.limit, remaining: limit.limit, resetAt: Date.now() + windowMs, retryAfterMs: 0 };
+      return this.#undecided(error as Error, limit.limit, Date.now() + windowMs);
     }
+  }
+
+  async count(key: string, limit: number, resetAt: number, now: number): Promise<RateLimitDecision> {
+    try {
+      const [allowed, count] = await this.#redis.fixedWindow(this.#config.keyPrefix + key, limit, resetAt);
+      return { allowed: allowed === 1, limit, remaining: Math.max(0, limit - count), resetAt, retryAfterMs: allowed === 1 ? 0 : Math.max(0, resetAt - now) };
+    } catch (error) {
+      return this.#undecided(error as Error, limit, resetAt);
+    }
+  }
+
+  /** Redis could not decide: `onError` says whether the request goes ahead. */
+  #undecided(error: Error, limit: number, resetAt: number): RateLimitDecision {
+    const served = this.#config.onError === 'fail-open';
+    this.#events.error(error, served);
+    if (!served) throw new GatewayError('MCPGW_ERR_RATE_LIMIT_UNAVAILABLE', `the rate limiter cannot decide now (Redis: ${error.message}); refusing rather than running without the limit (rateLimit.redis.onError: fail-closed)`);
+    return { allowed: true, limit, remaining: limit, resetAt, retryAfterMs: 0 };
   }
 
   async close(): Promise<void> {

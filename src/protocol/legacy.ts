@@ -215,11 +215,14 @@ export class LegacySessions {
     return session.id;
   }
 
-  /** Tells every session with an open stream, e.g. `notifications/tools/list_changed`. */
-  broadcast(method: string, params: Record<string, unknown> = {}): void {
+  /** Tells every session with an open stream (whose owner is in `audience`, when given), e.g. `notifications/tools/list_changed`. */
+  broadcast(method: string, params: Record<string, unknown> = {}, audience?: (owner: Caller) => boolean): void {
     const data = notificationFrame(method, params);
     // In a cluster every instance broadcasts the change itself: only the copy holding the stream tells the client.
-    for (const session of this.#sessions.values()) if (this.#shared === undefined || this.#holdsStream(session)) this.#send(session, data);
+    for (const session of this.#sessions.values()) {
+      if (audience !== undefined && !audience(session.owner)) continue;
+      if (this.#shared === undefined || this.#holdsStream(session)) this.#send(session, data);
+    }
   }
 
   #holdsStream(session: Session): boolean {
@@ -263,7 +266,7 @@ export class LegacySessions {
       case 'logging/setLevel':
         return '{}';
       case 'resources/subscribe':
-        this.#options.subscriptions.subscribe(session.subscriber, message.params.uri as string);
+        this.#options.subscriptions.subscribe(session.subscriber, message.params.uri as string, (uri) => this.#options.service.resourceOwner(uri, caller));
         return '{}';
       case 'resources/unsubscribe':
         if (typeof message.params.uri !== 'string') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/unsubscribe needs a string "uri"');
@@ -342,7 +345,7 @@ export class LegacySessions {
   #initializeResult(session: Session): Record<string, unknown> {
     return {
       protocolVersion: session.protocolVersion,
-      capabilities: { ...this.#options.service.capabilities('legacy'), logging: {} },
+      capabilities: { ...this.#options.service.capabilities('legacy', session.owner), logging: {} },
       serverInfo: this.#options.serverInfo,
       ...(this.#options.instructions ? { instructions: this.#options.instructions } : {}),
     };

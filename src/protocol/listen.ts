@@ -7,6 +7,7 @@
  * stops.
  */
 import { GatewayError } from '../errors.js';
+import type { Caller } from '../policy/caller.js';
 import type { Exchange } from './exchange.js';
 import { notificationFrame, resultFrame, type RequestId } from './jsonrpc.js';
 import type { ListKind } from './catalog-events.js';
@@ -17,6 +18,13 @@ interface Listener extends ResourceSubscriber {
   readonly id: RequestId;
   readonly kinds: ReadonlySet<ListKind>;
   readonly exchange: Exchange;
+  readonly caller: Caller;
+}
+
+/** Whose view a listen stream follows: the caller, and who owns a URI as that caller sees the catalog. */
+export interface ListenView {
+  readonly caller: Caller;
+  resourceOwner(uri: string): string;
 }
 
 const FILTER_KEYS: Readonly<Record<string, ListKind>> = { toolsListChanged: 'tools', resourcesListChanged: 'resources', promptsListChanged: 'prompts' };
@@ -43,7 +51,7 @@ export class ListenHub {
     return this.#listeners.size;
   }
 
-  open(id: RequestId, params: Record<string, unknown>, exchange: Exchange): void {
+  open(id: RequestId, params: Record<string, unknown>, exchange: Exchange, view: ListenView): void {
     const filter = (params.notifications ?? {}) as Record<string, unknown>;
     const uris = filter.resourceSubscriptions ?? [];
     if (!Array.isArray(uris) || !uris.every((uri) => typeof uri === 'string' && uri !== '')) {
@@ -61,12 +69,13 @@ export class ListenHub {
       id,
       kinds,
       exchange,
+      caller: view.caller,
       resourceUpdated: (uri) => exchange.notify(notificationFrame('notifications/resources/updated', { uri, _meta: { [META_SUBSCRIPTION_ID]: id } })),
     };
     // The acknowledgement is the honoured subset: a URI no ready server offers, or whose server takes no subscriptions, is left out.
     const subscribed = (uris as string[]).filter((uri) => {
       try {
-        this.#resources.subscribe(listener, uri);
+        this.#resources.subscribe(listener, uri, (u) => view.resourceOwner(u));
         return true;
       } catch {
         return false;
@@ -87,12 +96,14 @@ export class ListenHub {
     this.#resources.drop(listener);
   }
 
-  publish(kinds: readonly ListKind[]): void {
+  /** `audience`: only the streams of these callers (a change within one tenant's view is that tenant's news). */
+  publish(kinds: readonly ListKind[], audience?: (caller: Caller) => boolean): void {
     for (const listener of this.#listeners) {
       if (listener.exchange.closed) {
         this.#remove(listener);
         continue;
       }
+      if (audience !== undefined && !audience(listener.caller)) continue;
       for (const kind of kinds) {
         if (listener.kinds.has(kind)) listener.exchange.notify(notificationFrame(`notifications/${kind}/list_changed`, { _meta: { [META_SUBSCRIPTION_ID]: listener.id } }));
       }

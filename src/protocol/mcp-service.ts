@@ -168,7 +168,12 @@ export class McpService {
     this.#policy = policy;
     this.#searchMode = options.toolDiscovery === 'search';
     this.#bundle = options.bundle;
-    this.tasks = new TaskRouter(supervisor);
+    this.tasks = new TaskRouter(supervisor, (caller, serverId) => !policy.tenancy.enabled || policy.scope(caller).seesServer(serverId));
+  }
+
+  /** True when what `server/discover` says depends on who asks (multi-tenant mode): it is then `cacheScope: private`. */
+  get discoveryIsPrivate(): boolean {
+    return this.#policy.tenancy.enabled;
   }
 
   /** True when list answers depend on who asks (access rules): they are then `cacheScope: private`. */
@@ -179,7 +184,7 @@ export class McpService {
   /** The merged catalog as this caller may see it. */
   #view(caller: Caller): CatalogView {
     const merged = this.#supervisor.catalog();
-    const catalog: CatalogLists = this.#bundle === undefined ? merged : this.#bundle.view(merged);
+    const catalog: CatalogLists = this.#catalogFor(caller);
     if (!this.#policy.access.restricts) return catalog;
     if (this.#viewsFor !== this.#policy.access) {
       this.#views = new WeakMap();
@@ -200,6 +205,17 @@ export class McpService {
       views.set(key, view);
     }
     return view;
+  }
+
+  /** The catalog this endpoint serves the caller: the bundle's, or the caller's tenant view of the merged one. */
+  #catalogFor(caller: Caller): CatalogLists {
+    if (this.#bundle !== undefined) return this.#bundle.view(this.#bundle.catalogIn(this.#supervisor, this.#policy.tenancy));
+    return this.#supervisor.catalog(this.#policy.catalogScope(caller));
+  }
+
+  /** What routing and ownership questions are asked of: the bundle's catalog, or the caller's view. */
+  #merged(caller: Caller): MergedCatalog {
+    return this.#bundle === undefined ? this.#supervisor.catalog(this.#policy.catalogScope(caller)) : this.#bundle.catalogIn(this.#supervisor, this.#policy.tenancy);
   }
 
   #search(args: Record<string, unknown> | undefined, caller: Caller): Answer {
@@ -262,7 +278,7 @@ export class McpService {
       return this.#resumeParked(state.k, params, context);
     }
     try {
-      const route = this.#bundle === undefined ? this.#supervisor.route(name, state?.s) : this.#bundle.routeTool(this.#supervisor.catalog(), name);
+      const route = this.#bundle === undefined ? this.#supervisor.route(name, state?.s, this.#policy.catalogScope(context.caller)) : this.#bundle.routeTool(this.#merged(context.caller), name);
       tally.route = route;
       // Before anything is dispatched: a state replayed on another tool must never reach an upstream.
       if (state && state.t !== route.tool) throw new GatewayError('MCPGW_ERR_BAD_REQUEST_STATE', `requestState refused: it belongs to tool "${state.t}", not "${route.tool}"`);
@@ -406,6 +422,7 @@ export class McpService {
   /** Counts a call exactly once, wherever it ends. */
   #tally(name: string, args: unknown, meta: unknown, context: CallContext): Tally {
     const recorder = this.#recorder;
+    const policy = this.#policy;
     const tally: Tally = {
       route: undefined,
       upstreamSpanId: undefined,
@@ -425,6 +442,7 @@ export class McpService {
       recorder.record({
         via: 'mcp',
         caller: context.caller.name,
+        ...policy.tenancy.sliceField(context.caller, tally.route?.serverId ?? null),
         receivedAt: context.receivedAt,
         traceId: context.traceId,
         requestId: context.requestId,
@@ -451,7 +469,7 @@ export class McpService {
     if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
     const uri = params.uri;
     return this.#recordedForward('resources/read', uri, context, async (routed) => {
-      const serverId = this.#resourceOwner(uri);
+      const serverId = this.#resourceOwner(uri, context.caller);
       routed(serverId, uri);
       await this.#policy.admit(context.caller, 'resource', serverId, uri);
       return this.#forward(serverId, 'resources/read', params, context, routed.timed);
@@ -462,7 +480,7 @@ export class McpService {
     if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
     const name = params.name;
     return this.#recordedForward('prompts/get', name, context, async (routed) => {
-      const route = this.#routePrompt(name);
+      const route = this.#routePrompt(name, context.caller);
       routed(route.serverId, route.prompt);
       await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
       return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context, routed.timed);
@@ -491,6 +509,7 @@ export class McpService {
         via: 'mcp',
         method,
         caller: context.caller.name,
+        ...this.#policy.tenancy.sliceField(context.caller, server),
         receivedAt: context.receivedAt,
         traceId: context.traceId,
         requestId: context.requestId,
@@ -517,26 +536,32 @@ export class McpService {
     }
   }
 
-  #routePrompt(name: string): { serverId: string; prompt: string } {
-    const catalog = this.#supervisor.catalog();
+  #routePrompt(name: string, caller: Caller): { serverId: string; prompt: string } {
+    const catalog = this.#merged(caller);
     return this.#bundle === undefined ? catalog.routePrompt(name) : this.#bundle.routePrompt(catalog, name);
   }
 
-  /** Which server owns a URI, as this endpoint sees the catalog (a bundle holds only its own). */
-  #resourceOwner(uri: string): string {
-    const catalog = this.#supervisor.catalog();
+  /** Which server owns a URI, as this endpoint sees the catalog for this caller (a bundle holds only its own, a tenant only its view). */
+  resourceOwner(uri: string, caller: Caller): string {
+    return this.#resourceOwner(uri, caller);
+  }
+
+  #resourceOwner(uri: string, caller: Caller): string {
+    const catalog = this.#merged(caller);
     return this.#bundle === undefined ? catalog.resourceOwner(uri) : this.#bundle.resourceOwner(catalog, uri);
   }
 
   /**
    * What the gateway offers: lists always (they may change), completions when
    * some upstream completes, resource subscriptions when some ready upstream
-   * takes them (a URI on another server is refused with a clear error).
+   * takes them (a URI on another server is refused with a clear error). With
+   * a caller, only the upstreams it can reach count (another tenant's do not).
    */
-  capabilities(era: 'modern' | 'legacy'): Record<string, unknown> {
-    const groups = this.#supervisor.groups();
-    const tasks = era === 'legacy' ? this.tasks.legacyCapability() : undefined;
-    const extension = era === 'modern' && this.tasks.extension;
+  capabilities(era: 'modern' | 'legacy', caller?: Caller): Record<string, unknown> {
+    const scope = caller !== undefined && this.#policy.tenancy.enabled ? this.#policy.scope(caller) : undefined;
+    const groups = scope === undefined ? this.#supervisor.groups() : this.#supervisor.groups().filter((group) => scope.seesServer(group.config.id));
+    const tasks = era === 'legacy' ? this.tasks.legacyCapability(caller) : undefined;
+    const extension = era === 'modern' && this.tasks.extension(caller);
     const completes = groups.some((group) => group.identity !== undefined && 'completions' in group.identity.capabilities);
     const subscribes = groups.some((group) => (group.state === 'ready' || group.state === 'unhealthy') && group.subscribesResources);
     return {
@@ -559,12 +584,12 @@ export class McpService {
     let serverId: string;
     let forwarded = params;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const route = this.#routePrompt(ref.name);
+      const route = this.#routePrompt(ref.name, context.caller);
       serverId = route.serverId;
       forwarded = { ...params, ref: { ...ref, name: route.prompt } };
       await this.#policy.admit(context.caller, 'prompt', serverId, route.prompt);
     } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
-      serverId = this.#resourceOwner(ref.uri);
+      serverId = this.#resourceOwner(ref.uri, context.caller);
       await this.#policy.admit(context.caller, 'resource', serverId, ref.uri);
     } else {
       throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'completion/complete needs ref {type: "ref/prompt", name} or {type: "ref/resource", uri}');

@@ -48,7 +48,7 @@ export async function handleModern(request: HttpRequest, inbound: Inbound, versi
       return;
     }
     if (inbound.message.method === 'subscriptions/listen') {
-      context.listen.open(inbound.message.id, params, exchange);
+      context.listen.open(inbound.message.id, params, exchange, { caller: who, resourceOwner: (uri) => context.service.resourceOwner(uri, who) });
       return;
     }
     const caller = { caller: who, clientCapabilities: (params._meta as Record<string, unknown>)[META_CLIENT_CAPABILITIES], canPark: true, ...withParamHeaders(request.headers) };
@@ -71,11 +71,11 @@ async function serve(
   if (message.method === 'server/discover') {
     return JSON.stringify({
       supportedVersions: SUPPORTED_VERSIONS,
-      capabilities: context.service.capabilities('modern'),
+      capabilities: context.service.capabilities('modern', caller.caller),
       ...(context.instructions ? { instructions: context.instructions } : {}),
       resultType: 'complete',
       ttlMs: 0,
-      cacheScope: 'public',
+      cacheScope: context.service.discoveryIsPrivate ? 'private' : 'public',
       ...meta,
     });
   }

@@ -16,13 +16,23 @@ export interface ResourceSubscriber {
 
 interface Subscription {
   readonly serverId: string;
+  readonly uri: string;
   readonly subscribers: Set<ResourceSubscriber>;
+}
+
+/**
+ * Subscriptions are per server and URI: two tenants' servers may well offer
+ * the same URI, and each subscriber hears only of the one it subscribed on.
+ */
+function keyOf(serverId: string, uri: string): string {
+  return `${serverId}\n${uri}`;
 }
 
 export class ResourceSubscriptions {
   readonly #supervisor: Supervisor;
   readonly #byUri = new Map<string, Subscription>();
-  readonly #bySubscriber = new Map<ResourceSubscriber, Set<string>>();
+  /** A subscriber's subscriptions, by `keyOf`. */
+  readonly #bySubscriber = new Map<ResourceSubscriber, Map<string, Subscription>>();
   readonly #unwatch: () => void;
 
   /** `relay` (a cluster) sees each local update first and says whether to deliver it here (see cluster/fan-out.ts). */
@@ -33,47 +43,54 @@ export class ResourceSubscriptions {
     });
   }
 
-  /** Throws when no ready server offers the URI, or its server takes no subscriptions. Subscribing twice is one subscription. */
-  subscribe(subscriber: ResourceSubscriber, uri: string): void {
+  /**
+   * Throws when no ready server offers the URI, or its server takes no subscriptions. Subscribing twice is one subscription.
+   * `ownerOf` says which server owns a URI as the subscriber sees the catalog (its endpoint's bundle, its tenant's view).
+   */
+  subscribe(subscriber: ResourceSubscriber, uri: string, ownerOf: (uri: string) => string = (u) => this.#supervisor.catalog().resourceOwner(u)): void {
     if (typeof uri !== 'string' || uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'a resource subscription needs a string "uri"');
-    let subscription = this.#byUri.get(uri);
+    const serverId = ownerOf(uri);
+    const key = keyOf(serverId, uri);
+    let subscription = this.#byUri.get(key);
     if (!subscription) {
-      const serverId = this.#supervisor.catalog().resourceOwner(uri);
       const group = this.#supervisor.group(serverId);
       if (!group?.subscribesResources) {
         throw new GatewayError('MCPGW_ERR_SUBSCRIPTIONS_UNSUPPORTED', `server "${serverId}", which offers "${uri}", does not support resource subscriptions`, { uri, server: serverId });
       }
-      subscription = { serverId, subscribers: new Set() };
-      this.#byUri.set(uri, subscription);
+      subscription = { serverId, uri, subscribers: new Set() };
+      this.#byUri.set(key, subscription);
       group.setResourceSubscription(uri, true);
     }
     subscription.subscribers.add(subscriber);
-    let uris = this.#bySubscriber.get(subscriber);
-    if (!uris) this.#bySubscriber.set(subscriber, (uris = new Set()));
-    uris.add(uri);
+    let mine = this.#bySubscriber.get(subscriber);
+    if (!mine) this.#bySubscriber.set(subscriber, (mine = new Map()));
+    mine.set(key, subscription);
   }
 
   /** Unsubscribing from a URI one is not subscribed to is not an error (as in the SDK servers). */
   unsubscribe(subscriber: ResourceSubscriber, uri: string): void {
-    const subscription = this.#byUri.get(uri);
-    if (!subscription?.subscribers.delete(subscriber)) return;
-    this.#bySubscriber.get(subscriber)?.delete(uri);
-    if (subscription.subscribers.size > 0) return;
-    this.#byUri.delete(uri);
-    this.#supervisor.group(subscription.serverId)?.setResourceSubscription(uri, false);
+    const mine = this.#bySubscriber.get(subscriber);
+    for (const [key, subscription] of mine ?? []) if (subscription.uri === uri) this.#leave(subscriber, key, subscription);
+  }
+
+  #leave(subscriber: ResourceSubscriber, key: string, subscription: Subscription): void {
+    this.#bySubscriber.get(subscriber)?.delete(key);
+    if (!subscription.subscribers.delete(subscriber) || subscription.subscribers.size > 0) return;
+    this.#byUri.delete(key);
+    this.#supervisor.group(subscription.serverId)?.setResourceSubscription(subscription.uri, false);
   }
 
   /** Every subscription of a party that went away (a session ended, a listen stream closed). */
   drop(subscriber: ResourceSubscriber): void {
-    const uris = this.#bySubscriber.get(subscriber);
-    if (!uris) return;
-    for (const uri of [...uris]) this.unsubscribe(subscriber, uri);
+    const mine = this.#bySubscriber.get(subscriber);
+    if (!mine) return;
+    for (const [key, subscription] of [...mine]) this.#leave(subscriber, key, subscription);
     this.#bySubscriber.delete(subscriber);
   }
 
   /** URIs with at least one subscriber, and the server each is subscribed on (for tests and health views). */
   subscribed(): ReadonlyMap<string, string> {
-    return new Map([...this.#byUri].map(([uri, subscription]) => [uri, subscription.serverId]));
+    return new Map([...this.#byUri.values()].map((subscription) => [subscription.uri, subscription.serverId]));
   }
 
   close(): void {
@@ -82,8 +99,8 @@ export class ResourceSubscriptions {
 
   /** Tells the URI's subscribers, if their subscription was made on that server (also for updates another instance saw). */
   deliver(serverId: string, uri: string): void {
-    const subscription = this.#byUri.get(uri);
-    if (subscription?.serverId !== serverId) return;
+    const subscription = this.#byUri.get(keyOf(serverId, uri));
+    if (subscription === undefined) return;
     for (const subscriber of subscription.subscribers) subscriber.resourceUpdated(uri);
   }
 }

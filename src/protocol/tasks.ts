@@ -7,6 +7,7 @@
  * named by the gateway's task id (task-ids.ts); ids in the answer are wrapped
  * again on the way out.
  */
+import type { Caller } from '../policy/caller.js';
 import { GatewayError } from '../errors.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -39,9 +40,12 @@ interface TasksCapability {
 export class TaskRouter {
   readonly #supervisor: Supervisor;
   readonly #owners = new Map<string, string>();
+  /** Whether a caller may reach a server at all (multi-tenant mode: its view); a task elsewhere is one that does not exist. */
+  readonly #reaches: (caller: Caller, serverId: string) => boolean;
 
-  constructor(supervisor: Supervisor) {
+  constructor(supervisor: Supervisor, reaches: (caller: Caller, serverId: string) => boolean = () => true) {
     this.#supervisor = supervisor;
+    this.#reaches = reaches;
   }
 
   /** tasks/get, tasks/result, tasks/cancel, tasks/update: to the replica that owns the task. */
@@ -57,7 +61,7 @@ export class TaskRouter {
 
   async request(method: ForwardedMethod, params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     const owner = unwrapTaskId(params.taskId);
-    const group = this.#supervisor.group(owner.serverId);
+    const group = this.#reaches(context.caller, owner.serverId) ? this.#supervisor.group(owner.serverId) : undefined;
     if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_TASK', `unknown task "${String(params.taskId)}": no server "${owner.serverId}" is configured`);
     // Another caller's task is reported exactly like a missing one (a task of a replica that is gone is reported as that, below).
     const replicaRuns = group.replicaSummaries()[owner.replica]?.ready === true;
@@ -84,7 +88,7 @@ export class TaskRouter {
   async list(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (params.cursor !== undefined) throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', `invalid cursor "${String(params.cursor)}": the gateway lists every task in one page`);
     const tasks: unknown[] = [];
-    for (const group of this.#listing()) {
+    for (const group of this.#listing().filter((listing) => this.#reaches(context.caller, listing.config.id))) {
       for (const replica of group.replicaSummaries()) {
         if (!replica.ready) continue;
         let cursor: unknown;
@@ -106,10 +110,10 @@ export class TaskRouter {
     return { resultJson: JSON.stringify({ tasks }), inputRequired: false };
   }
 
-  /** The 2025 `tasks` capability: what any ready 2025 upstream offers. */
-  legacyCapability(): Record<string, unknown> | undefined {
+  /** The 2025 `tasks` capability: what any ready 2025 upstream the caller reaches offers. */
+  legacyCapability(caller?: Caller): Record<string, unknown> | undefined {
     let merged: Record<string, unknown> | undefined;
-    for (const group of this.#ready()) {
+    for (const group of this.#ready(caller)) {
       const tasks = group.identity?.capabilities.tasks as TasksCapability | undefined;
       if (!tasks || typeof tasks !== 'object') continue;
       merged ??= {};
@@ -120,13 +124,13 @@ export class TaskRouter {
     return merged;
   }
 
-  /** Whether a ready 2026-07-28 upstream speaks the tasks extension. */
-  get extension(): boolean {
-    return this.#ready().some((group) => TASKS_EXTENSION in ((group.identity?.capabilities.extensions as Record<string, unknown> | undefined) ?? {}));
+  /** Whether a ready 2026-07-28 upstream the caller reaches speaks the tasks extension. */
+  extension(caller?: Caller): boolean {
+    return this.#ready(caller).some((group) => TASKS_EXTENSION in ((group.identity?.capabilities.extensions as Record<string, unknown> | undefined) ?? {}));
   }
 
-  #ready(): ServerGroup[] {
-    return this.#supervisor.groups().filter((group) => group.state === 'ready' || group.state === 'unhealthy');
+  #ready(caller?: Caller): ServerGroup[] {
+    return this.#supervisor.groups().filter((group) => (group.state === 'ready' || group.state === 'unhealthy') && (caller === undefined || this.#reaches(caller, group.config.id)));
   }
 
   #listing(): ServerGroup[] {

@@ -8,6 +8,7 @@
 import type { VirtualServerConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Caller } from '../policy/caller.js';
+import type { Tenancy, TenantScope } from '../policy/tenancy.js';
 import { globsPattern } from '../policy/glob.js';
 import type { EntryRef, MergedCatalog, PromptRoute } from '../supervisor/catalog.js';
 import type { Route } from '../supervisor/routing-table.js';
@@ -67,6 +68,20 @@ export class VirtualServer {
     if (caller.via === 'api-key' && this.#allowKeys?.has(caller.name)) return true;
     if (caller.tenant !== undefined && this.#allowTenants?.has(caller.tenant)) return true;
     return caller.roles.some((role) => this.#allowRoles?.has(role) === true);
+  }
+
+  /**
+   * Whether a caller of this scope may know the bundle exists: a tenant's
+   * bundle is its tenant's (and administrators') only; to anyone else it is a
+   * name that was never configured.
+   */
+  visibleTo(scope: TenantScope): boolean {
+    return scope.all || this.config.tenant === undefined || scope.tenant === this.config.tenant;
+  }
+
+  /** What the bundle selects from: in multi-tenant mode its tenant's view (the untenanted one for a top-level bundle), never another's. */
+  catalogIn(supervisor: { catalog(scope?: TenantScope): MergedCatalog }, tenancy: Tenancy): MergedCatalog {
+    return supervisor.catalog(tenancy.enabled ? tenancy.scopeNamed(this.config.tenant) : undefined);
   }
 
   view(catalog: MergedCatalog): BundleView {

@@ -156,6 +156,7 @@ export class Replayer {
       via: 'rest',
       requestId: options.requestId,
       caller: caller.name,
+      ...policy.tenancy.sliceField(caller, route.serverId),
       receivedAt,
       traceId,
       server: route.serverId,
@@ -238,3 +239,4 @@ function merge(under: unknown, over: unknown): unknown {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+

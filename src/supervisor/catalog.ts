@@ -22,6 +22,20 @@ export interface EntryRef {
   readonly name: string;
 }
 
+/**
+ * A part of the catalog some callers are limited to (a tenant's view, see
+ * policy/tenancy.ts): a catalog built for it holds only what it sees, so its
+ * names are qualified only where two of those entries clash.
+ */
+export interface CatalogScope {
+  /** Tells scopes apart in cache keys. */
+  readonly key: string;
+  /** May the scope see this entry (a tool or prompt name, a resource URI or URI template) of that server? */
+  sees(serverId: string, name: string): boolean;
+  /** Is the whole server the scope's (not only some shared entries)? */
+  whole(serverId: string): boolean;
+}
+
 export class MergedCatalog {
   readonly tools: readonly Entry[];
   readonly prompts: readonly Entry[];
@@ -37,18 +51,19 @@ export class MergedCatalog {
   readonly #templateOwners: { serverId: string; pattern: RegExp }[] = [];
   readonly #resourceServers: string[] = [];
 
-  constructor(groups: readonly ServerGroup[], options: { alwaysPrefix?: boolean; names?: QualifiedNames } = {}) {
+  constructor(groups: readonly ServerGroup[], options: { alwaysPrefix?: boolean; names?: QualifiedNames; scope?: CatalogScope } = {}) {
     const names = options.names ?? new QualifiedNames();
     const prefixed = (count: number) => options.alwaysPrefix === true || count > 1;
     const tools: Entry[] = [];
     const prompts: Entry[] = [];
     const resources: Entry[] = [];
     const templates: Entry[] = [];
-    const toolCounts = countNames(groups, (group) => group.catalog.tools);
-    const promptCounts = countNames(groups, (group) => group.catalog.prompts);
-    for (const group of groups) {
+    const scope = options.scope;
+    const sources = scope === undefined ? groups.map((group) => ({ group, catalog: group.catalog })) : groups.map((group) => ({ group, catalog: scopedLists(group, scope) }));
+    const toolCounts = countNames(sources, (source) => source.catalog.tools);
+    const promptCounts = countNames(sources, (source) => source.catalog.prompts);
+    for (const { group, catalog } of sources) {
       const id = group.config.id;
-      const catalog = group.catalog;
       for (const tool of catalog.tools) {
         const name = String(tool.name);
         (this.toolRefs as EntryRef[]).push({ serverId: id, name });
@@ -75,7 +90,8 @@ export class MergedCatalog {
         (this.templateRefs as EntryRef[]).push({ serverId: id, name: String(template.uriTemplate) });
         this.#templateOwners.push({ serverId: id, pattern: templatePattern(String(template.uriTemplate)) });
       }
-      if ('resources' in (group.identity?.capabilities ?? {})) this.#resourceServers.push(id);
+      // The fallback owner of unlisted URIs must be a server the scope has whole, never one it only shares entries of.
+      if ('resources' in (group.identity?.capabilities ?? {}) && (scope === undefined || scope.whole(id))) this.#resourceServers.push(id);
     }
     this.tools = tools;
     this.prompts = prompts;
@@ -100,9 +116,20 @@ export class MergedCatalog {
   }
 }
 
-function countNames(groups: readonly ServerGroup[], list: (group: ServerGroup) => readonly Entry[]): Map<string, number> {
+type Lists = Pick<ServerGroup['catalog'], 'tools' | 'prompts' | 'resources' | 'resourceTemplates'>;
+
+/** A server's lists as a scope sees them. */
+function scopedLists(group: ServerGroup, scope: CatalogScope): Lists {
+  const id = group.config.id;
+  if (scope.whole(id)) return group.catalog;
+  const keep = (field: string) => (entry: Entry) => scope.sees(id, String(entry[field]));
+  const catalog = group.catalog;
+  return { tools: catalog.tools.filter(keep('name')), prompts: catalog.prompts.filter(keep('name')), resources: catalog.resources.filter(keep('uri')), resourceTemplates: catalog.resourceTemplates.filter(keep('uriTemplate')) };
+}
+
+function countNames<T>(sources: readonly T[], list: (source: T) => readonly Entry[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const group of groups) for (const entry of list(group)) counts.set(String(entry.name), (counts.get(String(entry.name)) ?? 0) + 1);
+  for (const source of sources) for (const entry of list(source)) counts.set(String(entry.name), (counts.get(String(entry.name)) ?? 0) + 1);
   return counts;
 }
 

@@ -13,7 +13,7 @@ import type { Caller } from '../policy/caller.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import { withCredentials } from './credentialed-call.js';
 import type { CallOutcome, CallRequest } from './replica.js';
-import { MergedCatalog } from './catalog.js';
+import { MergedCatalog, type CatalogScope } from './catalog.js';
 import { QualifiedNames } from '../qualified-names.js';
 import { RoutingTable, type Route } from './routing-table.js';
 import { ServerGroup, type GroupCallRequest, type GroupObserver } from './server-group.js';
@@ -60,6 +60,8 @@ export class Supervisor {
   readonly #order: ServerGroup[] = [];
   #routing: RoutingTable | undefined;
   #catalog: MergedCatalog | undefined;
+  /** Per scope (a tenant's view), its catalog and routing, rebuilt with the whole one. */
+  #scoped = new WeakMap<CatalogScope, { catalog?: MergedCatalog; routing?: RoutingTable }>();
   #catalogListeners = new Set<() => void>();
   readonly #resourceListeners = new Set<(serverId: string, uri: string) => void>();
   readonly #observer: GroupObserver;
@@ -79,6 +81,7 @@ export class Supervisor {
       catalogChanged: (serverId) => {
         this.#routing = undefined;
         this.#catalog = undefined;
+        this.#scoped = new WeakMap();
         options.observer.catalogChanged(serverId);
         for (const listener of this.#catalogListeners) listener();
       },
@@ -180,13 +183,25 @@ export class Supervisor {
     return this.#groups.get(id);
   }
 
-  /** What MCP clients see: every routable server's catalog, merged. */
-  catalog(): MergedCatalog {
-    this.#catalog ??= new MergedCatalog(
-      this.#order.filter((group) => group.state === 'ready' || group.state === 'unhealthy'),
-      { alwaysPrefix: this.#alwaysPrefix, names: this.names },
-    );
+  /** What MCP clients see: every routable server's catalog, merged; with a scope, only what that scope sees. */
+  catalog(scope?: CatalogScope): MergedCatalog {
+    if (scope !== undefined) {
+      const scoped = this.#scopedEntry(scope);
+      scoped.catalog ??= new MergedCatalog(this.#routableGroups(), { alwaysPrefix: this.#alwaysPrefix, names: this.names, scope });
+      return scoped.catalog;
+    }
+    this.#catalog ??= new MergedCatalog(this.#routableGroups(), { alwaysPrefix: this.#alwaysPrefix, names: this.names });
     return this.#catalog;
+  }
+
+  #routableGroups(): ServerGroup[] {
+    return this.#order.filter((group) => group.state === 'ready' || group.state === 'unhealthy');
+  }
+
+  #scopedEntry(scope: CatalogScope): { catalog?: MergedCatalog; routing?: RoutingTable } {
+    let entry = this.#scoped.get(scope);
+    if (entry === undefined) this.#scoped.set(scope, (entry = {}));
+    return entry;
   }
 
   /** Called (synchronously, possibly in bursts) whenever a catalog or a server's routability changes. */
@@ -201,22 +216,54 @@ export class Supervisor {
     return () => this.#resourceListeners.delete(listener);
   }
 
-  routing(): RoutingTable {
-    if (!this.#routing) {
-      const toolsByServer = new Map<string, Set<string>>();
-      for (const group of this.#order) {
-        if (group.state !== 'ready' && group.state !== 'unhealthy') continue;
-        toolsByServer.set(group.config.id, new Set(group.catalog.tools.map((tool) => tool.name as string)));
-      }
-      this.#routing = new RoutingTable(toolsByServer, this.names);
+  routing(scope?: CatalogScope): RoutingTable {
+    if (scope !== undefined) {
+      const scoped = this.#scopedEntry(scope);
+      scoped.routing ??= this.#routingTable(scope);
+      return scoped.routing;
     }
+    this.#routing ??= this.#routingTable(undefined);
     return this.#routing;
   }
 
-  /** The server and tool a name means (with `server`: on that server, which must be able to take calls). */
-  route(name: string, server?: string): Route {
-    if (server !== undefined) this.#routable(server);
-    return this.routing().resolve(name, server);
+  #routingTable(scope: CatalogScope | undefined): RoutingTable {
+    const toolsByServer = new Map<string, Set<string>>();
+    for (const group of this.#routableGroups()) {
+      const id = group.config.id;
+      const names = group.catalog.tools.map((tool) => tool.name as string);
+      if (scope === undefined || scope.whole(id)) toolsByServer.set(id, new Set(names));
+      else {
+        const seen = names.filter((name) => scope.sees(id, name));
+        if (seen.length > 0) toolsByServer.set(id, new Set(seen));
+      }
+    }
+    return new RoutingTable(toolsByServer, this.names);
+  }
+
+  /**
+   * The server and tool a name means (with `server`: on that server, which must be able to take calls).
+   * With a scope, a server outside it is answered exactly as one that does not exist.
+   */
+  route(name: string, server?: string, scope?: CatalogScope): Route {
+    if (server !== undefined) {
+      if (scope !== undefined && !this.inScope(server, scope)) throw unknownServer(server);
+      this.#routable(server);
+    }
+    return this.routing(scope).resolve(name, server);
+  }
+
+  /** Does the scope see anything of the server (it is its own, or it shares some of its entries)? */
+  inScope(serverId: string, scope: CatalogScope): boolean {
+    if (!this.#groups.has(serverId)) return false;
+    if (scope.whole(serverId)) return true;
+    const catalog = this.#groups.get(serverId)?.catalog;
+    if (catalog === undefined) return false;
+    return (
+      catalog.tools.some((entry) => scope.sees(serverId, String(entry.name))) ||
+      catalog.prompts.some((entry) => scope.sees(serverId, String(entry.name))) ||
+      catalog.resources.some((entry) => scope.sees(serverId, String(entry.uri))) ||
+      catalog.resourceTemplates.some((entry) => scope.sees(serverId, String(entry.uriTemplate)))
+    );
   }
 
   /** Dispatches a tool call already routed (with `route()`, so policy could look at it first). */
@@ -253,12 +300,17 @@ export class Supervisor {
   /** The group, if it can take calls now; otherwise the error that says why not. */
   #routable(serverId: string): ServerGroup {
     const group = this.#groups.get(serverId);
-    if (!group) throw new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${serverId}" is configured`);
+    if (!group) throw unknownServer(serverId);
     if (group.state === 'ready' || group.state === 'unhealthy') return group;
     const why = group.lastError ? `: ${group.lastError}` : '';
     const code = group.state === 'stopping' || group.state === 'stopped' ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE';
     throw new GatewayError(code, `server "${group.config.id}" is ${group.state}${why}`, { state: group.state });
   }
+}
+
+/** The one answer for a server id nobody may see: the same whether it does not exist or is another tenant's. */
+export function unknownServer(serverId: string): GatewayError {
+  return new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${serverId}" is configured`);
 }
 
 function callRequest(method: ForwardedMethod, params: string, timeoutMs: number, options: ForwardOptions): CallRequest {

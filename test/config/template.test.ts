@@ -17,7 +17,7 @@ test('the init template parses, with the demo server active', () => {
 
 test('the template comments every top-level key', () => {
   const text = configTemplate();
-  for (const key of ['port', 'host', 'logLevel', 'httpEngine', 'maxBodyBytes', 'maxJsonDepth', 'maxHeaderBytes', 'requestTimeoutMs', 'shutdownGraceSeconds', 'auth', 'identity', 'rateLimit', 'monitor', 'corsOrigins', 'servers']) {
+  for (const key of ['port', 'host', 'logLevel', 'httpEngine', 'maxBodyBytes', 'maxJsonDepth', 'maxHeaderBytes', 'requestTimeoutMs', 'shutdownGraceSeconds', 'auth', 'identity', 'rateLimit', 'monitor', 'corsOrigins', 'virtualServers', 'tenants', 'servers']) {
     assert.match(text, new RegExp(`^#.*\\n${key}:`, 'm'), `${key} has a comment line above it`);
   }
   assert.match(text, /\$\{[A-Z_]+:-[^}]*\}/, 'shows ${VAR:-default}');

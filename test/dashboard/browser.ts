@@ -6,13 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 // dist/test/dashboard → <repo>/test-artifacts
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 /** How long the page may take to show something new: its poll interval is 1 s in the tests, so this is many polls. */
 export const SHOWS_WITHIN_MS = 8000;
+
+/** Debian's Chromium, headless, with the screenshot folder ready; fails saying what to install when it is missing. */
+export function launchChromium(): Promise<Browser> {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true });
+}
 
 /** A fresh browser profile (its own sessionStorage) on the dashboard; `errors` collects script errors and CSP violations. */
 export async function openDashboard(browser: Browser, url: string, contexts: BrowserContext[]): Promise<{ page: Page; errors: string[]; apiPaths: string[] }> {

@@ -13,7 +13,7 @@ import { CLI, ROOT, cleanEnv, describeRun, run } from './helpers.js';
 const EXAMPLES = join(ROOT, 'examples');
 
 /** Variables the examples read; unset here so their defaults are what is checked. */
-const EXAMPLE_VARIABLES = ['GATEWAY_API_KEY', 'ADMIN_API_KEY', 'METRICS_API_KEY', 'JWKS_URL', 'JWT_ISSUER', 'OAUTH_RESOURCE', 'DOCS_MCP_URL', 'GITHUB_TOKEN', 'SEARCH_MCP_URL', 'SEARCH_MCP_TOKEN', 'TICKETS_MCP_URL', 'REPO_DIR', 'WORKSPACE'];
+const EXAMPLE_VARIABLES = ['GATEWAY_API_KEY', 'ADMIN_API_KEY', 'METRICS_API_KEY', 'JWKS_URL', 'JWT_ISSUER', 'OAUTH_RESOURCE', 'DOCS_MCP_URL', 'GITHUB_TOKEN', 'SEARCH_MCP_URL', 'SEARCH_MCP_TOKEN', 'TICKETS_MCP_URL', 'REPO_DIR', 'WORKSPACE', 'ACME_API_KEY', 'GLOBEX_API_KEY', 'ACME_DIR', 'GLOBEX_MEMORY_FILE'];
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const clean = cleanEnv(extra);
@@ -45,6 +45,7 @@ const EXPECTED: Record<string, RegExp> = {
   secure: /valid: 2 servers \(docs, github\)/,
   sidecar: /valid: 2 servers \(files, browser\)/,
   'scale-out': /valid: 1 server \(everything\)/,
+  'multi-tenant': /valid: 3 servers \(acme-files, globex-memory, everything\)/,
 };
 
 for (const name of Object.keys(EXPECTED)) {
