@@ -73,19 +73,24 @@ export class PeerClient {
     return (await this.#post(url, APPROVAL_DECIDE_PATH, request)) as HeldView;
   }
 
-  async #post(url: string, path: string, request: unknown): Promise<unknown> {
+  /** A signed POST of `request` as JSON; a peer that cannot be reached is MCPGW_ERR_PEER_UNAVAILABLE. */
+  async #send(url: string, path: string, request: unknown, signal: AbortSignal): Promise<Response> {
     const body = JSON.stringify(request);
-    let response: Response;
     try {
-      response = await fetch(url + path, {
+      return await fetch(url + path, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [INTERNAL_AUTH_HEADER]: signInternal(this.#key, this.#instanceId, 'POST', path, body) },
         body,
-        signal: AbortSignal.timeout(APPROVALS_TIMEOUT_MS),
+        signal,
       });
     } catch (error) {
       throw unavailable(url, error as Error);
     }
+  }
+
+  /** A signed POST answered with JSON: the peer's answer, or its coded error. */
+  async #post(url: string, path: string, request: unknown): Promise<unknown> {
+    const response = await this.#send(url, path, request, AbortSignal.timeout(APPROVALS_TIMEOUT_MS));
     const text = await response.text().catch(() => '');
     let answer: unknown;
     try {
@@ -101,20 +106,9 @@ export class PeerClient {
 
   /** Sends the retry to the instance holding its call and answers with what that instance answered. */
   async resume(url: string, request: ResumeRequest, context: CallContext): Promise<Answer> {
-    const body = JSON.stringify(request);
     const abort = new AbortController();
     context.onCancel(() => abort.abort());
-    let response: Response;
-    try {
-      response = await fetch(url + RESUME_PATH, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [INTERNAL_AUTH_HEADER]: signInternal(this.#key, this.#instanceId, 'POST', RESUME_PATH, body) },
-        body,
-        signal: abort.signal,
-      });
-    } catch (error) {
-      throw unavailable(url, error as Error);
-    }
+    const response = await this.#send(url, RESUME_PATH, request, abort.signal);
     if (!response.ok || response.body === null) throw unavailable(url, new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`));
     let pending = '';
     const decoder = new TextDecoder();
