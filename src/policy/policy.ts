@@ -15,6 +15,7 @@ import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Tenancy, type TenantScope } from './tenancy.js';
 import { TenantLimits } from './tenant-limits.js';
+import { notOffered } from '../supervisor/not-offered.js';
 
 export interface PolicyOptions {
   /** Where rate-limit counters live; in memory by default. */
@@ -102,8 +103,3 @@ export class Policy {
   }
 }
 
-/** The words a name no server offers is refused with (supervisor/catalog.ts says the same). */
-function notOffered(kind: AccessKind, name: string): GatewayError {
-  if (kind === 'resource') return new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers the resource "${name}"`, { uri: name });
-  return new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers a ${KIND_WORDS[kind]} named "${name}"`);
-}

@@ -6,13 +6,13 @@
  * outside the bundle is answered exactly as a name no server offers.
  */
 import type { VirtualServerConfig } from '../config/types.js';
-import { GatewayError } from '../errors.js';
 import type { Caller } from '../policy/caller.js';
 import type { Tenancy, TenantScope } from '../policy/tenancy.js';
 import { globsPattern } from '../policy/glob.js';
 import type { EntryRef, MergedCatalog, PromptRoute } from '../supervisor/catalog.js';
 import type { Route } from '../supervisor/routing-table.js';
 import type { ServerGroup } from '../supervisor/server-group.js';
+import { notOffered } from '../supervisor/not-offered.js';
 
 type Entry = Readonly<Record<string, unknown>>;
 
@@ -93,13 +93,13 @@ export class VirtualServer {
   /** The real tool behind an exposed name; a name outside the bundle is refused like one no server has. */
   routeTool(catalog: MergedCatalog, name: string): Route {
     const route = this.view(catalog).toolRoutes.get(name);
-    if (route === undefined) throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers a tool named "${name}"`);
+    if (route === undefined) throw notOffered('tool', name);
     return route;
   }
 
   routePrompt(catalog: MergedCatalog, name: string): PromptRoute {
     const route = this.view(catalog).promptRoutes.get(name);
-    if (route === undefined) throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers a prompt named "${name}"`);
+    if (route === undefined) throw notOffered('prompt', name);
     return route;
   }
 
@@ -112,7 +112,7 @@ export class VirtualServer {
       owner = undefined;
     }
     if (owner === undefined || !(this.#wholeServer(owner) || this.#resources?.test(`${owner}/${uri}`) === true || this.#listsResource(catalog, owner, uri))) {
-      throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers the resource "${uri}"`, { uri });
+      throw notOffered('resource', uri);
     }
     return owner;
   }

@@ -5,9 +5,9 @@
  * `<serverId><separator><name>` for each of them; a unique name stays as it is. Built
  * once per catalog change, never per request.
  */
-import { GatewayError } from '../errors.js';
 import { QualifiedNames } from '../qualified-names.js';
 import type { ServerGroup } from './server-group.js';
+import { notOffered } from './not-offered.js';
 
 type Entry = Readonly<Record<string, unknown>>;
 
@@ -101,7 +101,7 @@ export class MergedCatalog {
 
   routePrompt(name: string): PromptRoute {
     const route = this.#promptRoutes.get(name);
-    if (!route) throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers a prompt named "${name}"`);
+    if (!route) throw notOffered('prompt', name);
     return route;
   }
 
@@ -112,7 +112,7 @@ export class MergedCatalog {
     const templated = this.#templateOwners.find((owner) => owner.pattern.test(uri));
     if (templated) return templated.serverId;
     if (this.#resourceServers.length === 1) return this.#resourceServers[0]!;
-    throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers the resource "${uri}"`, { uri });
+    throw notOffered('resource', uri);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { GatewayError } from '../errors.js';
 import { QualifiedNames } from '../qualified-names.js';
+import { notOffered } from './not-offered.js';
 
 export interface Route {
   readonly serverId: string;
@@ -55,6 +56,6 @@ export class RoutingTable {
         qualifiedNames: servers.map((id) => this.names.qualify(id, name)),
       });
     }
-    throw new GatewayError('MCPGW_ERR_UNKNOWN_TOOL', `no ready server offers a tool named "${name}"`);
+    throw notOffered('tool', name);
   }
 }
