@@ -10,7 +10,7 @@ import type { CallRecorder } from '../observability/call-recorder.js';
 import type { Caller } from '../policy/caller.js';
 import type { Policy } from '../policy/policy.js';
 import type { MergedCatalog } from '../supervisor/catalog.js';
-import { outcomeOf } from '../observability/call-recorder.js';
+import { outcomeOf, type RecordedMethod } from '../observability/call-recorder.js';
 import type { CallOutcomeLabel } from '../observability/metrics.js';
 import type { CallOutcome } from '../supervisor/replica.js';
 import type { RoutedCall, Supervisor } from '../supervisor/supervisor.js';
@@ -76,9 +76,6 @@ interface Timings {
 }
 
 const NO_TIMINGS: Timings = { upstreamMs: 0, queuedMs: 0 };
-
-/** Tells a recorded read or get where routing sent it (server, upstream name) and, once answered, the upstream's timings. */
-type Routed = ((serverId: string, name: string) => void) & { readonly timed: (timings: Timings) => void };
 
 interface ParkedCall {
   readonly route: RoutedCall['route'];
@@ -420,7 +417,7 @@ export class McpService {
   }
 
   /** Counts a call exactly once, wherever it ends. */
-  #tally(name: string, args: unknown, meta: unknown, context: CallContext): Tally {
+  #tally(name: string, args: unknown, meta: unknown, context: CallContext, method: RecordedMethod = 'tools/call'): Tally {
     const recorder = this.#recorder;
     const policy = this.#policy;
     const tally: Tally = {
@@ -441,6 +438,7 @@ export class McpService {
       tally.recorded = true;
       recorder.record({
         via: 'mcp',
+        ...(method !== 'tools/call' ? { method } : {}),
         caller: context.caller.name,
         ...policy.tenancy.sliceField(context.caller, tally.route?.serverId ?? null),
         receivedAt: context.receivedAt,
@@ -468,70 +466,42 @@ export class McpService {
   async readResource(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.uri !== 'string' || params.uri === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'resources/read needs a string "uri"');
     const uri = params.uri;
-    return this.#recordedForward('resources/read', uri, context, async (routed) => {
+    return this.#recordedForward('resources/read', uri, context, async (tally, timed) => {
       const serverId = this.#resourceOwner(uri, context.caller);
-      routed(serverId, uri);
+      tally.route = { serverId, tool: uri };
       await this.#policy.admit(context.caller, 'resource', serverId, uri);
-      return this.#forward(serverId, 'resources/read', params, context, routed.timed);
+      return this.#forward(serverId, 'resources/read', params, context, timed);
     });
   }
 
   async getPrompt(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
     if (typeof params.name !== 'string' || params.name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'prompts/get needs a string "name"');
     const name = params.name;
-    return this.#recordedForward('prompts/get', name, context, async (routed) => {
+    return this.#recordedForward('prompts/get', name, context, async (tally, timed) => {
       const route = this.#routePrompt(name, context.caller);
-      routed(route.serverId, route.prompt);
+      tally.route = { serverId: route.serverId, tool: route.prompt };
       await this.#policy.admit(context.caller, 'prompt', route.serverId, route.prompt);
-      return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context, routed.timed);
+      return this.#forward(route.serverId, 'prompts/get', { ...params, name: route.prompt }, context, timed);
     });
   }
 
   /**
    * A resource read or prompt get, counted in the metrics and the request log
-   * as the REST routes count them, however it ends. `run` names the server once
-   * routing found it (until then the entry has none: a client's unknown name
-   * never becomes a metrics label) and hands on the upstream's timings.
+   * as the REST routes count them, however it ends. `run` sets the tally's
+   * route once routing found it (until then the entry names no server: a
+   * client's unknown name never becomes a metrics label) and hands `timed` on
+   * to the forward, which reports the upstream's timings.
    */
-  async #recordedForward(method: 'resources/read' | 'prompts/get', requested: string, context: CallContext, run: (routed: Routed) => Promise<Answer>): Promise<Answer> {
-    let server: string | null = null;
-    let target = requested;
+  async #recordedForward(method: 'resources/read' | 'prompts/get', requested: string, context: CallContext, run: (tally: Tally, timed: (timings: Timings) => void) => Promise<Answer>): Promise<Answer> {
+    const tally = this.#tally(requested, undefined, undefined, context, method);
     let timings = NO_TIMINGS;
-    const routed = Object.assign(
-      (serverId: string, name: string) => {
-        server = serverId;
-        target = name;
-      },
-      { timed: (measured: Timings) => (timings = measured) },
-    );
-    const record = (outcome: CallOutcomeLabel, responseBytes: number, error?: GatewayError, resultJson?: string): void => {
-      this.#recorder.record({
-        via: 'mcp',
-        method,
-        caller: context.caller.name,
-        ...this.#policy.tenancy.sliceField(context.caller, server),
-        receivedAt: context.receivedAt,
-        traceId: context.traceId,
-        requestId: context.requestId,
-        server,
-        tool: target,
-        outcome,
-        httpStatus: error ? error.status : 200,
-        requestBytes: context.requestBytes,
-        responseBytes,
-        ...timings,
-        ...(resultJson !== undefined ? { resultJson } : {}),
-        ...(error ? { error } : {}),
-        ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),
-      });
-    };
     try {
-      const answer = await run(routed);
-      record('ok', answer.resultJson.length, undefined, answer.resultJson);
+      const answer = await run(tally, (measured) => (timings = measured));
+      tally.succeed('ok', timings, answer.resultJson.length, answer.resultJson);
       return answer;
     } catch (error) {
       const failure = toGatewayError(error);
-      record(outcomeOf(failure), 0, failure);
+      tally.fail(failure, timings);
       throw failure;
     }
   }
