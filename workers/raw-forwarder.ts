@@ -1,21 +1,22 @@
 /**
  * The hot path for calls on a single-channel transport (stdio, WebSocket):
  * requests go straight onto the transport with the gateway's own ids, and
- * their answers are taken off it before the SDK's Protocol sees them — no
- * per-call envelope building through the codec, result decoding, zod or
- * AbortSignal listeners of the SDK (workers/cancellation.ts). Everything else on the connection (the
- * handshake, health checks, listings, list_changed, the upstream's own
- * requests) still goes through the SDK Client.
+ * their answers are taken off it before anything else sees them — no
+ * per-call envelope building through a codec, result decoding, zod or
+ * AbortSignal listeners (workers/cancellation.ts). Everything else that
+ * arrives (the upstream's own requests and notifications, answers to other
+ * ids) is passed on: to the lean connection's dispatcher, or to the SDK's
+ * Protocol where the SDK owns the connection.
  *
  * Measured in bench/RESULTS.md (scenario 2, the worker's share of gateway CPU
- * per call); the SDK's `request()` path stays for HTTP transports, whose
- * per-request headers and sessions the SDK transport manages.
+ * per call).
  */
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { GatewayError } from '../src/errors.js';
+import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION } from '../src/protocol/versions.js';
 import { timerDelay } from '../src/timer-delay.js';
 import type { Cancellation } from './cancellation.js';
+import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
 /** Ids the gateway uses for its own requests; the SDK numbers its ids, so the two never meet. */
 const RAW_PREFIX = 'mcpgw:';
@@ -24,6 +25,8 @@ export interface RawRequestOptions {
   readonly cancellation: Cancellation;
   readonly timeoutMs: number;
   readonly onprogress?: (progress: Record<string, unknown>) => void;
+  /** Give up without telling the upstream (`notifications/cancelled`): for the era probe, which a 2025 server must see nothing after but `initialize`. */
+  readonly quietTimeout?: boolean;
 }
 
 interface Pending {
@@ -41,50 +44,69 @@ export interface RawEnvelope {
   readonly clientCapabilities: Readonly<Record<string, unknown>>;
 }
 
+/** Where what is not an answer to one of our requests goes. */
+export interface PassOn {
+  onmessage(message: JSONRPCMessage): void;
+  onclose(): void;
+}
+
 export class RawForwarder {
   readonly #transport: Transport;
-  readonly #envelope: RawEnvelope;
+  #envelope: RawEnvelope;
   readonly #pending = new Map<string, Pending>();
   #next = 1;
   #closedReason: string | undefined;
 
-  /** Takes over the transport's inbound side, passing everything not ours on to the SDK's handler. */
-  constructor(transport: Transport, envelope: RawEnvelope) {
+  /** Takes over the transport's inbound side, passing everything not ours on to `passOn`. */
+  constructor(transport: Transport, envelope: RawEnvelope, passOn: PassOn) {
     this.#transport = transport;
     this.#envelope = envelope;
-    const sdkOnMessage = transport.onmessage;
-    const sdkOnClose = transport.onclose;
-    transport.onmessage = (message, extra) => {
-      if (!this.#take(message)) sdkOnMessage?.(message, extra);
+    transport.onmessage = (message) => {
+      if (!this.#take(message)) passOn.onmessage(message);
     };
     transport.onclose = () => {
       this.failAll('the upstream connection closed');
-      sdkOnClose?.();
+      passOn.onclose();
     };
   }
 
-  request(method: string, params: Record<string, unknown>, options: RawRequestOptions): Promise<unknown> {
-    if (this.#closedReason !== undefined) return Promise.reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} failed: ${this.#closedReason}`));
-    const id = `${RAW_PREFIX}${this.#next++}`;
+  /** Switches the era requests are sent in: a 2026-07-28 version adds the `_meta` envelope, undefined (2025) sends none. */
+  speak(modernVersion: string | undefined): void {
+    const { clientInfo, clientCapabilities } = this.#envelope;
+    this.#envelope = modernVersion === undefined ? { clientInfo, clientCapabilities } : { modernVersion, clientInfo, clientCapabilities };
+  }
+
+  /** The `_meta` every request carries in the current era (empty for 2025). */
+  envelopeMeta(): Record<string, unknown> {
     const meta: Record<string, unknown> = {};
     if (this.#envelope.modernVersion !== undefined) {
-      meta[PROTOCOL_VERSION_META_KEY] = this.#envelope.modernVersion;
-      meta[CLIENT_INFO_META_KEY] = this.#envelope.clientInfo;
-      meta[CLIENT_CAPABILITIES_META_KEY] = this.#envelope.clientCapabilities;
+      meta[META_PROTOCOL_VERSION] = this.#envelope.modernVersion;
+      meta[META_CLIENT_INFO] = this.#envelope.clientInfo;
+      meta[META_CLIENT_CAPABILITIES] = this.#envelope.clientCapabilities;
     }
+    return meta;
+  }
+
+  request(method: string, params: Record<string, unknown> | undefined, options: RawRequestOptions): Promise<unknown> {
+    if (this.#closedReason !== undefined) return Promise.reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} failed: ${this.#closedReason}`));
+    const id = `${RAW_PREFIX}${this.#next++}`;
+    const meta = this.envelopeMeta();
     // The caller's own `_meta` keys (its capabilities) win over the connection's.
-    Object.assign(meta, params._meta as Record<string, unknown> | undefined);
+    Object.assign(meta, params?._meta as Record<string, unknown> | undefined);
     if (options.onprogress) meta.progressToken = id;
-    const message = { jsonrpc: '2.0' as const, id, method, params: Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params };
+    const hasMeta = Object.keys(meta).length > 0;
+    const message = hasMeta ? { jsonrpc: '2.0' as const, id, method, params: { ...params, _meta: meta } } : params === undefined ? { jsonrpc: '2.0' as const, id, method } : { jsonrpc: '2.0' as const, id, method, params };
     return new Promise((resolve, reject) => {
-      const cancel = (reason: unknown, error: unknown) => {
+      const cancel = (reason: unknown, error: unknown, quiet = false) => {
         if (!this.#settle(id)) return;
-        void this.#transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String((reason as Error)?.message ?? reason) } }).catch(() => undefined);
+        if (!quiet) void this.#transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String((reason as Error)?.message ?? reason) } }).catch(() => undefined);
         reject(error);
       };
       const { cancellation } = options;
-      // The SDK's own timeout error, so it is worded like every other upstream timeout (upstream-errors.ts).
-      const timer = setTimeout(() => cancel('timeout', new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs })), timerDelay(options.timeoutMs));
+      const timer = setTimeout(
+        () => cancel('timeout', new UpstreamError(UpstreamErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs }), options.quietTimeout),
+        timerDelay(options.timeoutMs),
+      );
       if (cancellation.aborted) {
         clearTimeout(timer);
         reject(cancellation.reason);
@@ -107,7 +129,7 @@ export class RawForwarder {
     }
   }
 
-  /** Our answers and our progress notifications; false for anything the SDK should handle. */
+  /** Our answers and our progress notifications; false for anything to pass on. */
   #take(message: JSONRPCMessage): boolean {
     const record = message as { id?: unknown; method?: unknown; params?: Record<string, unknown>; result?: unknown; error?: { code: number; message: string; data?: unknown } };
     if (record.method === 'notifications/progress') {

@@ -8,8 +8,7 @@
  * Updates arrive as `notifications/resources/updated` on the connection's
  * notification handler either way.
  */
-import type { McpSubscription } from '@modelcontextprotocol/client';
-import type { UpstreamConnection } from './upstream-connection.js';
+import type { ResourceListen, UpstreamConnection } from './upstream-connection.js';
 
 /** Each (un)subscribe or listen may take this long before it counts as failed. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -19,7 +18,7 @@ export class ResourceSubscriber {
   readonly #onError: (message: string) => void;
   /** What the upstream has been told (legacy), or what the open listen carries (modern). */
   #active = new Set<string>();
-  #listen: McpSubscription | undefined;
+  #listen: ResourceListen | undefined;
   /** Changes are applied one at a time, in order; the last wanted set wins. The listen timeout is for its acknowledgement only. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
@@ -75,8 +74,8 @@ export class ResourceSubscriber {
     if (wanted.size > 0) {
       // The new stream opens before the old one closes, so no update falls between them.
       try {
-        this.#listen = await this.#connection.client.listen({ resourceSubscriptions: [...wanted] }, { timeout: REQUEST_TIMEOUT_MS });
-        this.#active = new Set(this.#listen.honoredFilter.resourceSubscriptions ?? []);
+        this.#listen = await this.#connection.listenResources([...wanted], REQUEST_TIMEOUT_MS);
+        this.#active = new Set(this.#listen.honored);
         for (const uri of wanted) if (!this.#active.has(uri)) this.#onError(`the upstream did not honour a subscription to ${uri}`);
       } catch (error) {
         this.#onError(`subscriptions/listen for resources failed: ${(error as Error).message}`);

@@ -1,7 +1,37 @@
-/** Turns what the SDK throws for a forwarded call into the gateway's coded errors. */
-import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+/**
+ * Turns what a connection throws for a forwarded call into the gateway's coded
+ * errors. Both connections throw UpstreamError for their own failures (the SDK
+ * one converts SdkError at its boundary), so this module, and the stdio and
+ * WebSocket workers that use it, never load the SDK.
+ */
 import { GatewayError } from '../src/errors.js';
 import type { ResponseLimit } from './response-limit.js';
+
+/** The SDK's SdkErrorCode values for the failures the gateway tells apart, so a converted SdkError keeps its code. */
+export const UpstreamErrorCode = {
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  ConnectionClosed: 'CONNECTION_CLOSED',
+  NotConnected: 'NOT_CONNECTED',
+  SendFailed: 'SEND_FAILED',
+  InvalidResult: 'INVALID_RESULT',
+  UnsupportedResultType: 'UNSUPPORTED_RESULT_TYPE',
+  EraNegotiationFailed: 'ERA_NEGOTIATION_FAILED',
+} as const;
+
+/** A connection-level failure (not a JSON-RPC error answer): timeout, closed connection, failed negotiation… */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  /** One of UpstreamErrorCode, or another SdkErrorCode value carried over from the SDK. */
+  readonly code: string;
+  /** What the SDK attached (`status` for an HTTP failure, `timeout`…). */
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: string, message: string, data?: Readonly<Record<string, unknown>>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.data = data;
+  }
+}
 
 /** JSON-RPC codes with which an upstream says the request itself was wrong (the caller's fault, not the upstream's). */
 const CALLER_FAULT_CODES = new Set([-32600, -32602]);
@@ -11,23 +41,23 @@ export function mapUpstreamError(error: unknown, context: { serverId: string; me
   const where = `${context.method} on server "${context.serverId}"`;
   const tooLarge = context.responseLimit?.recognise(error, where);
   if (tooLarge) return tooLarge;
-  const httpStatus = error instanceof SdkError ? (error as { data?: { status?: unknown } }).data?.status : undefined;
+  const httpStatus = error instanceof UpstreamError ? error.data?.status : undefined;
   if (typeof httpStatus === 'number' && httpStatus >= 500) {
     // A 5xx is the upstream failing, not answering: it counts against the circuit breaker like a crash.
     return new GatewayError('MCPGW_ERR_UPSTREAM_BAD_RESPONSE', `${where} failed: the upstream answered HTTP ${httpStatus} (${(error as Error).message})`, { httpStatus });
   }
   const network = connectionFailure(error);
   if (network !== undefined) return new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${where} failed: the connection to the upstream failed (${network})`);
-  if (error instanceof SdkError) {
+  if (error instanceof UpstreamError) {
     switch (error.code) {
-      case SdkErrorCode.RequestTimeout:
+      case UpstreamErrorCode.RequestTimeout:
         return new GatewayError('MCPGW_ERR_TIMEOUT', `${where} timed out after ${context.timeoutMs} ms; the call was cancelled upstream`);
-      case SdkErrorCode.ConnectionClosed:
-      case SdkErrorCode.NotConnected:
-      case SdkErrorCode.SendFailed:
+      case UpstreamErrorCode.ConnectionClosed:
+      case UpstreamErrorCode.NotConnected:
+      case UpstreamErrorCode.SendFailed:
         return new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${where} failed: the upstream connection closed (${error.message})`);
-      case SdkErrorCode.InvalidResult:
-      case SdkErrorCode.UnsupportedResultType:
+      case UpstreamErrorCode.InvalidResult:
+      case UpstreamErrorCode.UnsupportedResultType:
         return new GatewayError('MCPGW_ERR_UPSTREAM_BAD_RESPONSE', `${where}: the upstream sent an invalid answer (${error.message})`);
       default:
         return new GatewayError('MCPGW_ERR_UPSTREAM', `${where} failed: ${error.message}`, { sdkCode: error.code, ...(typeof httpStatus === 'number' ? { httpStatus } : {}) });
@@ -73,7 +103,5 @@ export function describeError(error: unknown): string {
 
 /** A legacy Streamable HTTP session the server no longer knows (HTTP 404): re-initialise and retry. */
 export function isExpiredSession(error: unknown): boolean {
-  if (!(error instanceof SdkError)) return false;
-  const status = (error as { data?: { status?: unknown } }).data?.status;
-  return status === 404;
+  return error instanceof UpstreamError && error.data?.status === 404;
 }

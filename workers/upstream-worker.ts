@@ -8,13 +8,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../src/errors.js';
 import type { CallMessage, FromWorker, ToWorker, WorkerInit } from '../src/threads/messages.js';
 import { Outbox } from '../src/threads/outbox.js';
-import { ArgumentValidator } from './argument-validator.js';
 import { CallQueue } from './call-queue.js';
+import type { ArgumentValidator } from './argument-validator.js';
 import type { Cancellation } from './cancellation.js';
 import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
 import { ResourceSubscriber } from './resource-subscriptions.js';
-import { claimServerInfo, UpstreamConnection, type ConnectionHooks } from './upstream-connection.js';
+import { claimServerInfo, openUpstream, type ConnectionHooks, type UpstreamConnection } from './upstream-connection.js';
 import { describeError, isExpiredSession, mapUpstreamError } from './upstream-errors.js';
 import { ResponseLimit } from './response-limit.js';
 import { THREAD_REPORT_INTERVAL_MS, ThreadSampler } from '../src/observability/thread-stats.js';
@@ -29,7 +29,10 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: R
 
 const queue = new CallQueue(server.maxConcurrency, server.maxQueue);
 const responseLimit = new ResponseLimit(server.maxResponseBytes);
-const argumentValidator = server.validateArguments ? new ArgumentValidator((msg, fields) => log('warn', msg, fields)) : undefined;
+/** Loaded with ajv on the first tools/call (if the server validates arguments): a worker whose tools are never called never loads ajv. */
+let argumentValidator: ArgumentValidator | undefined;
+let argumentValidatorLoad: Promise<void> | undefined;
+let catalogTools: readonly Record<string, unknown>[] = [];
 let connection: UpstreamConnection | undefined;
 let reconnecting: Promise<UpstreamConnection> | undefined;
 let health: HealthLoop | undefined;
@@ -114,7 +117,7 @@ void start();
 async function start(): Promise<void> {
   const startedAt = Date.now();
   const startup = (async () => {
-    const opened = await UpstreamConnection.open(server, hooks, responseLimit, init.priorEra);
+    const opened = await openUpstream(server, hooks, responseLimit, init.priorEra);
     connection = opened;
     const fetched = await fetchCatalog(opened, server.startupTimeoutMs);
     return { opened, fetched };
@@ -127,7 +130,7 @@ async function start(): Promise<void> {
     const { opened, fetched } = await Promise.race([startup, timeout]);
     clearTimeout(timer);
     if (stopping) return;
-    argumentValidator?.setCatalog(fetched.catalog.tools);
+    setCatalogTools(fetched.catalog.tools);
     post({ type: 'ready', identity: opened.identity, catalog: fetched.catalog, connectMs: Date.now() - startedAt });
     subscribeOn(opened);
     scheduleExpiry(fetched.freshForMs);
@@ -154,6 +157,18 @@ function submit(call: CallMessage): void {
   if (stopping || !connection) {
     const error = new GatewayError(stopping ? 'MCPGW_ERR_SHUTTING_DOWN' : 'MCPGW_ERR_SERVER_UNAVAILABLE', stopping ? `server "${server.id}" is stopping` : `server "${server.id}" is not ready`);
     post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs: 0 });
+    return;
+  }
+  if (call.method === 'tools/call' && server.validateArguments && !argumentValidator) {
+    // Calls that arrive while ajv loads wait for it, in order.
+    argumentValidatorLoad ??= import('./argument-validator.js').then(({ ArgumentValidator }) => {
+      argumentValidator = new ArgumentValidator((msg, fields) => log('warn', msg, fields));
+      argumentValidator.setCatalog(catalogTools);
+    });
+    argumentValidatorLoad.then(
+      () => submit(call),
+      (error: unknown) => post({ type: 'call-error', callId: call.callId, error: toGatewayError(error).toWire(), upstreamMs: 0, queuedMs: 0 }),
+    );
     return;
   }
   // Parsed here rather than when the call runs, so that invalid arguments never take a place in the queue.
@@ -214,6 +229,11 @@ async function execute(call: CallMessage, params: Record<string, unknown>, cance
   }
 }
 
+function setCatalogTools(tools: readonly Record<string, unknown>[]): void {
+  catalogTools = tools;
+  argumentValidator?.setCatalog(tools);
+}
+
 function subscribeOn(opened: UpstreamConnection): void {
   void subscriber?.close();
   subscriber = new ResourceSubscriber(opened, (message) => log('warn', message));
@@ -226,7 +246,7 @@ function reconnect(): Promise<UpstreamConnection> {
     const stale = connection;
     connection = undefined;
     await stale?.close();
-    const fresh = await UpstreamConnection.open(server, hooks, responseLimit, 'legacy');
+    const fresh = await openUpstream(server, hooks, responseLimit, 'legacy');
     connection = fresh;
     // A new legacy session starts with no subscriptions: tell it the whole set again.
     subscribeOn(fresh);
@@ -251,7 +271,7 @@ function scheduleCatalogRefresh(delayMs = 50): void {
     if (!connection || stopping) return;
     fetchCatalog(connection, server.startupTimeoutMs).then(
       (fetched) => {
-        argumentValidator?.setCatalog(fetched.catalog.tools);
+        setCatalogTools(fetched.catalog.tools);
         post({ type: 'catalog', catalog: fetched.catalog });
         scheduleExpiry(fetched.freshForMs);
       },
