@@ -945,7 +945,7 @@ async function profileAt(c) {
   const lines = [
     `## Profile: where the gateway spends its time (c=${c}, echo 100 B, REST, uws)`,
     '',
-    `\`node --cpu-prof dist/src/cli/main.js start …\` under ${PROFILE_MS / 1000} s of closed-loop c=${c} load (profiling slows it: ${report && !report.failed ? `${Math.round(report.result.callsPerSecond)} calls/s, ${Math.round(report.cpu.target?.microsPerCall ?? NaN)} µs CPU/call during this run` : 'run failed'}). One profile per thread; samples of the measured window only (no start-up, warm-up or shutdown); self time, as a share of busy time (idle excluded). Thread 0 is the main thread (front door, REST, routing); thread 1 the upstream worker (SDK client, stdio transport).`,
+    `\`node --cpu-prof dist/src/cli/main.js start …\` under ${PROFILE_MS / 1000} s of closed-loop c=${c} load (profiling slows it: ${report && !report.failed ? `${Math.round(report.result.callsPerSecond)} calls/s, ${Math.round(report.cpu.target?.microsPerCall ?? NaN)} µs CPU/call during this run` : 'run failed'}). One profile per thread; samples of the measured window only (no start-up, warm-up or shutdown); self time, as a share of busy time (idle excluded). Thread 0 is the main thread (front door, REST, routing); thread 1 the upstream worker (its raw stdio connection).`,
     '',
   ];
   for (const s of summaries) {
