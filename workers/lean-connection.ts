@@ -21,7 +21,7 @@ import { Cancellation } from './cancellation.js';
 import { RawForwarder } from './raw-forwarder.js';
 import type { ResponseLimit } from './response-limit.js';
 import { ProcessGroupStdioTransport } from './transports/stdio.js';
-import { describeError, UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
+import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 import {
   GATEWAY_CLIENT_CAPABILITIES,
   GATEWAY_CLIENT_INFO,
@@ -77,7 +77,7 @@ export const openLean: ConnectAttempt = async (server, hooks, limit, mode) => {
     await connection.negotiate(server, mode);
   } catch (error) {
     await connection.close();
-    throw startupError(error, channel.exitDetail(), describeError);
+    throw startupError(error, channel.exitDetail());
   }
   return connection;
 };

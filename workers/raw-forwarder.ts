@@ -5,8 +5,8 @@
  * per-call envelope building through a codec, result decoding, zod or
  * AbortSignal listeners (workers/cancellation.ts). Everything else that
  * arrives (the upstream's own requests and notifications, answers to other
- * ids) is passed on: to the lean connection's dispatcher, or to the SDK's
- * Protocol where the SDK owns the connection.
+ * ids) is passed on to the lean connection (workers/lean-connection.ts),
+ * which also sends its handshake and listings through here.
  *
  * Measured in bench/RESULTS.md (scenario 2, the worker's share of gateway CPU
  * per call).
@@ -18,7 +18,7 @@ import { timerDelay } from '../src/timer-delay.js';
 import type { Cancellation } from './cancellation.js';
 import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
-/** Ids the gateway uses for its own requests; the SDK numbers its ids, so the two never meet. */
+/** The ids of requests sent through here; a listen's id is `listen:N` (lean-connection.ts), so the two never meet. */
 const RAW_PREFIX = 'mcpgw:';
 
 export interface RawRequestOptions {
@@ -94,8 +94,8 @@ export class RawForwarder {
     // The caller's own `_meta` keys (its capabilities) win over the connection's.
     Object.assign(meta, params?._meta as Record<string, unknown> | undefined);
     if (options.onprogress) meta.progressToken = id;
-    const hasMeta = Object.keys(meta).length > 0;
-    const message = hasMeta ? { jsonrpc: '2.0' as const, id, method, params: { ...params, _meta: meta } } : params === undefined ? { jsonrpc: '2.0' as const, id, method } : { jsonrpc: '2.0' as const, id, method, params };
+    const sent = Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params;
+    const message = sent === undefined ? { jsonrpc: '2.0' as const, id, method } : { jsonrpc: '2.0' as const, id, method, params: sent };
     return new Promise((resolve, reject) => {
       const cancel = (reason: unknown, error: unknown, quiet = false) => {
         if (!this.#settle(id)) return;

@@ -12,7 +12,7 @@ import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { carryIdentity } from './identity-fetch.js';
 import type { ResponseLimit } from './response-limit.js';
 import { limitedFetch } from './transports/limited-fetch.js';
-import { describeError, UpstreamError } from './upstream-errors.js';
+import { UpstreamError } from './upstream-errors.js';
 import {
   GATEWAY_CLIENT_CAPABILITIES,
   GATEWAY_CLIENT_INFO,
@@ -69,7 +69,7 @@ class SdkConnection implements UpstreamConnection {
     } catch (error) {
       await client.close().catch(() => undefined);
       await transport.close().catch(() => undefined);
-      throw startupError(fromSdk(error), undefined, describeError);
+      throw startupError(fromSdk(error));
     }
     const serverInfo = client.getServerVersion();
     const identity: UpstreamIdentity = {

@@ -14,7 +14,7 @@ import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { VERSION } from '../src/version.js';
 import type { Cancellation } from './cancellation.js';
 import type { ResponseLimit } from './response-limit.js';
-import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
+import { describeError, UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
 export { MODERN_VERSION } from '../src/protocol/versions.js';
 
@@ -116,7 +116,7 @@ function isProbeFailure(error: unknown): boolean {
 }
 
 /** A start-up failure, with the process's exit detail when the upstream died of it. */
-export function startupError(error: unknown, exitDetail: string | undefined, describe: (error: unknown) => string): Error {
-  const message = describe(error);
+export function startupError(error: unknown, exitDetail?: string): Error {
+  const message = describeError(error);
   return new Error(exitDetail ? `${message} (process ${exitDetail})` : message, { cause: error });
 }

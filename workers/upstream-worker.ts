@@ -33,6 +33,8 @@ const responseLimit = new ResponseLimit(server.maxResponseBytes);
 let argumentValidator: ArgumentValidator | undefined;
 let argumentValidatorLoad: Promise<void> | undefined;
 let catalogTools: readonly Record<string, unknown>[] = [];
+/** Calls waiting for ajv to load, so a cancel in that window still finds them. */
+const awaitingValidator = new Set<CallMessage['callId']>();
 let connection: UpstreamConnection | undefined;
 let reconnecting: Promise<UpstreamConnection> | undefined;
 let health: HealthLoop | undefined;
@@ -95,6 +97,10 @@ function receive(message: ToWorker): void {
     case 'call':
       return submit(message);
     case 'cancel':
+      if (awaitingValidator.delete(message.callId)) {
+        post({ type: 'call-error', callId: message.callId, error: new GatewayError('MCPGW_ERR_CANCELLED', message.reason).toWire(), upstreamMs: 0, queuedMs: 0 });
+        return;
+      }
       return queue.cancel(message.callId, new GatewayError('MCPGW_ERR_CANCELLED', message.reason));
     case 'shutdown':
       return void shutdown(message.graceMs);
@@ -165,9 +171,10 @@ function submit(call: CallMessage): void {
       argumentValidator = new ArgumentValidator((msg, fields) => log('warn', msg, fields));
       argumentValidator.setCatalog(catalogTools);
     });
+    awaitingValidator.add(call.callId);
     argumentValidatorLoad.then(
-      () => submit(call),
-      (error: unknown) => post({ type: 'call-error', callId: call.callId, error: toGatewayError(error).toWire(), upstreamMs: 0, queuedMs: 0 }),
+      () => awaitingValidator.delete(call.callId) && submit(call),
+      (error: unknown) => awaitingValidator.delete(call.callId) && post({ type: 'call-error', callId: call.callId, error: toGatewayError(error).toWire(), upstreamMs: 0, queuedMs: 0 }),
     );
     return;
   }

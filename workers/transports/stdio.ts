@@ -4,9 +4,8 @@
  * StdioClientTransport signals only the direct child, which is how peers leak
  * the grandchildren of `npx …` and shell wrappers.
  *
- * It exposes `pid` and `stderr` so the SDK classifies it as stdio-shaped
- * (a probe timeout then means "legacy"), and it probes in place: one spawn per
- * connect instead of the SDK's disposable sibling.
+ * The lean connection (workers/lean-connection.ts) probes the era in place on
+ * it: one spawn per connect, not the SDK's disposable sibling process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
