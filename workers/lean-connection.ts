@@ -141,7 +141,7 @@ class LeanConnection implements UpstreamConnection {
       }
     } catch (error) {
       // Any refusal (-32601, or -32022 for a version list without ours) or no answer in time: the server may still speak 2025.
-      if (this.#closed) throw new UpstreamError(UpstreamErrorCode.EraNegotiationFailed, 'Version negotiation failed: the connection closed during the server/discover probe', undefined, { cause: error });
+      if (this.#closed) throw new UpstreamError(UpstreamErrorCode.ProbeClosedConnection, 'Version negotiation failed: the connection closed during the server/discover probe', undefined, { cause: error });
     }
     this.#forwarder.speak(undefined);
     return { era: 'legacy' };

@@ -82,8 +82,8 @@ export function probeTimeoutMs(server: ServerConfig): number {
 
 /**
  * Connects, settling the era: `legacy`/`2026-07-28` skip the probe; `auto`
- * probes and falls back to a legacy handshake on a fresh connection when the
- * probe killed the upstream (or, on HTTP, failed outright).
+ * probes, and falls back to a legacy handshake on a fresh connection when the
+ * probe killed the upstream (stdio, WebSocket; the SDK settles HTTP itself).
  */
 export async function openUpstream(server: ServerConfig, hooks: ConnectionHooks, limit: ResponseLimit, priorEra?: ProtocolEra): Promise<UpstreamConnection> {
   const attempt: ConnectAttempt =
@@ -93,7 +93,7 @@ export async function openUpstream(server: ServerConfig, hooks: ConnectionHooks,
   try {
     return await attempt(server, hooks, limit, 'auto');
   } catch (error) {
-    if (server.transport === 'streamable-http' || !isProbeFailure(error)) throw error;
+    if (!probeClosedConnection(error)) throw error;
     return attempt(server, hooks, limit, 'legacy');
   }
 }
@@ -105,12 +105,15 @@ function connectMode(server: ServerConfig, priorEra: ProtocolEra | undefined): C
   return server.protocol === 'legacy' || server.protocol === 'auto' ? server.protocol : 'pin';
 }
 
-/** The probe closed the connection or went unanswered: a legacy server, worth one more try with `initialize`. */
-function isProbeFailure(error: unknown): boolean {
+/**
+ * Only a probe that ended the connection is worth a fresh start with
+ * `initialize`: a refused or unanswered probe was already followed by
+ * `initialize` in place, and a failed handshake would only fail again.
+ */
+function probeClosedConnection(error: unknown): boolean {
   // Start-up errors arrive wrapped with the process's exit detail; the connection's own error is the cause.
   for (let current = error, depth = 0; current instanceof Error && depth < 3; current = current.cause, depth++) {
-    if (!(current instanceof UpstreamError)) continue;
-    return current.code === UpstreamErrorCode.EraNegotiationFailed || current.code === UpstreamErrorCode.RequestTimeout || current.code === UpstreamErrorCode.ConnectionClosed;
+    if (current instanceof UpstreamError) return current.code === UpstreamErrorCode.ProbeClosedConnection;
   }
   return false;
 }

@@ -16,6 +16,8 @@ export const UpstreamErrorCode = {
   InvalidResult: 'INVALID_RESULT',
   UnsupportedResultType: 'UNSUPPORTED_RESULT_TYPE',
   EraNegotiationFailed: 'ERA_NEGOTIATION_FAILED',
+  /** The gateway's own, not the SDK's: the `server/discover` probe ended the connection (a 2025 server worth a fresh start with `initialize`). */
+  ProbeClosedConnection: 'PROBE_CLOSED_CONNECTION',
 } as const;
 
 /** A connection-level failure (not a JSON-RPC error answer): timeout, closed connection, failed negotiation… */

@@ -61,12 +61,14 @@ describe('era settling on stdio without the SDK', () => {
     await stopLeavingNothing(gw);
   });
 
-  test('an initialize answer in a version the gateway does not speak is a clear start-up error', async (t) => {
-    const gw = await startGateway([quirky('odd-version', ['--version', '1999-01-01'])]);
+  test('an initialize answer in a version the gateway does not speak is a clear start-up error, without a second spawn', async (t) => {
+    const dir = await scratchDir(t);
+    const gw = await startGateway([quirky('odd-version', ['--version', '1999-01-01', '--starts', join(dir, 'odd')])]);
     t.after(() => gw.stop());
     const odd = gw.report.servers[0]!;
     assert.equal(odd.ok, false);
     assert.match(odd.reason ?? '', /protocol version is not supported: 1999-01-01/);
+    assert.equal(await starts(join(dir, 'odd')), 1, 'a failed handshake is not retried on a fresh process');
     await stopLeavingNothing(gw);
   });
 });
