@@ -32,6 +32,7 @@ import {
   type ConnectionHooks,
   type ConnectMode,
   type ForwardOptions,
+  type ForwardedResult,
   type ResourceListen,
   type UpstreamConnection,
 } from './upstream-connection.js';
@@ -174,8 +175,8 @@ class LeanConnection implements UpstreamConnection {
     });
   }
 
-  forward(method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<unknown> {
-    return this.#forwarder.request(method, params, options);
+  forward(method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<ForwardedResult> {
+    return this.#forwarder.forward(method, params, options.paramsText, options);
   }
 
   async check(timeoutMs: number): Promise<void> {

@@ -16,6 +16,8 @@ import { GatewayError } from '../src/errors.js';
 import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION } from '../src/protocol/versions.js';
 import { timerDelay } from '../src/timer-delay.js';
 import type { Cancellation } from './cancellation.js';
+import { memberText, withoutMember } from '../src/json-member.js';
+import type { ForwardedResult } from './upstream-connection.js';
 import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
 /** The ids of requests sent through here; a listen's id is `listen:N` (lean-connection.ts), so the two never meet. */
@@ -29,12 +31,22 @@ export interface RawRequestOptions {
   readonly quietTimeout?: boolean;
 }
 
+/**
+ * A transport that hands over messages with their text and takes text to send,
+ * so a call's params and result cross the worker as the strings they arrive as.
+ */
+export interface RawTransport extends Transport {
+  ontextmessage?: (message: JSONRPCMessage, text: string) => void;
+  sendText(text: string): Promise<void>;
+}
+
 interface Pending {
-  readonly resolve: (result: unknown) => void;
+  readonly resolve: (result: unknown, text: string | undefined) => void;
   readonly reject: (error: unknown) => void;
-  readonly onprogress?: (progress: Record<string, unknown>) => void;
+  readonly onprogress: ((progress: Record<string, unknown>) => void) | undefined;
   readonly timer: NodeJS.Timeout;
   readonly cancellation: Cancellation;
+  readonly wantsText: boolean;
 }
 
 export interface RawEnvelope {
@@ -51,18 +63,21 @@ export interface PassOn {
 }
 
 export class RawForwarder {
-  readonly #transport: Transport;
+  readonly #transport: RawTransport;
   #envelope: RawEnvelope;
+  /** JSON text of envelopeMeta(), or undefined while it is empty (2025). */
+  #envelopeText: string | undefined;
   readonly #pending = new Map<string, Pending>();
   #next = 1;
   #closedReason: string | undefined;
 
   /** Takes over the transport's inbound side, passing everything not ours on to `passOn`. */
-  constructor(transport: Transport, envelope: RawEnvelope, passOn: PassOn) {
+  constructor(transport: RawTransport, envelope: RawEnvelope, passOn: PassOn) {
     this.#transport = transport;
     this.#envelope = envelope;
-    transport.onmessage = (message) => {
-      if (!this.#take(message)) passOn.onmessage(message);
+    this.#envelopeText = envelopeText(this.envelopeMeta());
+    transport.ontextmessage = (message, text) => {
+      if (!this.#take(message, text)) passOn.onmessage(message);
     };
     transport.onclose = () => {
       this.failAll('the upstream connection closed');
@@ -74,6 +89,7 @@ export class RawForwarder {
   speak(modernVersion: string | undefined): void {
     const { clientInfo, clientCapabilities } = this.#envelope;
     this.#envelope = modernVersion === undefined ? { clientInfo, clientCapabilities } : { modernVersion, clientInfo, clientCapabilities };
+    this.#envelopeText = envelopeText(this.envelopeMeta());
   }
 
   /** The `_meta` every request carries in the current era (empty for 2025). */
@@ -88,36 +104,63 @@ export class RawForwarder {
   }
 
   request(method: string, params: Record<string, unknown> | undefined, options: RawRequestOptions): Promise<unknown> {
-    if (this.#closedReason !== undefined) return Promise.reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} failed: ${this.#closedReason}`));
+    return new Promise((resolve, reject) => this.#send(method, params, undefined, options, resolve, reject));
+  }
+
+  /**
+   * A call passed on for a client: `paramsText` is `params` as JSON text, as
+   * the main thread posted it, and is sent as it is (with the era's `_meta`
+   * spliced in) unless `params` carries a `_meta` of its own to merge.
+   */
+  forward(method: string, params: Record<string, unknown>, paramsText: string | undefined, options: RawRequestOptions): Promise<ForwardedResult> {
+    return new Promise((resolve, reject) => this.#send(method, params, paramsText, options, (result, text) => resolve({ result, text }), reject, true));
+  }
+
+  #send(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    paramsText: string | undefined,
+    options: RawRequestOptions,
+    resolve: (result: unknown, text: string | undefined) => void,
+    reject: (error: unknown) => void,
+    wantsText = false,
+  ): void {
+    if (this.#closedReason !== undefined) return reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} failed: ${this.#closedReason}`));
     const id = `${RAW_PREFIX}${this.#next++}`;
+    const line = this.#line(id, method, params, paramsText, options.onprogress !== undefined);
+    const cancel = (reason: unknown, error: unknown, quiet = false) => {
+      if (!this.#settle(id)) return;
+      if (!quiet) void this.#transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String((reason as Error)?.message ?? reason) } }).catch(() => undefined);
+      reject(error);
+    };
+    const { cancellation } = options;
+    if (cancellation.aborted) return reject(cancellation.reason);
+    const timer = setTimeout(
+      () => cancel('timeout', new UpstreamError(UpstreamErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs }), options.quietTimeout),
+      timerDelay(options.timeoutMs),
+    );
+    cancellation.onAbort(() => cancel(cancellation.reason, cancellation.reason));
+    this.#pending.set(id, { resolve, reject, timer, cancellation, wantsText, onprogress: options.onprogress });
+    this.#transport.sendText(line).catch((error: unknown) => {
+      if (this.#settle(id)) reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} could not be sent: ${(error as Error).message}`));
+    });
+  }
+
+  /** The request as one line of JSON. */
+  #line(id: string, method: string, params: Record<string, unknown> | undefined, paramsText: string | undefined, progress: boolean): string {
+    const head = `{"jsonrpc":"2.0","id":"${id}","method":${JSON.stringify(method)}`;
+    // The text is spliced only when nothing has to be merged into a `_meta` of its own (and it is an object's text).
+    if (paramsText !== undefined && params?._meta === undefined && !progress && paramsText.charCodeAt(0) === 0x7b) {
+      const meta = this.#envelopeText;
+      if (meta === undefined) return `${head},"params":${paramsText}}`;
+      return `${head},"params":{"_meta":${meta}${paramsText === '{}' ? '}' : `,${paramsText.slice(1)}`}}`;
+    }
     const meta = this.envelopeMeta();
     // The caller's own `_meta` keys (its capabilities) win over the connection's.
     Object.assign(meta, params?._meta as Record<string, unknown> | undefined);
-    if (options.onprogress) meta.progressToken = id;
+    if (progress) meta.progressToken = id;
     const sent = Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params;
-    const message = sent === undefined ? { jsonrpc: '2.0' as const, id, method } : { jsonrpc: '2.0' as const, id, method, params: sent };
-    return new Promise((resolve, reject) => {
-      const cancel = (reason: unknown, error: unknown, quiet = false) => {
-        if (!this.#settle(id)) return;
-        if (!quiet) void this.#transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String((reason as Error)?.message ?? reason) } }).catch(() => undefined);
-        reject(error);
-      };
-      const { cancellation } = options;
-      const timer = setTimeout(
-        () => cancel('timeout', new UpstreamError(UpstreamErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs }), options.quietTimeout),
-        timerDelay(options.timeoutMs),
-      );
-      if (cancellation.aborted) {
-        clearTimeout(timer);
-        reject(cancellation.reason);
-        return;
-      }
-      cancellation.onAbort(() => cancel(cancellation.reason, cancellation.reason));
-      this.#pending.set(id, { resolve, reject, timer, cancellation, ...(options.onprogress ? { onprogress: options.onprogress } : {}) });
-      this.#transport.send(message as JSONRPCMessage).catch((error: unknown) => {
-        if (this.#settle(id)) reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} could not be sent: ${(error as Error).message}`));
-      });
-    });
+    return sent === undefined ? `${head}}` : `${head},"params":${JSON.stringify(sent)}}`;
   }
 
   /** Fails every call in flight (the connection is gone). */
@@ -130,7 +173,7 @@ export class RawForwarder {
   }
 
   /** Our answers and our progress notifications; false for anything to pass on. */
-  #take(message: JSONRPCMessage): boolean {
+  #take(message: JSONRPCMessage, text: string): boolean {
     const record = message as { id?: unknown; method?: unknown; params?: Record<string, unknown>; result?: unknown; error?: { code: number; message: string; data?: unknown } };
     if (record.method === 'notifications/progress') {
       const token = record.params?.progressToken;
@@ -143,7 +186,7 @@ export class RawForwarder {
     const pending = this.#pending.get(record.id);
     if (!pending || !this.#settle(record.id)) return true;
     if (record.error) pending.reject(record.error);
-    else pending.resolve(stripComplete(record.result));
+    else pending.resolve(...settled(record.result, pending.wantsText ? text : undefined));
     return true;
   }
 
@@ -157,11 +200,17 @@ export class RawForwarder {
   }
 }
 
-/** As the SDK client does: `resultType: "complete"` is the default and is not passed on; other kinds are. */
-function stripComplete(result: unknown): unknown {
-  if (typeof result === 'object' && result !== null && (result as { resultType?: unknown }).resultType === 'complete') {
-    const { resultType: _complete, ...rest } = result as Record<string, unknown>;
-    return rest;
-  }
-  return result;
+/**
+ * The result passed on, and its text when the message's is at hand. As the SDK client does,
+ * `resultType: "complete"` (the default) is not passed on; other kinds are.
+ */
+function settled(result: unknown, messageText: string | undefined): [unknown, string | undefined] {
+  const text = messageText === undefined ? undefined : memberText(messageText, 'result');
+  if (typeof result !== 'object' || result === null || (result as { resultType?: unknown }).resultType !== 'complete') return [result, text];
+  const { resultType: _complete, ...rest } = result as Record<string, unknown>;
+  return [rest, text === undefined ? undefined : withoutMember(text, 'resultType')];
+}
+
+function envelopeText(meta: Record<string, unknown>): string | undefined {
+  return Object.keys(meta).length === 0 ? undefined : JSON.stringify(meta);
 }

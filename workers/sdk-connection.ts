@@ -24,6 +24,7 @@ import {
   type ConnectionHooks,
   type ConnectMode,
   type ForwardOptions,
+  type ForwardedResult,
   type ResourceListen,
   type UpstreamConnection,
 } from './upstream-connection.js';
@@ -111,14 +112,15 @@ class SdkConnection implements UpstreamConnection {
     return this.#request(method, params, options);
   }
 
-  forward(method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<unknown> {
-    return this.#request(method, params, {
+  async forward(method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<ForwardedResult> {
+    const result = await this.#request(method, params, {
       signal: options.cancellation.signal,
       timeout: options.timeoutMs,
       allowInputRequired: true,
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.onprogress ? { onprogress: options.onprogress as (progress: unknown) => void } : {}),
     } as RequestOptions);
+    return { result, text: undefined };
   }
 
   #request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<unknown> {

@@ -25,9 +25,12 @@ export const GATEWAY_CLIENT_CAPABILITIES: Readonly<Record<string, unknown>> = { 
 export const RELAYED_INPUT: readonly string[] = ['elicitation/create', 'sampling/createMessage'];
 
 /** Results speak for the gateway, not the upstream behind it: their `_meta` serverInfo is replaced. */
-export function claimServerInfo(result: unknown): void {
+/** Returns whether it changed the result. */
+export function claimServerInfo(result: unknown): boolean {
   const meta = (result as { _meta?: Record<string, unknown> } | null)?._meta;
-  if (meta && typeof meta === 'object' && META_SERVER_INFO in meta) meta[META_SERVER_INFO] = GATEWAY_CLIENT_INFO;
+  if (!meta || typeof meta !== 'object' || !(META_SERVER_INFO in meta)) return false;
+  meta[META_SERVER_INFO] = GATEWAY_CLIENT_INFO;
+  return true;
 }
 
 export interface ConnectionHooks {
@@ -49,6 +52,14 @@ export interface ForwardOptions {
   readonly timeoutMs: number;
   readonly onprogress?: (progress: Record<string, unknown>) => void;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The params as JSON text (what the main thread posted), sent as it is where the transport allows. */
+  readonly paramsText?: string;
+}
+
+/** An upstream's result, with its JSON text when that could be taken from the message as it came. */
+export interface ForwardedResult {
+  readonly result: unknown;
+  readonly text: string | undefined;
 }
 
 /** An open `subscriptions/listen` for resource updates (2026-07-28 upstreams). */
@@ -63,7 +74,7 @@ export interface UpstreamConnection {
   /** A request of the gateway's own (listings, subscriptions); the result as sent. */
   request(method: string, params: Record<string, unknown> | undefined, options: { timeout: number }): Promise<unknown>;
   /** A caller's call, passed through. */
-  forward(method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<unknown>;
+  forward(method: string, params: Record<string, unknown>, options: ForwardOptions): Promise<ForwardedResult>;
   /** The era's liveness check: `ping` (legacy) or `server/discover` (modern, where ping was removed). */
   check(timeoutMs: number): Promise<void>;
   listenResources(uris: readonly string[], timeoutMs: number): Promise<ResourceListen>;

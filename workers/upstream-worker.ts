@@ -14,7 +14,7 @@ import type { Cancellation } from './cancellation.js';
 import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
 import { ResourceSubscriber } from './resource-subscriptions.js';
-import { claimServerInfo, openUpstream, type ConnectionHooks, type UpstreamConnection } from './upstream-connection.js';
+import { claimServerInfo, openUpstream, type ConnectionHooks, type ForwardedResult, type UpstreamConnection } from './upstream-connection.js';
 import { describeError, isExpiredSession, mapUpstreamError } from './upstream-errors.js';
 import { ResponseLimit } from './response-limit.js';
 import { THREAD_REPORT_INTERVAL_MS, ThreadSampler } from '../src/observability/thread-stats.js';
@@ -202,27 +202,29 @@ async function execute(call: CallMessage, params: Record<string, unknown>, cance
     const options = {
       cancellation,
       timeoutMs,
+      paramsText: call.params,
       ...(call.headers ? { headers: call.headers } : {}),
       ...(call.wantsProgress ? { onprogress: (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) } : {}),
     };
-    let result: unknown;
+    let forwarded: ForwardedResult;
     try {
-      result = await current().forward(call.method, params, options);
+      forwarded = await current().forward(call.method, params, options);
     } catch (error) {
       if (!isExpiredSession(error) || cancellation.aborted) throw error;
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
-      result = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
+      forwarded = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
     }
+    const { result } = forwarded;
     // Every MCP result is an object; anything else cannot be passed on as one (the fast path decodes nothing else).
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
       throw new GatewayError('MCPGW_ERR_UPSTREAM_BAD_RESPONSE', `${call.method} on server "${server.id}": the upstream's result is ${Array.isArray(result) ? 'an array' : result === null ? 'null' : `a ${typeof result}`}, not an object`);
     }
-    claimServerInfo(result);
+    const claimed = claimServerInfo(result);
     const shape = result as { resultType?: unknown; isError?: unknown; task?: { taskId?: unknown } } | null;
     post({
       type: 'result',
       callId: call.callId,
-      result: JSON.stringify(result),
+      result: claimed || forwarded.text === undefined ? JSON.stringify(result) : forwarded.text,
       inputRequired: shape?.resultType === 'input_required',
       toolError: shape?.isError === true,
       task: shape?.resultType === 'task' || typeof shape?.task?.taskId === 'string',

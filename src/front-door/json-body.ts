@@ -5,9 +5,15 @@
 import { GatewayError } from '../errors.js';
 
 export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
+  return readJsonBody(body, maxDepth).value;
+}
+
+/** The value and the text it was parsed from (for passing parts of it on as they came: src/json-member.ts). */
+export function readJsonBody(body: Buffer, maxDepth: number): { value: unknown; text: string } {
   assertDepth(body, maxDepth);
+  const text = body.toString('utf8');
   try {
-    return JSON.parse(body.toString('utf8'));
+    return { value: JSON.parse(text), text };
   } catch (error) {
     throw new GatewayError('MCPGW_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
   }

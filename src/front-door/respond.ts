@@ -10,9 +10,14 @@ export function sendJson(response: HttpResponse, status: number, body: unknown, 
 
 /** For bodies that already are JSON (an upstream's answer, a cached list's bytes): no parse, no re-serialise. */
 export function sendRawJson(response: HttpResponse, status: number, json: string | Uint8Array, headers: Readonly<Record<string, string>> = {}): number {
-  response.send(status, { 'content-type': JSON_TYPE, ...headers }, json);
-  return typeof json === 'string' ? Buffer.byteLength(json) : json.byteLength;
+  // A large text is encoded once here: counting its bytes (here and in the engine) and writing it would each walk it again.
+  const body = typeof json === 'string' && json.length >= ENCODE_ONCE_CHARS ? Buffer.from(json) : json;
+  response.send(status, { 'content-type': JSON_TYPE, ...headers }, body);
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
 }
+
+/** Below this, measuring a string twice costs less than allocating a Buffer for it. */
+const ENCODE_ONCE_CHARS = 16 * 1024;
 
 /** A refusal that says when to come back (`data.retryAfterSeconds`: a limit, a quota, an open circuit) carries `Retry-After` too. */
 export function sendError(response: HttpResponse, error: GatewayError, headers: Readonly<Record<string, string>> = {}): number {

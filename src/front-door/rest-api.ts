@@ -20,7 +20,8 @@ import type { Policy } from '../policy/policy.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { approvalRoutes, type PeerApprovals } from './approval-routes.js';
-import { parseJsonBody } from './json-body.js';
+import { readJsonBody } from './json-body.js';
+import { memberText } from '../json-member.js';
 import { replayRoutes } from './replay-api.js';
 import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tools.js';
 import { sendLive, sendReady } from './probes.js';
@@ -283,11 +284,12 @@ interface CallBody {
   virtual?: string;
 }
 
-function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDepth: number): CallBody {
+/** The body, and its `arguments` as the JSON text the client sent (passed on as it is). */
+function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDepth: number): { body: CallBody; argumentsText: string | undefined } {
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `Content-Type must be application/json (got "${contentType}")`);
   }
-  const value = parseJsonBody(body, maxJsonDepth);
+  const { value, text } = readJsonBody(body, maxJsonDepth);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'request body must be a JSON object {"tool", "arguments"?, "server"?}');
   const candidate = value as Record<string, unknown>;
   const unknownKeys = Object.keys(candidate).filter((key) => key !== 'tool' && key !== 'arguments' && key !== 'server' && key !== 'virtual');
@@ -299,7 +301,7 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"arguments" must be a JSON object');
   }
   if (candidate.server !== undefined && (typeof candidate.server !== 'string' || candidate.server === '')) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"server" must be a non-empty string');
-  return candidate as unknown as CallBody;
+  return { body: candidate as unknown as CallBody, argumentsText: candidate.arguments === undefined ? undefined : memberText(text, 'arguments') };
 }
 
 /** A tool name as the REST caller sent it: a tool or qualified name, or the LLM name GET /api/v1/tools?format= gave it. */
@@ -357,7 +359,8 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     if (context.stopping()) throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping and takes no new calls');
     const raw = await request.readBody(context.config.maxBodyBytes);
     requestBytes = raw.length;
-    body = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
+    const parsed = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
+    body = parsed.body;
     if (body.virtual === undefined) route = routeTool(context, llmNames, body, caller);
     else {
       const bundle = virtualServer(context, body.virtual, caller);
@@ -381,6 +384,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     upstream = context.recorder.upstreamTrace(traceId);
     const call = context.supervisor.callTool(route, body.arguments, {
       caller,
+      ...(parsed.argumentsText !== undefined ? { argumentsText: parsed.argumentsText } : {}),
       ...(upstream !== undefined ? { extraParams: { _meta: { traceparent: upstream.traceparent } }, headers: { traceparent: upstream.traceparent } } : {}),
       deadlineFor: (timeoutMs) => dispatchAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.

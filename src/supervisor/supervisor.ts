@@ -267,10 +267,9 @@ export class Supervisor {
   }
 
   /** Dispatches a tool call already routed (with `route()`, so policy could look at it first). */
-  callTool(route: Route, args: unknown, options: ForwardOptions & { extraParams?: Readonly<Record<string, unknown>> }): RoutedCall {
-    const params = { ...options.extraParams, name: route.tool, ...(args === undefined ? {} : { arguments: args }) };
+  callTool(route: Route, args: unknown, options: ForwardOptions & { extraParams?: Readonly<Record<string, unknown>>; argumentsText?: string }): RoutedCall {
     const idempotent = this.#groups.get(route.serverId)?.isIdempotentTool(route.tool) ?? false;
-    return { route, ...this.forward(route.serverId, 'tools/call', JSON.stringify(params), options, idempotent) };
+    return { route, ...this.forward(route.serverId, 'tools/call', toolCallParams(route.tool, args, options.extraParams, options.argumentsText), options, idempotent) };
   }
 
   /** Sends one request to a server (its least-loaded ready replica); routing is the caller's job. */
@@ -322,4 +321,15 @@ function callRequest(method: ForwardedMethod, params: string, timeoutMs: number,
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
   };
+}
+
+/**
+ * tools/call params as JSON text. `argumentsText`, the arguments as the
+ * client's JSON text, goes in as it is: a large payload is not serialised again.
+ */
+function toolCallParams(name: string, args: unknown, extraParams: Readonly<Record<string, unknown>> | undefined, argumentsText: string | undefined): string {
+  const head = JSON.stringify({ ...extraParams, name });
+  if (args === undefined) return head;
+  if (argumentsText === undefined) return JSON.stringify({ ...extraParams, name, arguments: args });
+  return `${head.slice(0, -1)},"arguments":${argumentsText}}`;
 }

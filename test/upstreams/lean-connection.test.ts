@@ -84,6 +84,27 @@ test("a 2025 server's own requests: ping is answered, roots/list (not declared) 
   await stopLeavingNothing(gw);
 });
 
+test('a result and its arguments cross the gateway as text: what the upstream wrote (less resultType: "complete"), what the client sent', async (t) => {
+  const gw = await startGateway([quirky('verbatim', [])]);
+  t.after(() => gw.stop());
+  // Spaces, an escape and a key order of the client's own: passed on as written, not re-serialised.
+  const body = String.raw`{"tool":"verbatim", "arguments" : { "b" : [1, 2], "a" : "\u00e9 \"}\"" } }`;
+  const response = await fetch(`${gw.url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  const { content, _meta, ...rest } = JSON.parse(text);
+  assert.deepEqual(rest, {}, 'resultType "complete" is not passed on');
+  assert.deepEqual(_meta, { note: '{kept}' });
+  assert.equal(content[0].text, 'café "}]" \\');
+  assert.ok(text.includes(String.raw`"text":"caf\u00e9 \"}]\" \\"`), `the result's own escapes are kept: ${text}`);
+  const received: string = content[1].text;
+  assert.ok(received.includes(String.raw`"arguments":{ "b" : [1, 2], "a" : "\u00e9 \"}\"" }`), `the arguments went upstream as the client wrote them: ${received}`);
+  // A body that is no JSON object is still refused before anything is passed on.
+  const bad = await fetch(`${gw.url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"tool":"verbatim","arguments":{"a":1,}}' });
+  assert.equal(bad.status, 400);
+  await stopLeavingNothing(gw);
+});
+
 test("a stdio worker's static module graph loads no SDK, zod, ajv or ws (they cost every worker thread its own copy)", () => {
   const workers = resolve(dirname(fileURLToPath(import.meta.url)), '../../workers');
   const seen = new Set<string>();

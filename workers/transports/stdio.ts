@@ -44,6 +44,8 @@ export class ProcessGroupStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+  /** When set, takes each message with the line it came in (instead of onmessage): see RawTransport. */
+  ontextmessage?: (message: JSONRPCMessage, text: string) => void;
 
   readonly #options: StdioTransportOptions;
   #child: ChildProcess | undefined;
@@ -123,7 +125,7 @@ export class ProcessGroupStdioTransport implements Transport {
     const limit = this.#options.responseLimit;
     const id = responseIdFromEdges(line.head.toString('utf8'), line.tail.toString('utf8'));
     if (id !== undefined) {
-      this.onmessage?.(limit.errorResponse(id, line.bytes));
+      this.#receive(limit.errorResponse(id, line.bytes), undefined);
       return;
     }
     // Nobody can be told their answer was lost (no id), so it would hang until its timeout: restart instead.
@@ -138,15 +140,25 @@ export class ProcessGroupStdioTransport implements Transport {
       if (line.trim()) this.#options.onNoise?.(line);
       return;
     }
-    this.onmessage?.(parsed);
+    this.#receive(parsed, line);
+  }
+
+  #receive(message: JSONRPCMessage, text: string | undefined): void {
+    if (this.ontextmessage === undefined) this.onmessage?.(message);
+    else this.ontextmessage(message, text ?? JSON.stringify(message));
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    return this.sendText(JSON.stringify(message));
+  }
+
+  /** Sends one message already serialised (one line of JSON, no newline). */
+  sendText(text: string): Promise<void> {
     const stdin = this.#child?.stdin;
     if (!stdin || this.#closed || !stdin.writable) return Promise.reject(new Error('stdio upstream is not running'));
     // Resolve without waiting for drain: the worker's concurrency queue bounds what is in flight.
     // Lines sent in one turn of the event loop leave in one write: one pipe syscall for many calls.
-    if (this.#outgoing.push(JSON.stringify(message) + '\n') === 1) setImmediate(this.#flush);
+    if (this.#outgoing.push(text + '\n') === 1) setImmediate(this.#flush);
     return Promise.resolve();
   }
 

@@ -42,6 +42,8 @@ export class WebSocketClientTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /** When set, takes each message with the frame's text (instead of onmessage): see RawTransport. */
+  ontextmessage?: (message: JSONRPCMessage, text: string) => void;
 
   readonly #options: WebSocketClientTransportOptions;
   #socket: WebSocket | undefined;
@@ -100,12 +102,17 @@ export class WebSocketClientTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    return this.sendText(JSON.stringify(message));
+  }
+
+  /** Sends one message already serialised as JSON text. */
+  sendText(text: string): Promise<void> {
     const socket = this.#socket;
     if (socket === undefined || socket.readyState !== WebSocket.OPEN) {
       return Promise.reject(new Error('WebSocket is not open'));
     }
     return new Promise((resolve, reject) => {
-      socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve()));
+      socket.send(text, (error) => (error ? reject(error) : resolve()));
     });
   }
 
@@ -143,7 +150,8 @@ export class WebSocketClientTransport implements Transport {
       this.onerror?.(new Error(`Malformed WebSocket frame (not a JSON-RPC 2.0 message): ${preview(text)}`));
       return;
     }
-    this.onmessage?.(parsed as JSONRPCMessage);
+    if (this.ontextmessage === undefined) this.onmessage?.(parsed as JSONRPCMessage);
+    else this.ontextmessage(parsed as JSONRPCMessage, text);
   }
 
   #fireClose(): void {
