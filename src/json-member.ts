@@ -18,6 +18,9 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 
 /**
  * The text of member `name` of the object `json` holds at its top level, or
@@ -28,6 +31,39 @@ export function memberText(json: string, name: string): string | undefined {
   const span = lastMember(json, name);
   return span === undefined ? undefined : json.slice(span.valueStart, span.valueEnd);
 }
+
+/**
+ * memberText, but undefined when the text would not say what JSON.parse read
+ * from it: a number beyond a double's range (`1e999` reads as Infinity, which
+ * JSON.stringify writes as null; `1e-999` reads as 0). Callers then serialise
+ * the parsed value, as before, so such a number means the same on every side.
+ */
+export function parsedMemberText(json: string, name: string): string | undefined {
+  const text = memberText(json, name);
+  return text === undefined || !numbersInRange(text) ? undefined : text;
+}
+
+/** Every number in `json` (valid JSON text) reads as a finite double, and a zero only where zero is written. */
+function numbersInRange(json: string): boolean {
+  for (let at = 0; at < json.length; ) {
+    const code = json.charCodeAt(at);
+    if (code === QUOTE) {
+      at = endOfString(json, at);
+    } else if (code === MINUS || (code >= DIGIT_0 && code <= DIGIT_9)) {
+      const end = endOfValue(json, at);
+      const token = json.slice(at, end);
+      const value = Number(token);
+      if (!Number.isFinite(value) || (value === 0 && NONZERO_MANTISSA.test(token))) return false;
+      at = end;
+    } else {
+      at++;
+    }
+  }
+  return true;
+}
+
+/** A digit 1-9 before any exponent. */
+const NONZERO_MANTISSA = /^-?[0.]*[1-9]/;
 
 /** `json` (an object's text) without its member(s) called `name`; the same text when it has none. */
 export function withoutMember(json: string, name: string): string {

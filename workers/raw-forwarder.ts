@@ -16,7 +16,7 @@ import { GatewayError } from '../src/errors.js';
 import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION } from '../src/protocol/versions.js';
 import { timerDelay } from '../src/timer-delay.js';
 import type { Cancellation } from './cancellation.js';
-import { memberText, withoutMember } from '../src/json-member.js';
+import { parsedMemberText, withoutMember } from '../src/json-member.js';
 import type { ForwardedResult } from './upstream-connection.js';
 import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
@@ -149,18 +149,23 @@ export class RawForwarder {
   /** The request as one line of JSON. */
   #line(id: string, method: string, params: Record<string, unknown> | undefined, paramsText: string | undefined, progress: boolean): string {
     const head = `{"jsonrpc":"2.0","id":"${id}","method":${JSON.stringify(method)}`;
-    // The text is spliced only when nothing has to be merged into a `_meta` of its own (and it is an object's text).
-    if (paramsText !== undefined && params?._meta === undefined && !progress && paramsText.charCodeAt(0) === 0x7b) {
-      const meta = this.#envelopeText;
-      if (meta === undefined) return `${head},"params":${paramsText}}`;
-      return `${head},"params":{"_meta":${meta}${paramsText === '{}' ? '}' : `,${paramsText.slice(1)}`}}`;
+    const own = params?._meta as Record<string, unknown> | undefined;
+    let meta: string | undefined = this.#envelopeText;
+    if (own !== undefined || progress) {
+      const merged = this.envelopeMeta();
+      // The caller's own `_meta` keys (its capabilities) win over the connection's.
+      Object.assign(merged, own);
+      if (progress) merged.progressToken = id;
+      meta = envelopeText(merged);
     }
-    const meta = this.envelopeMeta();
-    // The caller's own `_meta` keys (its capabilities) win over the connection's.
-    Object.assign(meta, params?._meta as Record<string, unknown> | undefined);
-    if (progress) meta.progressToken = id;
-    const sent = Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params;
-    return sent === undefined ? `${head}}` : `${head},"params":${JSON.stringify(sent)}}`;
+    if (paramsText === undefined || paramsText.charCodeAt(0) !== 0x7b) {
+      const sent = meta === undefined ? params : { ...params, _meta: JSON.parse(meta) as unknown };
+      return sent === undefined ? `${head}}` : `${head},"params":${JSON.stringify(sent)}}`;
+    }
+    // The params' own text goes out as it came, its `_meta` replaced by the merged one.
+    const rest = own === undefined ? paramsText : withoutMember(paramsText, '_meta');
+    if (meta === undefined) return `${head},"params":${rest}}`;
+    return `${head},"params":{"_meta":${meta}${EMPTY_OBJECT.test(rest) ? '}' : `,${rest.slice(1)}`}}`;
   }
 
   /** Fails every call in flight (the connection is gone). */
@@ -205,11 +210,13 @@ export class RawForwarder {
  * `resultType: "complete"` (the default) is not passed on; other kinds are.
  */
 function settled(result: unknown, messageText: string | undefined): [unknown, string | undefined] {
-  const text = messageText === undefined ? undefined : memberText(messageText, 'result');
+  const text = messageText === undefined ? undefined : parsedMemberText(messageText, 'result');
   if (typeof result !== 'object' || result === null || (result as { resultType?: unknown }).resultType !== 'complete') return [result, text];
   const { resultType: _complete, ...rest } = result as Record<string, unknown>;
   return [rest, text === undefined ? undefined : withoutMember(text, 'resultType')];
 }
+
+const EMPTY_OBJECT = /^\{\s*\}$/;
 
 function envelopeText(meta: Record<string, unknown>): string | undefined {
   return Object.keys(meta).length === 0 ? undefined : JSON.stringify(meta);

@@ -21,7 +21,7 @@ import type { HttpRequest, HttpResponse } from './engine.js';
 import type { CallerHandler } from './policy-gate.js';
 import { approvalRoutes, type PeerApprovals } from './approval-routes.js';
 import { readJsonBody } from './json-body.js';
-import { memberText } from '../json-member.js';
+import { parsedMemberText } from '../json-member.js';
 import { replayRoutes } from './replay-api.js';
 import { llmToolDefinition, LlmToolNamesCache, parseLlmFormat } from './llm-tools.js';
 import { sendLive, sendReady } from './probes.js';
@@ -301,7 +301,7 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"arguments" must be a JSON object');
   }
   if (candidate.server !== undefined && (typeof candidate.server !== 'string' || candidate.server === '')) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"server" must be a non-empty string');
-  return { body: candidate as unknown as CallBody, argumentsText: candidate.arguments === undefined ? undefined : memberText(text, 'arguments') };
+  return { body: candidate as unknown as CallBody, argumentsText: candidate.arguments === undefined ? undefined : parsedMemberText(text, 'arguments') };
 }
 
 /** A tool name as the REST caller sent it: a tool or qualified name, or the LLM name GET /api/v1/tools?format= gave it. */

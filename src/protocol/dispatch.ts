@@ -78,7 +78,7 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
   let answer: Answer;
   switch (method) {
     case 'tools/call':
-      answer = await service.callTool(params, context);
+      answer = await service.callTool(params, context, request.paramsText);
       break;
     case 'resources/read':
       answer = await service.readResource(params, context);

@@ -4,7 +4,8 @@
  * parsed and re-serialised on its way out.
  */
 import { GatewayError, jsonRpcError, type WireError } from '../errors.js';
-import { parseJsonBody } from '../front-door/json-body.js';
+import { readJsonBody } from '../front-door/json-body.js';
+import { memberText } from '../json-member.js';
 
 export type RequestId = string | number;
 
@@ -12,6 +13,8 @@ export interface RpcRequest {
   readonly id: RequestId;
   readonly method: string;
   readonly params: Record<string, unknown>;
+  /** tools/call: `params` as the client's JSON text, so the arguments can be passed on as sent (src/json-member.ts). */
+  readonly paramsText?: string;
 }
 
 export interface RpcNotification {
@@ -32,7 +35,7 @@ export type Inbound =
 
 /** Parses one JSON-RPC message; batches, malformed frames and nesting deeper than `maxDepth` are GatewayErrors (400). */
 export function parseInbound(body: Buffer, maxDepth: number): Inbound {
-  const value = parseJsonBody(body, maxDepth);
+  const { value, text } = readJsonBody(body, maxDepth);
   if (Array.isArray(value)) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per request');
   if (typeof value !== 'object' || value === null) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC message must be a JSON object');
   const message = value as Record<string, unknown>;
@@ -48,6 +51,7 @@ export function parseInbound(body: Buffer, maxDepth: number): Inbound {
   if (typeof message.method !== 'string') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request needs a string "method"');
   if (!('id' in message)) return { kind: 'notification', message: { method: message.method, params } };
   if (typeof message.id !== 'string' && typeof message.id !== 'number') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request id must be a string or a number');
+  if (message.method === 'tools/call' && message.params !== undefined) return { kind: 'request', message: { id: message.id, method: message.method, params, paramsText: memberText(text, 'params')! } };
   return { kind: 'request', message: { id: message.id, method: message.method, params } };
 }
 

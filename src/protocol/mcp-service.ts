@@ -22,6 +22,7 @@ import type { RequestStateCodec, StatePayload } from './request-state.js';
 import { TaskRouter, TASKS_EXTENSION } from './tasks.js';
 import type { CatalogLists, VirtualServer } from './virtual-server.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
+import { parsedMemberText } from '../json-member.js';
 
 const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
 
@@ -246,7 +247,8 @@ export class McpService {
     });
   }
 
-  async callTool(params: Record<string, unknown>, context: CallContext): Promise<Answer> {
+  /** `paramsText`: `params` as the client's JSON text, when it is that (its arguments are then passed on as sent). */
+  async callTool(params: Record<string, unknown>, context: CallContext, paramsText?: string): Promise<Answer> {
     const name = params.name;
     if (typeof name !== 'string' || name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call needs a string "name"');
     if (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments))) {
@@ -294,9 +296,11 @@ export class McpService {
       const events = new CallEvents();
       // Through a holder only when progress was asked for: a parked call's retry then takes the progress over.
       const progress = { sink: context.onProgress };
+      const argumentsText = paramsText === undefined || params.arguments === undefined ? undefined : parsedMemberText(paramsText, 'arguments');
       const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
+        ...(argumentsText !== undefined ? { argumentsText } : {}),
         // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
         deadlineFor: (timeoutMs) => (approval === undefined ? context.receivedAt : approval) + timeoutMs,
         ...(context.onProgress ? { onProgress: (progressJson: string) => progress.sink?.(progressJson) } : {}),

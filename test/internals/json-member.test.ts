@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memberText, withoutMember } from '../../src/json-member.js';
+import { memberText, parsedMemberText, withoutMember } from '../../src/json-member.js';
 
 /** A small deterministic PRNG (mulberry32): every run checks the same documents. */
 function random(seed: number): () => number {
@@ -96,4 +96,14 @@ test('withoutMember takes every copy of the member and one comma with each', () 
   assert.equal(withoutMember('{"content":[],"resultType":"complete"}', 'resultType'), '{"content":[]}');
   assert.equal(withoutMember('{"a":1,"resultType":"x","b":2,"resultType":"complete"}', 'resultType'), '{"a":1,"b":2}');
   assert.equal(withoutMember('{ "resultType" : "complete" }', 'resultType'), '{ }');
+});
+
+test('parsedMemberText refuses a member whose numbers JSON.parse does not read as written (out of a double\'s range)', () => {
+  assert.equal(parsedMemberText('{"a":{"n":1e999}}', 'a'), undefined);
+  assert.equal(parsedMemberText('{"a":[-1E+400]}', 'a'), undefined);
+  assert.equal(parsedMemberText('{"a":{"n":1e-999}}', 'a'), undefined);
+  assert.equal(parsedMemberText(`{"a":${'9'.repeat(400)}}`, 'a'), undefined);
+  // In range, exact or not, and whatever strings hold: passed on as written.
+  assert.equal(parsedMemberText('{"a":{"n":1e308,"m":-0.0,"z":0e5,"big":12345678901234567890,"s":"1e999 e123 0.0"}}', 'a'), '{"n":1e308,"m":-0.0,"z":0e5,"big":12345678901234567890,"s":"1e999 e123 0.0"}');
+  assert.equal(parsedMemberText('{"a":"YWJj+e999/0000"}', 'a'), '"YWJj+e999/0000"');
 });

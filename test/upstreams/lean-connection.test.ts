@@ -99,6 +99,19 @@ test('a result and its arguments cross the gateway as text: what the upstream wr
   assert.ok(text.includes(String.raw`"text":"caf\u00e9 \"}]\" \\"`), `the result's own escapes are kept: ${text}`);
   const received: string = content[1].text;
   assert.ok(received.includes(String.raw`"arguments":{ "b" : [1, 2], "a" : "\u00e9 \"}\"" }`), `the arguments went upstream as the client wrote them: ${received}`);
+  // The same over /mcp (2026-07-28): the arguments inside params, the answer inside a JSON-RPC frame.
+  const meta = String.raw`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}`;
+  const rpc = await fetch(`${gw.url}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'verbatim' },
+    body: String.raw`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"verbatim",${meta},"arguments":{ "z" : "\u00e9" }}}`,
+  });
+  const frame = await rpc.text();
+  assert.equal(rpc.status, 200, frame);
+  const answer = JSON.parse(frame) as { id: number; result: { content: { text: string }[]; resultType?: string } };
+  assert.equal(answer.id, 3);
+  assert.equal(answer.result.content[0]!.text, 'café "}]" \\');
+  assert.ok(answer.result.content[1]!.text.includes(String.raw`"arguments":{ "z" : "\u00e9" }`), `over /mcp too: ${answer.result.content[1]!.text}`);
   // A body that is no JSON object is still refused before anything is passed on.
   const bad = await fetch(`${gw.url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"tool":"verbatim","arguments":{"a":1,}}' });
   assert.equal(bad.status, 400);
