@@ -16,7 +16,7 @@ import { GatewayError } from '../src/errors.js';
 import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION } from '../src/protocol/versions.js';
 import { timerDelay } from '../src/timer-delay.js';
 import type { Cancellation } from './cancellation.js';
-import { parsedMemberText, withoutMember } from '../src/json-member.js';
+import { OPEN_BRACE, parsedMemberText, withoutMember } from '../src/json-member.js';
 import type { ForwardedResult } from './upstream-connection.js';
 import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
@@ -109,8 +109,9 @@ export class RawForwarder {
 
   /**
    * A call passed on for a client: `paramsText` is `params` as JSON text, as
-   * the main thread posted it, and is sent as it is (with the era's `_meta`
-   * spliced in) unless `params` carries a `_meta` of its own to merge.
+   * the main thread posted it, and goes out as it is, with the era's `_meta`
+   * (merged with the params' own) spliced in; the result comes back with its
+   * text as the upstream wrote it.
    */
   forward(method: string, params: Record<string, unknown>, paramsText: string | undefined, options: RawRequestOptions): Promise<ForwardedResult> {
     return new Promise((resolve, reject) => this.#send(method, params, paramsText, options, (result, text) => resolve({ result, text }), reject, true));
@@ -150,22 +151,18 @@ export class RawForwarder {
   #line(id: string, method: string, params: Record<string, unknown> | undefined, paramsText: string | undefined, progress: boolean): string {
     const head = `{"jsonrpc":"2.0","id":"${id}","method":${JSON.stringify(method)}`;
     const own = params?._meta as Record<string, unknown> | undefined;
-    let meta: string | undefined = this.#envelopeText;
-    if (own !== undefined || progress) {
-      const merged = this.envelopeMeta();
-      // The caller's own `_meta` keys (its capabilities) win over the connection's.
-      Object.assign(merged, own);
-      if (progress) merged.progressToken = id;
-      meta = envelopeText(merged);
-    }
-    if (paramsText === undefined || paramsText.charCodeAt(0) !== 0x7b) {
-      const sent = meta === undefined ? params : { ...params, _meta: JSON.parse(meta) as unknown };
+    // The caller's own `_meta` keys (its capabilities) win over the connection's.
+    const merged = own === undefined && !progress ? undefined : Object.assign(this.envelopeMeta(), own, progress ? { progressToken: id } : undefined);
+    if (paramsText === undefined || paramsText.charCodeAt(0) !== OPEN_BRACE) {
+      const meta = merged ?? this.envelopeMeta();
+      const sent = Object.keys(meta).length > 0 ? { ...params, _meta: meta } : params;
       return sent === undefined ? `${head}}` : `${head},"params":${JSON.stringify(sent)}}`;
     }
     // The params' own text goes out as it came, its `_meta` replaced by the merged one.
+    const metaText = merged === undefined ? this.#envelopeText : envelopeText(merged);
     const rest = own === undefined ? paramsText : withoutMember(paramsText, '_meta');
-    if (meta === undefined) return `${head},"params":${rest}}`;
-    return `${head},"params":{"_meta":${meta}${EMPTY_OBJECT.test(rest) ? '}' : `,${rest.slice(1)}`}}`;
+    if (metaText === undefined) return `${head},"params":${rest}}`;
+    return `${head},"params":{"_meta":${metaText}${EMPTY_OBJECT.test(rest) ? '}' : `,${rest.slice(1)}`}}`;
   }
 
   /** Fails every call in flight (the connection is gone). */

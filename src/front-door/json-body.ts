@@ -3,6 +3,7 @@
  * alike (400 / -32700) and refuses deep nesting alike (400 / -32600).
  */
 import { GatewayError } from '../errors.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../json-member.js';
 
 export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
   return readJsonBody(body, maxDepth).value;
@@ -18,13 +19,6 @@ export function readJsonBody(body: Buffer, maxDepth: number): { value: unknown; 
     throw new GatewayError('MCPGW_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
   }
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
 
 /**
  * V8 parses any depth, but what handles the value afterwards recurses

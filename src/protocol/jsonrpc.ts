@@ -51,8 +51,8 @@ export function parseInbound(body: Buffer, maxDepth: number): Inbound {
   if (typeof message.method !== 'string') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request needs a string "method"');
   if (!('id' in message)) return { kind: 'notification', message: { method: message.method, params } };
   if (typeof message.id !== 'string' && typeof message.id !== 'number') throw new GatewayError('MCPGW_ERR_BAD_REQUEST', 'a JSON-RPC request id must be a string or a number');
-  if (message.method === 'tools/call' && message.params !== undefined) return { kind: 'request', message: { id: message.id, method: message.method, params, paramsText: memberText(text, 'params')! } };
-  return { kind: 'request', message: { id: message.id, method: message.method, params } };
+  const paramsText = message.method === 'tools/call' && message.params !== undefined ? memberText(text, 'params') : undefined;
+  return { kind: 'request', message: { id: message.id, method: message.method, params, ...(paramsText !== undefined ? { paramsText } : {}) } };
 }
 
 /** `{"jsonrpc":"2.0","id":…,"result":<resultJson>}` without touching the result text. */

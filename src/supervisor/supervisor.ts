@@ -328,8 +328,7 @@ function callRequest(method: ForwardedMethod, params: string, timeoutMs: number,
  * client's JSON text, goes in as it is: a large payload is not serialised again.
  */
 function toolCallParams(name: string, args: unknown, extraParams: Readonly<Record<string, unknown>> | undefined, argumentsText: string | undefined): string {
-  const head = JSON.stringify({ ...extraParams, name });
-  if (args === undefined) return head;
+  if (args === undefined) return JSON.stringify({ ...extraParams, name });
   if (argumentsText === undefined) return JSON.stringify({ ...extraParams, name, arguments: args });
-  return `${head.slice(0, -1)},"arguments":${argumentsText}}`;
+  return `${JSON.stringify({ ...extraParams, name }).slice(0, -1)},"arguments":${argumentsText}}`;
 }
