@@ -47,6 +47,12 @@ export class LineDecoder {
     for (;;) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline === -1 ? chunk.length : newline;
+      // A whole line inside this chunk, nothing held from before: decoded in place, never copied first.
+      if (newline !== -1 && this.#pendingBytes === 0 && !this.#discarding && end - start <= this.#maxLineBytes) {
+        lines.push(withoutCarriageReturn(chunk.toString('utf8', start, end)));
+        start = newline + 1;
+        continue;
+      }
       this.#append(chunk.subarray(start, end));
       if (newline === -1) return lines;
       if (this.#discarding) this.#endOverlong();
@@ -102,8 +108,12 @@ export class LineDecoder {
     const text = this.#pending.length === 1 ? this.#pending[0]!.toString('utf8') : Buffer.concat(this.#pending, this.#pendingBytes).toString('utf8');
     this.#pending = [];
     this.#pendingBytes = 0;
-    return text.endsWith('\r') ? text.slice(0, -1) : text;
+    return withoutCarriageReturn(text);
   }
+}
+
+function withoutCarriageReturn(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
 /** The first `count` bytes of `chunks` together, copying no more than that. */
