@@ -8,7 +8,7 @@ import type { GatewayError } from '../errors.js';
 import { Tracing } from './tracing.js';
 import { Capture } from './capture.js';
 import type { CallOutcomeLabel, GatewayMetrics } from './metrics.js';
-import type { ReplayOf, RequestLog } from './request-log.js';
+import type { LoggedCall, ReplayOf, RequestLog } from './request-log.js';
 
 /** What a recorded call did; tools/call unless said otherwise. */
 export type RecordedMethod = 'tools/call' | 'resources/read' | 'prompts/get';
@@ -120,14 +120,14 @@ export class CallRecorder {
     });
     if (!this.#requestLog.enabled) return undefined;
     const captured = this.#capture?.take(call.server, call.tool, call.arguments, call.meta, call.resultJson);
-    return this.#requestLog.add({
-      time: new Date(call.receivedAt).toISOString(),
+    // Built field by field, not with spreads: this runs for every call.
+    const logged: Mutable<LoggedCall> = {
+      receivedAt: call.receivedAt,
       traceId: call.traceId,
       requestId: call.requestId,
       via: call.via,
       method,
       caller: call.caller,
-      ...(call.tenant !== undefined ? { tenant: call.tenant } : {}),
       server: call.server,
       tool: call.tool,
       status: call.outcome === 'ok' ? 'ok' : call.outcome === 'tool_error' ? 'tool_error' : 'error',
@@ -138,13 +138,20 @@ export class CallRecorder {
       gatewayMs: Math.max(0, durationMs - call.upstreamMs - call.queuedMs),
       requestBytes: call.requestBytes,
       responseBytes: call.responseBytes,
-      ...(call.error ? { errorCode: call.error.code, errorMessage: call.error.message } : {}),
-      ...(captured ? { captured } : {}),
-      ...(call.approval ? { approval: call.approval } : {}),
-      ...(call.replayOf ? { replayOf: call.replayOf } : {}),
-    });
+    };
+    if (call.tenant !== undefined) logged.tenant = call.tenant;
+    if (call.error !== undefined) {
+      logged.errorCode = call.error.code;
+      logged.errorMessage = call.error.message;
+    }
+    if (captured !== undefined) logged.captured = captured;
+    if (call.approval !== undefined) logged.approval = call.approval;
+    if (call.replayOf !== undefined) logged.replayOf = call.replayOf;
+    return this.#requestLog.add(logged);
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The metrics outcome label of a failed call. */
 export function outcomeOf(error: GatewayError): CallOutcomeLabel {

@@ -3,15 +3,30 @@
  * global default registry, so two gateways in one process don't mix), plus the
  * compact JSON view behind `GET /api/v1/metrics`.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_SEPARATOR } from '../qualified-names.js';
 import { CallRate, type Rates } from './call-rate.js';
 import { LatencyWindow, type Percentiles } from './latency-window.js';
 import type { ThreadSample } from './thread-stats.js';
 import { SURFACES, type ConnectionCounts, type Surface } from '../front-door/traffic.js';
 import type { TenantScope } from '../policy/tenancy.js';
+import { SeriesCounter, SeriesHistogram, type CounterSeries, type HistogramSeries } from './series-metrics.js';
 
 export type CallOutcomeLabel = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'rejected' | 'unavailable' | 'cancelled' | 'client_error' | 'unauthorized' | 'rate_limited';
+
+/** Each outcome's slot in the per-outcome series arrays of the hot path. */
+const OUTCOME_SLOT: Readonly<Record<CallOutcomeLabel, number>> = {
+  ok: 0,
+  tool_error: 1,
+  upstream_error: 2,
+  timeout: 3,
+  rejected: 4,
+  unavailable: 5,
+  cancelled: 6,
+  client_error: 7,
+  unauthorized: 8,
+  rate_limited: 9,
+};
 
 /** Why the front door turned a request away before any route. */
 export type RefusalReason = 'unauthorized' | 'insufficient_scope' | 'auth_unavailable' | 'rate_limited';
@@ -124,6 +139,31 @@ export interface MetricsSummary {
   readonly frontDoor: FrontDoorSummary | null;
 }
 
+/**
+ * Everything a call on one server touches, resolved on the server's first
+ * call: its tally and its histogram series (per outcome, made on first use).
+ */
+interface ServerRoute {
+  readonly label: string;
+  readonly tally: Tally;
+  readonly duration: (HistogramSeries | undefined)[];
+  upstream: HistogramSeries | undefined;
+}
+
+/** The same for one (server, tool) pair; `tally` is absent for calls no server took (server label `none`). */
+interface ToolRoute {
+  readonly server: ServerRoute;
+  readonly tool: string;
+  readonly tally: (Tally & { readonly server: string; readonly tool: string }) | undefined;
+  readonly calls: (CounterSeries | undefined)[];
+}
+
+interface CallerRoute {
+  readonly label: string;
+  readonly tally: CallerTally;
+  readonly calls: (CounterSeries | undefined)[];
+}
+
 /** One tenant's share of the call tallies (multi-tenant mode): what its callers are shown. */
 interface Slice {
   readonly byServer: Map<string, Tally>;
@@ -139,13 +179,21 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #calls: Counter<'server' | 'tool' | 'outcome'>;
-  readonly #duration: Histogram<'server' | 'outcome'>;
-  readonly #upstream: Histogram<'server'>;
+  readonly #calls: SeriesCounter;
+  readonly #duration: SeriesHistogram;
+  readonly #upstream: SeriesHistogram;
   readonly #restarts: Counter<'server'>;
-  readonly #callerCalls: Counter<'caller' | 'outcome'>;
+  readonly #callerCalls: SeriesCounter;
   readonly #refusals: Counter<'reason' | 'caller'>;
+  /** Caller names given a label of their own (at most MAX_CALLER_LABELS; the rest are "other"). */
   readonly #callerLabels = new Set<string>();
+  /** By caller label. */
+  readonly #callers = new Map<string, CallerRoute>();
+  /** By server label. */
+  readonly #servers = new Map<string, ServerRoute>();
+  /** By server id, then tool; calls no server took are under `#unrouted`. */
+  readonly #routes = new Map<string, Map<string, ToolRoute>>();
+  readonly #unrouted = new Map<string, ToolRoute>();
   readonly #storeErrors: Counter<'outcome'>;
   readonly #clusterErrors: Counter<'operation'>;
   readonly #byServer = new Map<string, Tally>();
@@ -172,11 +220,11 @@ export class GatewayMetrics {
     this.#startedAt = options.now ?? Date.now();
     this.#separator = options.separator ?? DEFAULT_SEPARATOR;
     const registers = [this.registry];
-    this.#calls = new Counter({ name: 'mcp_gateway_tool_calls_total', help: 'Tool calls by server, tool and outcome.', labelNames: ['server', 'tool', 'outcome'], registers });
-    this.#duration = new Histogram({ name: 'mcp_gateway_tool_call_duration_seconds', help: 'Tool call time as the client sees it (gateway total).', labelNames: ['server', 'outcome'], buckets: LATENCY_BUCKETS, registers });
-    this.#upstream = new Histogram({ name: 'mcp_gateway_upstream_duration_seconds', help: 'Time spent upstream per call (excludes queue and gateway time).', labelNames: ['server'], buckets: LATENCY_BUCKETS, registers });
+    this.#calls = new SeriesCounter('mcp_gateway_tool_calls_total', 'Tool calls by server, tool and outcome.', this.registry);
+    this.#duration = new SeriesHistogram('mcp_gateway_tool_call_duration_seconds', 'Tool call time as the client sees it (gateway total).', LATENCY_BUCKETS, this.registry);
+    this.#upstream = new SeriesHistogram('mcp_gateway_upstream_duration_seconds', 'Time spent upstream per call (excludes queue and gateway time).', LATENCY_BUCKETS, this.registry);
     this.#restarts = new Counter({ name: 'mcp_gateway_server_restarts_total', help: 'Replica restarts by server.', labelNames: ['server'], registers });
-    this.#callerCalls = new Counter({ name: 'mcp_gateway_caller_calls_total', help: `Tool calls by caller (key name or token subject; beyond ${MAX_CALLER_LABELS} callers, "other") and outcome.`, labelNames: ['caller', 'outcome'], registers });
+    this.#callerCalls = new SeriesCounter('mcp_gateway_caller_calls_total', `Tool calls by caller (key name or token subject; beyond ${MAX_CALLER_LABELS} callers, "other") and outcome.`, this.registry);
     this.#refusals = new Counter({ name: 'mcp_gateway_front_door_refusals_total', help: 'Requests refused before any route: no or bad credential, missing scope, identity provider unreachable, request rate limit.', labelNames: ['reason', 'caller'], registers });
     this.#tenantCalls = new Counter({ name: 'mcp_gateway_tenant_calls_total', help: 'Calls by tenant (multi-tenant mode: the owner of the server called, else the caller\'s tenant; "none": untenanted) and outcome.', labelNames: ['tenant', 'outcome'], registers });
     this.#storeErrors = new Counter({ name: 'mcp_gateway_rate_limit_store_errors_total', help: 'Rate-limit decisions the shared store (Redis) could not make, by what happened to the request (served: fail-open; refused: fail-closed).', labelNames: ['outcome'], registers });
@@ -294,18 +342,49 @@ export class GatewayMetrics {
 
   /** `now` is when the call finished (the recorder has it already; tests pass their own). */
   recordCall(server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, upstreamMs: number, caller = 'anonymous', now = Date.now(), tenant?: string): void {
-    const serverLabel = server ?? 'none';
-    const callerLabel = this.#callerLabel(caller);
-    if (this.#sliced()) this.#recordSlice(tenant ?? UNTENANTED_LABEL, server, tool, outcome, totalMs, callerLabel, now);
-    this.#calls.inc({ server: serverLabel, tool, outcome });
-    this.#callerCalls.inc({ caller: callerLabel, outcome });
-    this.#duration.observe({ server: serverLabel, outcome }, totalMs / 1000);
-    if (server !== null && upstreamMs > 0) this.#upstream.observe({ server }, upstreamMs / 1000);
+    const route = this.#toolRoute(server, tool);
+    const callerRoute = this.#callerRoute(caller);
+    if (this.#sliced()) this.#recordSlice(tenant ?? UNTENANTED_LABEL, server, tool, outcome, totalMs, callerRoute.label, now);
+    const slot = OUTCOME_SLOT[outcome];
+    const serverRoute = route.server;
+    (route.calls[slot] ??= this.#calls.series(`${serverRoute.label}\0${tool}\0${outcome}`, () => ({ server: serverRoute.label, tool, outcome }))).value++;
+    (callerRoute.calls[slot] ??= this.#callerCalls.series(`${callerRoute.label}\0${outcome}`, () => ({ caller: callerRoute.label, outcome }))).value++;
+    (serverRoute.duration[slot] ??= this.#duration.series(`${serverRoute.label}\0${outcome}`, () => ({ server: serverRoute.label, outcome }))).observe(totalMs / 1000);
+    if (server !== null && upstreamMs > 0) (serverRoute.upstream ??= this.#upstream.series(server, () => ({ server }))).observe(upstreamMs / 1000);
     const failed = outcome !== 'ok';
     this.#totalRate.record(now);
-    tally(this.#byServer, serverLabel, totalMs, failed, now);
-    if (server !== null) countTool(this.#byTool, server, tool, this.#separator, totalMs, failed, now);
-    countCaller(this.#byCaller, callerLabel, outcome);
+    count(serverRoute.tally, totalMs, failed, now);
+    if (route.tally !== undefined) count(route.tally, totalMs, failed, now);
+    countCallerTally(callerRoute.tally, outcome);
+  }
+
+  #toolRoute(server: string | null, tool: string): ToolRoute {
+    let byTool = server === null ? this.#unrouted : this.#routes.get(server);
+    if (byTool === undefined) this.#routes.set(server!, (byTool = new Map()));
+    let route = byTool.get(tool);
+    if (route === undefined) {
+      const label = server ?? 'none';
+      const serverRoute = this.#serverRoute(label);
+      let tally: ToolRoute['tally'];
+      if (server !== null) {
+        const key = server + this.#separator + tool;
+        tally = this.#byTool.get(key);
+        if (tally === undefined) this.#byTool.set(key, (tally = { ...newTally(), server, tool }));
+      }
+      byTool.set(tool, (route = { server: serverRoute, tool, tally, calls: [] }));
+    }
+    return route;
+  }
+
+  /** Shared by every tool of the server (and by a server named `none` with the unrouted calls, as their label is). */
+  #serverRoute(label: string): ServerRoute {
+    let route = this.#servers.get(label);
+    if (route === undefined) {
+      let tally = this.#byServer.get(label);
+      if (tally === undefined) this.#byServer.set(label, (tally = newTally()));
+      this.#servers.set(label, (route = { label, tally, duration: [], upstream: undefined }));
+    }
+    return route;
   }
 
   #recordSlice(tenant: string, server: string | null, tool: string, outcome: CallOutcomeLabel, totalMs: number, callerLabel: string, now: number): void {
@@ -316,7 +395,9 @@ export class GatewayMetrics {
     slice.rate.record(now);
     tally(slice.byServer, server ?? 'none', totalMs, failed, now);
     if (server !== null) countTool(slice.byTool, server, tool, this.#separator, totalMs, failed, now);
-    countCaller(slice.byCaller, callerLabel, outcome);
+    let byCaller = slice.byCaller.get(callerLabel);
+    if (byCaller === undefined) slice.byCaller.set(callerLabel, (byCaller = { calls: 0, errors: 0, rateLimited: 0 }));
+    countCallerTally(byCaller, outcome);
   }
 
   /** `caller` is unknown (`none`) when the credential itself was refused. */
@@ -340,6 +421,17 @@ export class GatewayMetrics {
     if (this.#callerLabels.size >= MAX_CALLER_LABELS) return 'other';
     this.#callerLabels.add(caller);
     return caller;
+  }
+
+  #callerRoute(caller: string): CallerRoute {
+    const label = this.#callerLabel(caller);
+    let route = this.#callers.get(label);
+    if (route === undefined) {
+      let tally = this.#byCaller.get(label);
+      if (tally === undefined) this.#byCaller.set(label, (tally = { calls: 0, errors: 0, rateLimited: 0 }));
+      this.#callers.set(label, (route = { label, tally, calls: [] }));
+    }
+    return route;
   }
 
   recordRestart(server: string): void {
@@ -489,9 +581,7 @@ function countTool(map: Map<string, Tally & { readonly server: string; readonly 
   count(t, ms, failed, now);
 }
 
-function countCaller(map: Map<string, CallerTally>, callerLabel: string, outcome: CallOutcomeLabel): void {
-  let byCaller = map.get(callerLabel);
-  if (byCaller === undefined) map.set(callerLabel, (byCaller = { calls: 0, errors: 0, rateLimited: 0 }));
+function countCallerTally(byCaller: CallerTally, outcome: CallOutcomeLabel): void {
   byCaller.calls++;
   if (outcome !== 'ok') byCaller.errors++;
   if (outcome === 'rate_limited') byCaller.rateLimited++;

@@ -48,6 +48,18 @@ export interface RequestLogEntry {
   readonly replayOf?: ReplayOf;
 }
 
+/**
+ * An entry as the recorder hands it over: no id yet, and the arrival time as
+ * epoch ms, formatted as `time` only when the entry is read (formatting an ISO
+ * date per call cost more than the rest of the entry).
+ */
+export type LoggedCall = Omit<RequestLogEntry, 'id' | 'time'> & { readonly receivedAt: number };
+
+interface Stored {
+  readonly id: number;
+  readonly call: LoggedCall;
+}
+
 export interface ReplayOf {
   readonly id: number;
   readonly source: 'log' | 'import';
@@ -81,7 +93,7 @@ export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
 export class RequestLog {
-  readonly #entries: RequestLogEntry[] = [];
+  readonly #entries: Stored[] = [];
   readonly #maxEntries: number;
   readonly #retentionMs: number;
   readonly #enabled: boolean;
@@ -98,10 +110,10 @@ export class RequestLog {
   }
 
   /** Returns the entry's id (undefined when the log is off). */
-  add(entry: Omit<RequestLogEntry, 'id'>): number | undefined {
+  add(call: LoggedCall): number | undefined {
     if (!this.#enabled) return undefined;
     const id = this.#nextId++;
-    this.#entries.push({ id, ...entry });
+    this.#entries.push({ id, call });
     // Amortised trimming: drop in bulk once 10% over, not one by one on every call.
     if (this.#entries.length > this.#maxEntries * 1.1 + 1) this.#entries.splice(0, this.#entries.length - this.#maxEntries);
     return id;
@@ -115,11 +127,11 @@ export class RequestLog {
     const start = this.#firstLive();
     let i = query.before === undefined ? this.#entries.length - 1 : this.#indexBelow(query.before);
     for (; i >= start; i--) {
-      const entry = this.#entries[i]!;
-      if (!matches(entry, query)) continue;
+      const stored = this.#entries[i]!;
+      if (!matches(stored.call, query)) continue;
       // One match past the page says whether an older page exists, so nextBefore is never a dead end.
       if (found.length === limit) return { requests: found, nextBefore: found[found.length - 1]!.id };
-      found.push(entry.captured === undefined ? entry : withoutCapture(entry));
+      found.push(publicEntry(stored, false));
     }
     return { requests: found, nextBefore: null };
   }
@@ -133,8 +145,8 @@ export class RequestLog {
   get(id: number, now = Date.now()): RequestLogEntry | undefined {
     this.#prune(now);
     const i = this.#indexBelow(id + 1);
-    const entry = i >= this.#firstLive() ? this.#entries[i] : undefined;
-    return entry?.id === id ? entry : undefined;
+    const stored = i >= this.#firstLive() ? this.#entries[i] : undefined;
+    return stored?.id === id ? publicEntry(stored, true) : undefined;
   }
 
   get size(): number {
@@ -159,14 +171,14 @@ export class RequestLog {
   }
 
   #prune(now: number): void {
-    const cutoff = new Date(now - this.#retentionMs).toISOString();
+    const cutoff = now - this.#retentionMs;
     let drop = 0;
-    while (drop < this.#entries.length && this.#entries[drop]!.time < cutoff) drop++;
+    while (drop < this.#entries.length && this.#entries[drop]!.call.receivedAt < cutoff) drop++;
     if (drop > 0) this.#entries.splice(0, drop);
   }
 }
 
-function matches(entry: RequestLogEntry, query: RequestLogQuery): boolean {
+function matches(entry: LoggedCall, query: RequestLogQuery): boolean {
   if (query.visible !== undefined && !query.visible(entry.tenant)) return false;
   if (query.tenant !== undefined && entry.tenant !== query.tenant) return false;
   if (query.server !== undefined && entry.server !== query.server) return false;
@@ -179,7 +191,8 @@ function matches(entry: RequestLogEntry, query: RequestLogQuery): boolean {
   return true;
 }
 
-function withoutCapture(entry: RequestLogEntry): RequestLogEntry {
-  const { captured: _captured, ...rest } = entry;
-  return rest;
+/** The entry as the API shows it; pages leave out captures (a page of full payloads would be megabytes). */
+function publicEntry(stored: Stored, withCapture: boolean): RequestLogEntry {
+  const { receivedAt, captured, ...fields } = stored.call;
+  return { id: stored.id, time: new Date(receivedAt).toISOString(), ...fields, ...(withCapture && captured !== undefined ? { captured } : {}) };
 }

@@ -440,28 +440,31 @@ export class McpService {
     };
     function record(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError, resultJson?: string): void {
       tally.recorded = true;
+      const server = tally.route?.serverId ?? null;
+      // Undefined fields are as good as absent to the recorder; no spreads on the per-call path.
       recorder.record({
         via: 'mcp',
-        ...(method !== 'tools/call' ? { method } : {}),
+        method: method === 'tools/call' ? undefined : method,
         caller: context.caller.name,
-        ...policy.tenancy.sliceField(context.caller, tally.route?.serverId ?? null),
+        tenant: policy.tenancy.sliceOf(context.caller, server),
         receivedAt: context.receivedAt,
         traceId: context.traceId,
         requestId: context.requestId,
-        server: tally.route?.serverId ?? null,
+        server,
         tool: tally.route?.tool ?? name,
         outcome,
         httpStatus: error ? error.status : 200,
         requestBytes: context.requestBytes,
         responseBytes,
-        ...timings,
-        ...(args !== undefined ? { arguments: args } : {}),
+        upstreamMs: timings.upstreamMs,
+        queuedMs: timings.queuedMs,
+        arguments: args,
         meta,
-        ...(resultJson !== undefined ? { resultJson } : {}),
-        ...(error ? { error } : {}),
-        ...(context.traceparent !== undefined ? { clientTraceparent: context.traceparent } : {}),
-        ...(tally.upstreamSpanId !== undefined ? { upstreamSpanId: tally.upstreamSpanId } : {}),
-        ...(tally.approval !== undefined ? { approval: tally.approval } : {}),
+        resultJson,
+        error,
+        clientTraceparent: context.traceparent,
+        upstreamSpanId: tally.upstreamSpanId,
+        approval: tally.approval,
       });
     }
     return tally;

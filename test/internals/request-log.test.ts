@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MonitorConfig } from '../../src/config/types.js';
-import { RequestLog, type RequestLogEntry } from '../../src/observability/request-log.js';
+import { RequestLog, type LoggedCall, type RequestLogEntry } from '../../src/observability/request-log.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -10,9 +10,9 @@ function log(overrides: Partial<Omit<MonitorConfig, 'capture'>> = {}): RequestLo
   return new RequestLog({ requestLog: true, prometheus: false, retentionHours: 24, maxEntries: 1000, ...overrides });
 }
 
-function entry(fields: Partial<Omit<RequestLogEntry, 'id'>> = {}): Omit<RequestLogEntry, 'id'> {
+function entry(fields: Partial<LoggedCall> = {}): LoggedCall {
   return {
-    time: new Date(NOW - 1000).toISOString(),
+    receivedAt: NOW - 1000,
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     requestId: 'req-1',
     via: 'rest',
@@ -44,6 +44,10 @@ test('newest first, with increasing ids', () => {
     [3, 2, 1],
   );
   assert.equal(requests.size, 3);
+  // Kept as a number, shown as ISO time; the number itself is not shown.
+  assert.equal(found[0]!.time, '2026-03-01T11:59:59.000Z');
+  assert.equal(requests.get(1, NOW)?.time, '2026-03-01T11:59:59.000Z');
+  assert.ok(!('receivedAt' in found[0]!));
 });
 
 test('limit keeps the newest; it defaults to 100 and is capped at 1000', () => {
@@ -116,10 +120,10 @@ test('at most maxEntries are kept: the oldest go first', () => {
 
 test('entries older than retentionHours are forgotten', () => {
   const requests = log({ retentionHours: 1 });
-  requests.add(entry({ tool: 'two-hours-ago', time: new Date(NOW - 2 * HOUR).toISOString() }));
-  requests.add(entry({ tool: 'just-expired', time: new Date(NOW - HOUR - 1).toISOString() }));
-  requests.add(entry({ tool: 'half-an-hour-ago', time: new Date(NOW - HOUR / 2).toISOString() }));
-  requests.add(entry({ tool: 'now', time: new Date(NOW).toISOString() }));
+  requests.add(entry({ tool: 'two-hours-ago', receivedAt: NOW - 2 * HOUR }));
+  requests.add(entry({ tool: 'just-expired', receivedAt: NOW - HOUR - 1 }));
+  requests.add(entry({ tool: 'half-an-hour-ago', receivedAt: NOW - HOUR / 2 }));
+  requests.add(entry({ tool: 'now', receivedAt: NOW }));
   assert.deepEqual(tools(requests.query({}, NOW)), ['now', 'half-an-hour-ago']);
   assert.equal(requests.size, 2);
   // An hour later the rest has aged out too.
@@ -129,8 +133,8 @@ test('entries older than retentionHours are forgotten', () => {
 
 test('retention accepts fractions of an hour', () => {
   const requests = log({ retentionHours: 0.5 });
-  requests.add(entry({ tool: 'forty-minutes-ago', time: new Date(NOW - 40 * 60_000).toISOString() }));
-  requests.add(entry({ tool: 'ten-minutes-ago', time: new Date(NOW - 10 * 60_000).toISOString() }));
+  requests.add(entry({ tool: 'forty-minutes-ago', receivedAt: NOW - 40 * 60_000 }));
+  requests.add(entry({ tool: 'ten-minutes-ago', receivedAt: NOW - 10 * 60_000 }));
   assert.deepEqual(tools(requests.query({}, NOW)), ['ten-minutes-ago']);
 });
 
@@ -189,7 +193,7 @@ test('get finds one entry by id, with what was captured; pages leave the capture
 
 test('get forgets what retention and maxEntries dropped', () => {
   const aged = log({ retentionHours: 1 });
-  aged.add(entry({ tool: 'old', time: new Date(NOW - 2 * HOUR).toISOString() }));
+  aged.add(entry({ tool: 'old', receivedAt: NOW - 2 * HOUR }));
   aged.add(entry({ tool: 'recent' }));
   assert.equal(aged.get(1, NOW), undefined);
   assert.equal(aged.get(2, NOW)?.tool, 'recent');
