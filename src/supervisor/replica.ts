@@ -8,6 +8,7 @@
 import { Outbox } from '../threads/outbox.js';
 import { Worker } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../errors.js';
+import { timerDelay } from '../timer-delay.js';
 import type { CallMessage, Catalog, ForwardedMethod, FromWorker, StatsMessage, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
 import { killProcessGroup } from '../../workers/process-group.js';
 
@@ -49,19 +50,11 @@ interface Pending {
   readonly settle: (outcome: CallOutcome) => void;
   readonly onProgress: ((progressJson: string) => void) | undefined;
   readonly onInputRequest: ((method: string, paramsJson: string) => Promise<string>) | undefined;
-  /** When the main thread stops waiting for the worker (the deadline plus DEADLINE_SLACK_MS). */
-  readonly giveUpAt: number;
+  readonly guard: NodeJS.Timeout;
 }
 
 /** Extra time the worker gets past a call's deadline before the main thread stops waiting for it. */
 const DEADLINE_SLACK_MS = 2000;
-
-/**
- * How often the overdue check runs while calls are pending. The worker keeps
- * each call's own deadline; this is the backstop for a worker that stopped
- * answering, so a sweep (late by at most this much) replaces a timer per call.
- */
-const OVERDUE_SWEEP_MS = 500;
 
 export const WORKER_ENTRY = new URL('../../workers/upstream-worker.js', import.meta.url);
 
@@ -82,8 +75,6 @@ export class Replica {
   readonly #exitPromise: Promise<void>;
   readonly #outbox: Outbox<ToWorker>;
   #stats: StatsMessage | undefined;
-  /** Runs while calls are pending; stops itself at a sweep that finds none. */
-  #overdueSweep: NodeJS.Timeout | undefined;
 
   constructor(init: WorkerInit, events: ReplicaEvents) {
     this.serverId = init.server.id;
@@ -125,10 +116,13 @@ export class Replica {
 
   call(request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
     const callId = this.#nextCallId++;
-    let settle!: (outcome: CallOutcome) => void;
-    const outcome = new Promise<CallOutcome>((resolve) => (settle = resolve));
-    this.#pending.set(callId, { settle, onProgress: request.onProgress, onInputRequest: request.onInputRequest, giveUpAt: request.deadline + DEADLINE_SLACK_MS });
-    this.#overdueSweep ??= setInterval(() => this.#giveUpOverdue(), OVERDUE_SWEEP_MS).unref();
+    const outcome = new Promise<CallOutcome>((settle) => {
+      const guard = setTimeout(() => {
+        this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
+        this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
+      }, timerDelay(request.deadline - Date.now() + DEADLINE_SLACK_MS));
+      this.#pending.set(callId, { settle, guard, onProgress: request.onProgress, onInputRequest: request.onInputRequest });
+    });
     if (this.#exited) {
       this.#settle(callId, this.#unavailable());
     } else {
@@ -148,21 +142,6 @@ export class Replica {
         if (this.#pending.has(callId)) this.#post({ type: 'cancel', callId, reason });
       },
     };
-  }
-
-  /** Fails the calls the worker should have answered by now, and tells it to drop them. */
-  #giveUpOverdue(): void {
-    if (this.#pending.size === 0) {
-      clearInterval(this.#overdueSweep);
-      this.#overdueSweep = undefined;
-      return;
-    }
-    const now = Date.now();
-    for (const [callId, pending] of this.#pending) {
-      if (pending.giveUpAt > now) continue;
-      this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
-      this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
-    }
   }
 
   /** The whole set of resource URIs this replica's upstream should be subscribed to. */
@@ -257,6 +236,7 @@ export class Replica {
     const pending = this.#pending.get(callId);
     if (!pending) return;
     this.#pending.delete(callId);
+    clearTimeout(pending.guard);
     pending.settle(outcome);
   }
 
@@ -274,8 +254,6 @@ export class Replica {
     const reason = this.#downReason ?? (this.#stopRequested ? 'stopped' : `worker thread exited with code ${code}`);
     this.#downReason = reason;
     for (const callId of [...this.#pending.keys()]) this.#settle(callId, this.#unavailable());
-    clearInterval(this.#overdueSweep);
-    this.#overdueSweep = undefined;
     this.#events.exit(this, reason, this.#downDuringStartup || !this.#readyOnce, this.#stopRequested);
   }
 }
