@@ -116,7 +116,8 @@ export class CallQueue {
       running = Promise.reject(error);
     }
     // A run that fails reports its own error; the queue only needs its slot back.
-    running.catch(() => undefined).finally(() => this.#finish(entry));
+    const finish = (): void => this.#finish(entry);
+    running.then(finish, finish);
   }
 
   #finish(entry: Entry): void {

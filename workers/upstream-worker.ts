@@ -203,8 +203,8 @@ async function execute(call: CallMessage, params: Record<string, unknown>, cance
       cancellation,
       timeoutMs,
       paramsText: call.params,
-      ...(call.headers ? { headers: call.headers } : {}),
-      ...(call.wantsProgress ? { onprogress: (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) } : {}),
+      headers: call.headers,
+      onprogress: call.wantsProgress ? (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) : undefined,
     };
     let forwarded: ForwardedResult;
     try {

@@ -388,8 +388,9 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
     upstream = context.recorder.upstreamTrace(traceId);
     const call = context.supervisor.callTool(route, body.arguments, {
       caller,
-      ...(parsed.argumentsText !== undefined ? { argumentsText: parsed.argumentsText } : {}),
-      ...(upstream !== undefined ? { extraParams: { _meta: { traceparent: upstream.traceparent } }, headers: { traceparent: upstream.traceparent } } : {}),
+      argumentsText: parsed.argumentsText,
+      extraParams: upstream === undefined ? undefined : { _meta: { traceparent: upstream.traceparent } },
+      headers: upstream === undefined ? undefined : { traceparent: upstream.traceparent },
       deadlineFor: (timeoutMs) => dispatchAt + timeoutMs,
       // A 2025 upstream asking for input mid-call: REST has no way to ask the caller.
       onInputRequest: (method) => {

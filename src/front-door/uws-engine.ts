@@ -509,12 +509,17 @@ const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
  * anything is written, so that the caller can still answer.
  */
 function assertHeaders(headers: Readonly<Record<string, string>>): void {
+  if (VETTED_HEADERS.has(headers)) return;
   for (const name in headers) {
     const value: unknown = headers[name];
     if (!HEADER_NAME.test(name)) throw new TypeError(`invalid HTTP header name ${JSON.stringify(name)}`);
     if (typeof value !== 'string' || HEADER_VALUE_FORBIDDEN.test(value)) throw new TypeError(`invalid value for HTTP header "${name}"`);
   }
+  if (Object.isFrozen(headers)) VETTED_HEADERS.add(headers);
 }
+
+/** Frozen header sets already checked: they cannot change, and the common answers reuse a few constant ones. */
+const VETTED_HEADERS = new WeakSet<Readonly<Record<string, string>>>();
 
 
 /**

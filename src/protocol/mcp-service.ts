@@ -300,11 +300,11 @@ export class McpService {
       const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
-        ...(argumentsText !== undefined ? { argumentsText } : {}),
+        argumentsText,
         // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
         deadlineFor: (timeoutMs) => (approval === undefined ? context.receivedAt : approval) + timeoutMs,
-        ...(context.onProgress ? { onProgress: (progressJson: string) => progress.sink?.(progressJson) } : {}),
-        ...(headers ? { headers } : {}),
+        onProgress: context.onProgress ? (progressJson: string) => progress.sink?.(progressJson) : undefined,
+        headers,
         onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
       });
       tally.route = call.route;

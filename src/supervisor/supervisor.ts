@@ -269,13 +269,14 @@ export class Supervisor {
   /** Dispatches a tool call already routed (with `route()`, so policy could look at it first). */
   callTool(route: Route, args: unknown, options: ForwardOptions & { extraParams?: Readonly<Record<string, unknown>>; argumentsText?: string }): RoutedCall {
     const idempotent = this.#groups.get(route.serverId)?.isIdempotentTool(route.tool) ?? false;
-    return { route, ...this.forward(route.serverId, 'tools/call', toolCallParams(route.tool, args, options.extraParams, options.argumentsText), options, idempotent) };
+    const { outcome, cancel } = this.forward(route.serverId, 'tools/call', toolCallParams(route.tool, args, options.extraParams, options.argumentsText), options, idempotent);
+    return { route, outcome, cancel };
   }
 
   /** Sends one request to a server (its least-loaded ready replica); routing is the caller's job. */
   forward(serverId: string, method: ForwardedMethod, params: string, options: ForwardOptions, idempotent = method === 'resources/read'): Omit<RoutedCall, 'route'> {
     const group = this.#routable(serverId);
-    const request: GroupCallRequest = { ...callRequest(method, params, group.config.timeout, options), idempotent };
+    const request: GroupCallRequest = callRequest(method, params, group.config.timeout, options, idempotent);
     const credentials = this.#credentialsFor(serverId, options.caller);
     if (credentials === undefined) return group.call(request);
     return withCredentials(credentials.headersFor(options.caller!), request, (ready) => group.call(ready));
@@ -312,15 +313,14 @@ export function unknownServer(serverId: string): GatewayError {
   return new GatewayError('MCPGW_ERR_UNKNOWN_SERVER', `no server "${serverId}" is configured`);
 }
 
-function callRequest(method: ForwardedMethod, params: string, timeoutMs: number, options: ForwardOptions): CallRequest {
-  return {
-    method,
-    params,
-    deadline: options.deadlineFor(timeoutMs),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.headers ? { headers: options.headers } : {}),
-    ...(options.onInputRequest ? { onInputRequest: options.onInputRequest } : {}),
-  };
+function callRequest(method: ForwardedMethod, params: string, timeoutMs: number, options: ForwardOptions, idempotent?: boolean): GroupCallRequest {
+  // Undefined fields are as good as absent downstream; no spreads on the per-call path.
+  return { method, params, deadline: options.deadlineFor(timeoutMs), onProgress: options.onProgress, headers: options.headers, onInputRequest: options.onInputRequest, idempotent };
+}
+
+function isEmpty(object: Readonly<Record<string, unknown>>): boolean {
+  for (const _key in object) return false;
+  return true;
 }
 
 /**
@@ -330,5 +330,6 @@ function callRequest(method: ForwardedMethod, params: string, timeoutMs: number,
 function toolCallParams(name: string, args: unknown, extraParams: Readonly<Record<string, unknown>> | undefined, argumentsText: string | undefined): string {
   if (args === undefined) return JSON.stringify({ ...extraParams, name });
   if (argumentsText === undefined) return JSON.stringify({ ...extraParams, name, arguments: args });
-  return `${JSON.stringify({ ...extraParams, name }).slice(0, -1)},"arguments":${argumentsText}}`;
+  const head = extraParams === undefined || isEmpty(extraParams) ? `{"name":${JSON.stringify(name)}` : JSON.stringify({ ...extraParams, name }).slice(0, -1);
+  return `${head},"arguments":${argumentsText}}`;
 }
