@@ -47,11 +47,17 @@ function assertDepth(body: Buffer, maxDepth: number): void {
   }
 }
 
+/** Strings up to this long are scanned here; past it, Buffer.indexOf (a native call, worth it only for long strings). */
+const INLINE_SCAN_BYTES = 48;
+
 /** Index of the quote that ends the string opened at `open`, or -1 if it never ends. */
 function closingQuote(body: Buffer, open: number): number {
   let end = open;
+  const inlineEnd = Math.min(body.length, open + 1 + INLINE_SCAN_BYTES);
   for (;;) {
-    end = body.indexOf(QUOTE, end + 1);
+    end++;
+    while (end < inlineEnd && body[end] !== QUOTE) end++;
+    if (end >= inlineEnd) end = body.indexOf(QUOTE, end);
     if (end < 0) return -1;
     let backslashes = 0;
     while (body[end - 1 - backslashes] === BACKSLASH) backslashes++;
