@@ -153,7 +153,6 @@ interface ServerRoute {
 /** The same for one (server, tool) pair; `tally` is absent for calls no server took (server label `none`). */
 interface ToolRoute {
   readonly server: ServerRoute;
-  readonly tool: string;
   readonly tally: (Tally & { readonly server: string; readonly tool: string }) | undefined;
   readonly calls: (CounterSeries | undefined)[];
 }
@@ -371,7 +370,7 @@ export class GatewayMetrics {
         tally = this.#byTool.get(key);
         if (tally === undefined) this.#byTool.set(key, (tally = { ...newTally(), server, tool }));
       }
-      byTool.set(tool, (route = { server: serverRoute, tool, tally, calls: [] }));
+      byTool.set(tool, (route = { server: serverRoute, tally, calls: [] }));
     }
     return route;
   }

@@ -12,7 +12,7 @@ import type { UpstreamCredentials } from '../identity/upstream-credentials.js';
 import type { Caller } from '../policy/caller.js';
 import type { ForwardedMethod } from '../threads/messages.js';
 import { withCredentials } from './credentialed-call.js';
-import type { CallOutcome, CallRequest } from './replica.js';
+import type { CallOutcome } from './replica.js';
 import { MergedCatalog, type CatalogScope } from './catalog.js';
 import { QualifiedNames } from '../qualified-names.js';
 import { RoutingTable, type Route } from './routing-table.js';
