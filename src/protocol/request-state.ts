@@ -67,7 +67,8 @@ export class RequestStateCodec {
       ...(inside.parkedKey === undefined ? {} : { k: inside.parkedKey, ...(this.#instanceId === undefined ? {} : { i: this.#instanceId }) }),
       ...(inside.approval === undefined ? {} : { a: inside.approval.argumentsHash, n: inside.approval.nonce, q: inside.approval.askedAt }),
       ...(inside.approvedHash === undefined ? {} : { a: inside.approvedHash }),
-      e: now + (inside.approval?.ttlMs ?? this.#ttlMs),
+      // An approval question expires its rule's timeout after it was asked (not after this line ran: the two clocks may differ by a tick).
+      e: inside.approval === undefined ? now + this.#ttlMs : inside.approval.askedAt + inside.approval.ttlMs,
     };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${PREFIX}${body}.${this.#sign(body)}`;
