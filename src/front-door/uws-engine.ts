@@ -521,7 +521,6 @@ function assertHeaders(headers: Readonly<Record<string, string>>): void {
 /** Frozen header sets already checked: they cannot change, and the common answers reuse a few constant ones. */
 const VETTED_HEADERS = new WeakSet<Readonly<Record<string, string>>>();
 
-
 /**
  * uWS prints IPv6 in full (`0000:…:ffff:7f00:0001`); node:http prints the
  * short form and keeps IPv4 in dotted form. Both engines report the latter.

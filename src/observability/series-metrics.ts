@@ -8,7 +8,7 @@
  *
  * The registry takes any metric that has `name`, `help`, `type` and `get()`
  * (prom-client's text and JSON writers use nothing else); its types only name
- * its own classes, hence the one cast in `register`.
+ * its own classes, hence the one cast in the constructor.
  */
 import type { Metric, Registry } from 'prom-client';
 
@@ -38,7 +38,7 @@ abstract class SeriesMetric<S> {
    * label values (the caller usually has them joined already); `labels` is
    * read only when the series is new.
    */
-  protected seriesFor(key: string, labels: () => Labels): S {
+  series(key: string, labels: () => Labels): S {
     let series = this.#series.get(key);
     if (series === undefined) this.#series.set(key, (series = this.create(labels())));
     return series;
@@ -66,10 +66,6 @@ export interface CounterSeries {
 
 export class SeriesCounter extends SeriesMetric<CounterSeries> {
   readonly type = 'counter' as const;
-
-  series(key: string, labels: () => Labels): CounterSeries {
-    return this.seriesFor(key, labels);
-  }
 
   protected create(labels: Labels): CounterSeries {
     return { labels, value: 0 };
@@ -111,10 +107,6 @@ export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
   constructor(name: string, help: string, bounds: readonly number[], registry: Registry) {
     super(name, help, registry);
     this.#bounds = [...bounds].sort((a, b) => a - b);
-  }
-
-  series(key: string, labels: () => Labels): HistogramSeries {
-    return this.seriesFor(key, labels);
   }
 
   protected create(labels: Labels): HistogramSeries {
