@@ -36,7 +36,7 @@ import { Tracing } from './observability/tracing.js';
 import type { GatewayOptions, StartReport } from './gateway-types.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
-import { EMPTY_THREAD_SAMPLE, THREAD_REPORT_INTERVAL_MS, ThreadSampler, type ThreadSample } from './observability/thread-stats.js';
+import { EMPTY_THREAD_SAMPLE, ThreadSampler, type ThreadSample } from './observability/thread-stats.js';
 import { FrontDoorTraffic } from './front-door/traffic.js';
 import { RequestLog } from './observability/request-log.js';
 import { CallRecorder } from './observability/call-recorder.js';
@@ -106,7 +106,6 @@ export class Gateway {
   /** The main thread's own figures, sampled on the same interval the workers report on. */
   #mainThread: ThreadSampler | undefined;
   #mainSample: ThreadSample = EMPTY_THREAD_SAMPLE;
-  #mainSampling: NodeJS.Timeout | undefined;
   /** Reloads run one after another: each sees the servers the previous one left. */
   #reloading: Promise<unknown> = Promise.resolve();
 
@@ -245,10 +244,7 @@ export class Gateway {
     this.#state = 'starting';
     const engine = await selectEngine(this.#options.httpEngine ?? this.config.httpEngine);
     this.#engine = engine;
-    const sampler = new ThreadSampler();
-    this.#mainThread = sampler;
-    this.#mainSample = sampler.sample();
-    this.#mainSampling = setInterval(() => (this.#mainSample = sampler.sample()), THREAD_REPORT_INTERVAL_MS).unref();
+    this.#mainThread = new ThreadSampler((sample) => (this.#mainSample = sample));
     const api = createRestApi({
       config: this.config,
       supervisor: this.supervisor,
@@ -389,7 +385,6 @@ export class Gateway {
   }
 
   #stopSampling(): void {
-    clearInterval(this.#mainSampling);
     this.#mainThread?.stop();
   }
 

@@ -17,7 +17,7 @@ import { ResourceSubscriber } from './resource-subscriptions.js';
 import { claimServerInfo, openUpstream, type ConnectionHooks, type ForwardedResult, type UpstreamConnection } from './upstream-connection.js';
 import { describeError, isExpiredSession, mapUpstreamError } from './upstream-errors.js';
 import { ResponseLimit } from './response-limit.js';
-import { THREAD_REPORT_INTERVAL_MS, ThreadSampler } from '../src/observability/thread-stats.js';
+import { ThreadSampler } from '../src/observability/thread-stats.js';
 
 const init = workerData as WorkerInit;
 const server = init.server;
@@ -83,10 +83,8 @@ function relayInputRequest(method: string, params: unknown): Promise<unknown> {
   });
 }
 
-// The queue and thread report: on a timer of its own (unref'd, so it never keeps the worker alive), off the call path.
-const sampler = new ThreadSampler();
-const reportStats = (): void => post({ type: 'stats', queued: queue.waiting, running: queue.running, thread: sampler.sample() });
-setInterval(reportStats, THREAD_REPORT_INTERVAL_MS).unref();
+// The queue and thread report: on the sampler's timer (unref'd, so it never keeps the worker alive), off the call path.
+new ThreadSampler((thread) => post({ type: 'stats', queued: queue.waiting, running: queue.running, thread }));
 
 port.on('message', (batch: readonly ToWorker[]) => {
   for (const message of batch) receive(message);

@@ -1,9 +1,9 @@
 /**
- * The gateway's own health: each thread's event-loop lag and heap (main, and
+ * The gateway's own health: how busy each thread's event loop is, its lag and heap (main, and
  * one worker per server replica with its queue), from the last report.
  */
 import { h } from './dom.js';
-import { bytes, ms } from './format.js';
+import { bytes, ms, percent } from './format.js';
 import type { Metrics } from './types.js';
 
 export function renderThreads(body: HTMLTableSectionElement, metrics: Metrics): void {
@@ -15,6 +15,7 @@ export function renderThreads(body: HTMLTableSectionElement, metrics: Metrics): 
       'tr',
       { 'data-thread': label },
       h('th', { scope: 'row' }, label),
+      h('td', { class: 'num', 'data-field': 'busy' }, percent(thread.utilization)),
       h('td', { class: 'num', 'data-field': 'lag' }, ms(thread.lagMeanSeconds * 1000)),
       h('td', { class: 'num' }, ms(thread.lagP99Seconds * 1000)),
       h('td', { class: 'num' }, `${bytes(thread.heapUsedBytes)} / ${bytes(thread.heapTotalBytes)}`),
@@ -22,5 +23,5 @@ export function renderThreads(body: HTMLTableSectionElement, metrics: Metrics): 
       h('td', { class: 'num' }, worker === undefined ? '–' : worker.running),
     );
   });
-  body.replaceChildren(...(rows.length > 0 ? rows : [h('tr', {}, h('td', { colspan: '6', class: 'empty' }, 'No thread has reported yet.'))]));
+  body.replaceChildren(...(rows.length > 0 ? rows : [h('tr', {}, h('td', { colspan: '7', class: 'empty' }, 'No thread has reported yet.'))]));
 }

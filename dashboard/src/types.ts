@@ -62,6 +62,8 @@ export interface WorkerMetrics {
 }
 
 export interface ThreadMetrics {
+  /** Share of the last report interval the event loop spent running (0–1). */
+  readonly utilization: number;
   readonly lagMeanSeconds: number;
   readonly lagP99Seconds: number;
   readonly lagMaxSeconds: number;

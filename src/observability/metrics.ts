@@ -273,14 +273,16 @@ export class GatewayMetrics {
     const workerLabels = ['server', 'replica'] as const;
     const made = (name: string, help: string, labelNames: readonly string[]) => new Gauge({ name, help, labelNames, registers: [] });
     const running = made('mcp_gateway_worker_upstream_in_flight', 'Calls a worker is running at its upstream now (at most the server\'s maxConcurrency), at the worker\'s last report (about every second).', workerLabels);
+    const utilization = made('mcp_gateway_thread_event_loop_utilization', 'Share of a thread\'s last report interval (about a second) its event loop spent running rather than waiting, 0–1: near 1, the thread is saturated.', ['thread']);
     const lagMean = made('mcp_gateway_thread_event_loop_lag_seconds', 'Mean event-loop lag of a thread (main, or a worker <server>#<replica>) over its last report interval (about a second): how late its timers ran.', ['thread']);
     const lagP99 = made('mcp_gateway_thread_event_loop_lag_p99_seconds', '99th percentile event-loop lag of a thread over its last report interval.', ['thread']);
     const lagMax = made('mcp_gateway_thread_event_loop_lag_max_seconds', 'Longest event-loop lag of a thread over its last report interval.', ['thread']);
     const heapUsed = made('mcp_gateway_thread_heap_used_bytes', 'V8 heap in use by a thread (each worker has a heap of its own).', ['thread']);
     const heapTotal = made('mcp_gateway_thread_heap_total_bytes', 'V8 heap a thread has reserved.', ['thread']);
     const rss = made('mcp_gateway_thread_rss_bytes', 'Resident set size of the whole process (threads share it) as a thread read it at its last report.', ['thread']);
-    const threadGauges = [lagMean, lagP99, lagMax, heapUsed, heapTotal, rss];
+    const threadGauges = [utilization, lagMean, lagP99, lagMax, heapUsed, heapTotal, rss];
     const setThread = (thread: string, sample: ThreadSample): void => {
+      utilization.set({ thread }, sample.utilization);
       lagMean.set({ thread }, sample.lagMeanSeconds);
       lagP99.set({ thread }, sample.lagP99Seconds);
       lagMax.set({ thread }, sample.lagMaxSeconds);

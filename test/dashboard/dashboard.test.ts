@@ -167,6 +167,7 @@ describe('dashboard in Chromium', () => {
     // The gateway's threads: main and the demo server's worker, from their periodic reports.
     await until(page, 'the thread rows', async () => (await page.locator('#threads-body tr[data-thread="main"]').count()) === 1 && (await page.locator('#threads-body tr[data-thread="demo#0"]').count()) === 1);
     assert.match((await page.locator('#threads-body tr[data-thread="demo#0"] [data-field=lag]').textContent()) ?? '', /^\d+(\.\d)? ms$/);
+    assert.match((await page.locator('#threads-body tr[data-thread="demo#0"] [data-field=busy]').textContent()) ?? '', /^\d+(\.\d+)?\s?%$/);
     assert.equal(await page.locator('#threads-body tr[data-thread="demo#0"] [data-field=queued]').textContent(), '0');
 
     assert.deepEqual(errors, [], 'no script error and no CSP violation');

@@ -29,6 +29,7 @@ function queueOf(metrics: Scrape, server: string, replica = 0): { queued: number
 }
 
 const THREAD_GAUGES = [
+  'mcp_gateway_thread_event_loop_utilization',
   'mcp_gateway_thread_event_loop_lag_seconds',
   'mcp_gateway_thread_event_loop_lag_p99_seconds',
   'mcp_gateway_thread_event_loop_lag_max_seconds',
@@ -103,7 +104,7 @@ test('every thread reports: main and each worker (replicas apart), with finite l
   assert.deepEqual(Object.keys(json.threads).sort(), [...expected].sort());
   assert.deepEqual(Object.keys(json.workers).sort(), ['pair#0', 'pair#1', 'solo#0']);
   for (const sample of Object.values(json.threads) as Record<string, number>[]) {
-    assert.deepEqual(Object.keys(sample).sort(), ['heapTotalBytes', 'heapUsedBytes', 'lagMaxSeconds', 'lagMeanSeconds', 'lagP99Seconds', 'rssBytes']);
+    assert.deepEqual(Object.keys(sample).sort(), ['heapTotalBytes', 'heapUsedBytes', 'lagMaxSeconds', 'lagMeanSeconds', 'lagP99Seconds', 'rssBytes', 'utilization']);
     for (const value of Object.values(sample)) assert.ok(Number.isFinite(value) && value >= 0);
   }
 });
