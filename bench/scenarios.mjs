@@ -659,6 +659,9 @@ function childrenOf(pid) {
   return found;
 }
 
+/** When an idle gateway's RSS is read (ms after it reported ready): past V8's memory reducer. */
+const STEADY_AFTER_MS = 15_000;
+
 async function scenarioMemory() {
   const counts = [0, 1, 10, 50];
   console.error(`5. memory: gateway RSS idle with ${counts.join(', ')} upstream workers`);
@@ -668,14 +671,18 @@ async function scenarioMemory() {
       // The raw catalog fixture starts in Node's own time, so 50 of them do not make the round about their start-up.
       const servers = Array.from({ length: n }, (_, i) => ({ id: `mem${i}`, transport: 'stdio', command: NODE, args: [CATALOG_SERVER, '--tools', '10', '--name', `mem${i}`] }));
       const gateway = await startGateway({ servers, timeoutMs: 180_000 });
+      const readyAt = Date.now();
       try {
         // Idle: started, settled (no start-up work left), no call made — a call would add its catalog's and buffers' use.
         await settle(gateway.pid);
+        const settledRss = rssOf(gateway.pid);
+        // V8 gives back what start-up grew (young generation, old-space pages) only in its memory reducer's GC, ~8 s after start: the RSS an idle gateway stays at comes after it.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt + STEADY_AFTER_MS - Date.now())));
         const gatewayRss = rssOf(gateway.pid);
         const children = childrenOf(gateway.pid);
         const childRss = children.reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0);
-        results[n].push({ gatewayRss, childRss, children: children.length });
-        console.error(`  ${n} upstreams: gateway RSS ${formatBytes(gatewayRss)}, ${children.length} children ${formatBytes(childRss)}`);
+        results[n].push({ settledRss, gatewayRss, childRss, children: children.length });
+        console.error(`  ${n} upstreams: gateway RSS settled ${formatBytes(settledRss)}, idle ${formatBytes(gatewayRss)}; ${children.length} children ${formatBytes(childRss)}`);
       } finally {
         await gateway.stop();
       }
@@ -693,15 +700,15 @@ async function scenarioMemory() {
   const slope = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0) / points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
   const step = (from, to) => (m(to, 'gatewayRss') - m(from, 'gatewayRss')) / (to - from);
   const perChild = m(50, 'childRss') / 50;
-  sections.memory = { perWorker: slope, first: m(1, 'gatewayRss') - m(0, 'gatewayRss'), perChild, base: m(0, 'gatewayRss'), at50: m(50, 'gatewayRss') };
+  sections.memory = { perWorker: slope, first: m(1, 'gatewayRss') - m(0, 'gatewayRss'), perChild, base: m(0, 'gatewayRss'), settled: m(0, 'settledRss'), at50: m(50, 'gatewayRss') };
   md.push(
     `## 5. Memory: gateway RSS idle with ${counts.join(', ')} upstream workers`,
     '',
-    'A fresh gateway (uws) per round and count with N `catalog-server` upstreams over stdio (raw fixture, 10 tools each; one worker thread each), RSS read from /proc once the gateway and its upstreams are idle (below 0.1 core over a second, at most 30 s after it reported ready), no calls made. Rounds run every count in turn. The upstream processes are the fixture\'s, not what a real server costs (the demo server, on the SDK, is ~65 MiB).',
+    `A fresh gateway (uws) per round and count with N \`catalog-server\` upstreams over stdio (raw fixture, 10 tools each; one worker thread each), no calls made. RSS read from /proc twice: "settled" once the gateway and its upstreams are idle (below 0.1 core over a second, at most 30 s after it reported ready), and "idle" ${STEADY_AFTER_MS / 1000} s after it reported ready, past V8's memory reducer (its first GC comes ~8 s after start and gives back the heap start-up grew): the RSS an idle gateway stays at, which the targets are read against. Rounds run every count in turn. The upstream processes are the fixture's, not what a real server costs (the demo server, on the SDK, is ~65 MiB).`,
     '',
-    '| upstream workers | gateway process RSS | upstream processes | upstream processes RSS (sum) |',
-    '|---|---|---|---|',
-    ...counts.map((n) => `| ${n} | ${range(n, 'gatewayRss')} | ${median(results[n].map((r) => r.children))} | ${n === 0 ? '—' : range(n, 'childRss')} |`),
+    '| upstream workers | gateway RSS settled | gateway RSS idle | upstream processes | upstream processes RSS (sum) |',
+    '|---|---|---|---|---|',
+    ...counts.map((n) => `| ${n} | ${range(n, 'settledRss')} | ${range(n, 'gatewayRss')} | ${median(results[n].map((r) => r.children))} | ${n === 0 ? '—' : range(n, 'childRss')} |`),
     '',
     `**Cost per upstream worker in the gateway process:** ${formatBytes(slope)} (least-squares slope over every round, 0 → 50 workers). Step by step: the first worker adds ${formatBytes(step(0, 1))}, 1 → 10 ${formatBytes(step(1, 10))} each, 10 → 50 ${formatBytes(step(10, 50))} each. Each upstream process is another ${formatBytes(perChild)} on its own.`,
     '',
@@ -1026,7 +1033,7 @@ function writeResults(overran = false) {
   for (const e of sections.echo ?? []) summary.push(`- echo ${e.key}: gateway REST/direct calls/s ${e.rps}, p50 ${e.p50}, p99 ${e.p99}; gateway ${num(e.gwCpu)} µs CPU/call (REST)${Number.isFinite(e.mcpCpu) ? `, ${num(e.mcpCpu)} via /mcp 2026-07-28 (calls/s /mcp/direct ${e.mcpVsDirect})` : ''}; modern-http direct/gateway calls/s ${e.modernVsGateway}.`);
   if (sections.replicas) summary.push(`- Replicas (CPU-bound upstream): 2 workers / 1 = ${sections.replicas.gateway} calls/s through the gateway (direct, 2 processes / 1: ${sections.replicas.direct}).`);
   if (sections.catalog) summary.push(`- Catalog scale (${CATALOG_SERVERS} × ${CATALOG_TOOLS} tools): all ready in ${num(sections.catalog.startMs / 1000, 1)} s, gateway RSS ${formatBytes(sections.catalog.rss)}; a whole listing p50/p99 REST ${sig(sections.catalog.p50s.rest)}/${sig(sections.catalog.p99s.rest)} ms, /mcp 2026-07-28 ${sig(sections.catalog.p50s.modern)}/${sig(sections.catalog.p99s.modern)} ms, 2025 ${sig(sections.catalog.p50s.legacy)}/${sig(sections.catalog.p99s.legacy)} ms.`);
-  if (sections.memory) summary.push(`- Memory: gateway idle RSS ${formatBytes(sections.memory.base)} with no upstream, +${formatBytes(sections.memory.perWorker)} per upstream worker (${formatBytes(sections.memory.at50)} with 50).`);
+  if (sections.memory) summary.push(`- Memory: gateway idle RSS ${formatBytes(sections.memory.base)} with no upstream (${formatBytes(sections.memory.settled)} when it has just settled), +${formatBytes(sections.memory.perWorker)} per upstream worker (${formatBytes(sections.memory.at50)} with 50).`);
   if (sections.peers) {
     const c64 = sections.peers.filter((p) => p.key.endsWith('c=64'));
     if (c64.length > 0) summary.push(`- Peers (echo 100 B c=64, against the gateway's REST path): the gateway's calls/s over each peer's ${c64.map((p) => `${p.peer} ${p.rps}`).join(', ')}; each peer's CPU per call over the gateway's ${c64.map((p) => `${p.peer} ${p.cpu}`).join(', ')}.`);

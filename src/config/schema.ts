@@ -1,7 +1,7 @@
 /**
- * The config file's JSON Schema (draft-07), its one compiled validator, and the
- * translation of ajv's errors into `<path>: <what is wrong>` lines a person can
- * act on.
+ * The config file's JSON Schema (draft-07), its one validator (compiled ahead
+ * of time: config-validator.ts), and the translation of ajv's errors into
+ * `<path>: <what is wrong>` lines a person can act on.
  *
  * Two annotation keywords carry what the error wording needs and JSON Schema
  * has no word for: `x-aliases` (enum values accepted but folded into a
@@ -9,8 +9,8 @@
  * sentence to show when a `pattern`/`not`/`format` check fails, instead of
  * a regular expression).
  */
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
+import { loadValidator } from './config-validator.js';
 import { DEFAULTS, OPTIONAL_BLOCK_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 import { SEPARATOR_PATTERN } from '../qualified-names.js';
 
@@ -497,22 +497,7 @@ export const configSchema = {
   },
 } as const;
 
-
-// ajv-formats is CommonJS; under NodeNext its default import is the module
-// object, whose `default` is the plugin.
-const addFormats = addFormatsModule.default;
-
-const ajv = new Ajv({
-  allErrors: true,
-  verbose: true, // errors then carry the offending value and the schema, which the wording needs
-  strict: true,
-  // Substituted `${VAR}`s are strings; `port: "${PORT:-4000}"` must still be a port.
-  coerceTypes: true,
-  useDefaults: true,
-});
-addFormats(ajv, ['uri']);
-ajv.addVocabulary(['x-aliases', 'x-messages']);
-const validate = ajv.compile(configSchema);
+const validate = await loadValidator(configSchema);
 
 /**
  * Validates `doc` in place: ajv coerces scalar strings to the declared types and

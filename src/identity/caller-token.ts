@@ -2,10 +2,10 @@
  * A short-lived JWT that says, in the gateway's name, who a call is for:
  * `sub` is the caller (its token's subject, else its name), `act` the gateway
  * acting for it (RFC 8693 §4.1). Signed with the gateway's key (verifiable
- * against its JWKS) or an HMAC secret shared with one upstream.
+ * against its JWKS) or an HMAC secret shared with one upstream. jose is loaded
+ * at the first signing: a gateway that forwards no identity never loads it.
  */
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { IdentityClaim } from '../config/types.js';
 import type { Caller } from '../policy/caller.js';
 import type { GatewayKeys } from './gateway-keys.js';
@@ -41,6 +41,7 @@ export class CallerTokenSigner {
     const { alg, kid, key } = this.#key();
     const issuedAt = Math.floor(Date.now() / 1000);
     const expiresAt = issuedAt + options.ttlSeconds;
+    const { SignJWT } = await import('jose');
     const token = await new SignJWT(claimsOf(caller, options.claims, this.#issuer))
       .setProtectedHeader({ alg, typ: 'JWT', ...(kid !== undefined ? { kid } : {}) })
       .setIssuer(this.#issuer)

@@ -3,16 +3,21 @@
  * JWKS URL (cached; jose re-fetches on an unknown `kid`, at most once per
  * `jwksCooldownSeconds`, and every fetch is bounded by `jwksTimeoutMs` so a slow identity
  * provider delays a request by that much at worst, never hangs it).
+ * jose is loaded by the first verifier made: a gateway without JWT auth never
+ * loads its 46 modules.
  */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
+import type { JWTVerifyOptions, JWTVerifyResult } from 'jose';
 import type { JwtConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Caller } from './caller.js';
 import { callerFromClaims } from './claims.js';
 
+type Jose = typeof import('jose');
+
 export class JwtVerifier {
   readonly #config: JwtConfig;
+  readonly #jose: Promise<Jose> = import('jose');
   readonly #verify: (token: string) => Promise<JWTVerifyResult>;
 
   /** `audience` adds the OAuth resource this gateway is (RFC 8707) to the accepted audiences. */
@@ -28,14 +33,17 @@ export class JwtVerifier {
     };
     if (config.secret !== undefined || config.publicKey !== undefined) {
       const key: KeyObject = config.secret !== undefined ? createSecretKey(Buffer.from(config.secret, 'utf8')) : createPublicKey(config.publicKey!);
-      this.#verify = (token) => jwtVerify(token, key, options);
+      this.#verify = async (token) => (await this.#jose).jwtVerify(token, key, options);
     } else if (config.jwksUrl !== undefined) {
-      const jwks = createRemoteJWKSet(new URL(config.jwksUrl), {
-        timeoutDuration: config.jwksTimeoutMs,
-        cooldownDuration: config.jwksCooldownSeconds * 1000,
-        cacheMaxAge: config.jwksCacheSeconds * 1000,
-      });
-      this.#verify = (token) => jwtVerify(token, jwks, options);
+      const jwksUrl = new URL(config.jwksUrl);
+      const jwks = this.#jose.then((jose) =>
+        jose.createRemoteJWKSet(jwksUrl, {
+          timeoutDuration: config.jwksTimeoutMs,
+          cooldownDuration: config.jwksCooldownSeconds * 1000,
+          cacheMaxAge: config.jwksCacheSeconds * 1000,
+        }),
+      );
+      this.#verify = async (token) => (await this.#jose).jwtVerify(token, await jwks, options);
     } else throw new GatewayError('MCPGW_ERR_CONFIG', 'auth.jwt needs one of secret, publicKey or jwksUrl');
   }
 
@@ -44,7 +52,7 @@ export class JwtVerifier {
       const { payload } = await this.#verify(token);
       return callerFromClaims(payload, this.#config, 'jwt', token);
     } catch (error) {
-      throw describeFailure(error);
+      throw describeFailure(error, await this.#jose);
     }
   }
 }
@@ -59,7 +67,7 @@ function toList(value: string | readonly string[] | undefined): string[] {
   return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
 }
 
-function describeFailure(error: unknown): GatewayError {
+function describeFailure(error: unknown, { errors }: Jose): GatewayError {
   if (error instanceof errors.JWTExpired) return new GatewayError('MCPGW_ERR_UNAUTHORIZED', 'the token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     const claim = error.claim;
