@@ -61,9 +61,10 @@ interface ClosableApp extends TemplatedApp {
 }
 
 /** uWS wants a full status line; built once, read-only afterwards. */
-const STATUS_LINES: ReadonlyMap<number, string> = new Map(Object.entries(STATUS_CODES).map(([code, text]) => [Number(code), `${code} ${text ?? ''}`]));
+/** As bytes: uWS copies a string through a malloc'd UTF-8 buffer, a byte array it reads in place. */
+const STATUS_LINES: ReadonlyMap<number, Buffer> = new Map(Object.entries(STATUS_CODES).map(([code, text]) => [Number(code), Buffer.from(`${code} ${text ?? ''}`, 'latin1')]));
 
-function statusLine(status: number): string {
+function statusLine(status: number): Buffer | string {
   return STATUS_LINES.get(status) ?? `${status} Unknown`;
 }
 
@@ -348,41 +349,45 @@ class UwsExchange implements HttpRequest, HttpResponse {
 
   send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
     if (this.#closed || this.#streaming) return;
-    assertHeaders(headers);
+    const head = headOf(headers);
     this.#corked(() => {
       // uWS writes `Connection: close` itself when asked to close.
-      const closeConnection = this.#writeHead(status, headers);
+      const closeConnection = this.#writeHead(status, head);
       this.#finish();
-      if (this.method !== 'HEAD') this.#traffic.responseBytes[this.#surface] += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       // uWS would send a body even to HEAD, desynchronising the keep-alive connection. Not endWithoutBody(length):
       // in 20.30 it leaves the response pending, and the next request on the connection kills it.
-      if (this.method === 'HEAD') this.#res.end(undefined, closeConnection);
+      if (this.method === 'HEAD') return void this.#res.end(undefined, closeConnection);
+      // Encoded once here, counted and handed over as bytes: a string would be measured twice and copied through malloc.
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      this.#traffic.responseBytes[this.#surface] += bytes.byteLength;
       // end() copies whatever the socket cannot take now into uWS's own buffer and drains it itself.
-      else this.#res.end(body, closeConnection);
+      this.#res.end(bytes, closeConnection);
     });
   }
 
   startStream(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.#closed || this.#streaming) return;
-    assertHeaders(headers);
+    const head = headOf(headers);
     this.#streaming = true;
     this.#unpause();
     this.#corked(() => {
       // Asking end() to close would make uWS write its header into the chunked body, so a
       // stream can only announce the close and leave the hanging up to the client.
-      if (this.#writeHead(status, headers)) this.#res.writeHeader('connection', 'close');
+      if (this.#writeHead(status, head)) this.#res.writeHeader('connection', 'close');
     });
   }
 
   write(chunk: string | Uint8Array): boolean {
     if (this.#closed || !this.#streaming) return false;
     if (chunk.length === 0 || this.method === 'HEAD') return true;
-    const bytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    // As in send(): encoded once, counted and handed over as bytes.
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const bytes = data.byteLength;
     this.#traffic.responseBytes[this.#surface] += bytes;
     let ok = true;
     // uWS keeps whatever part the socket refuses (nothing is lost); false only means "slow down".
     this.#corked(() => {
-      ok = this.#res.write(chunk);
+      ok = this.#res.write(data);
     });
     // A write that returns true left nothing queued; each refused one adds to what waits (uWS tells no more).
     if (ok) {
@@ -422,25 +427,13 @@ class UwsExchange implements HttpRequest, HttpResponse {
   }
 
   /** Writes status and headers except `connection: close`; returns whether the connection must close. */
-  #writeHead(status: number, headers: Readonly<Record<string, string>>): boolean {
+  #writeHead(status: number, head: ResponseHead): boolean {
     const res = this.#res;
-    let closeConnection = this.#closeAfterResponse;
-    let present = 0;
     res.writeStatus(statusLine(status));
-    for (const name in headers) {
-      const value = headers[name]!;
-      const lower = name.toLowerCase();
-      if (isEngineOwnedHeader(lower) || lower === REQUEST_ID_HEADER) continue;
-      if (lower === 'connection' && value.toLowerCase() === 'close') {
-        closeConnection = true;
-        continue;
-      }
-      present |= securityHeaderBit(lower);
-      res.writeHeader(name, value);
-    }
-    for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) res.writeHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
-    res.writeHeader(REQUEST_ID_HEADER, this.requestId);
-    return closeConnection;
+    const lines = head.lines;
+    for (let i = 0; i < lines.length; i += 2) res.writeHeader(lines[i]!, lines[i + 1]!);
+    res.writeHeader(REQUEST_ID_NAME, this.requestId);
+    return this.#closeAfterResponse || head.close;
   }
 
   #corked(write: () => void): void {
@@ -503,23 +496,50 @@ function noop(): void {}
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 
+/** What #writeHead writes for a header set: name, value, name, value … (the security headers it lacks added), and whether it asks to close. */
+interface ResponseHead {
+  readonly lines: readonly (string | Buffer)[];
+  readonly close: boolean;
+}
+
+const REQUEST_ID_NAME = Buffer.from(REQUEST_ID_HEADER, 'latin1');
+
 /**
- * uWS copies header bytes verbatim, so a value holding CR/LF could end the header
- * block early (response splitting). node:http throws on these; so do we, before
- * anything is written, so that the caller can still answer.
+ * A header set checked and laid out for uWS. uWS copies header bytes
+ * verbatim, so a value holding CR/LF could end the header block early
+ * (response splitting). node:http throws on these; so do we, before anything
+ * is written, so that the caller can still answer. A frozen set cannot change:
+ * it is laid out once, as bytes (the common answers reuse a few constant ones).
  */
-function assertHeaders(headers: Readonly<Record<string, string>>): void {
-  if (VETTED_HEADERS.has(headers)) return;
+function headOf(headers: Readonly<Record<string, string>>): ResponseHead {
+  const known = PREPARED_HEADS.get(headers);
+  if (known !== undefined) return known;
+  const frozen = Object.isFrozen(headers);
+  const encode = frozen ? (text: string) => Buffer.from(text, 'latin1') : (text: string) => text;
+  const lines: (string | Buffer)[] = [];
+  let close = false;
+  let present = 0;
   for (const name in headers) {
     const value: unknown = headers[name];
     if (!HEADER_NAME.test(name)) throw new TypeError(`invalid HTTP header name ${JSON.stringify(name)}`);
     if (typeof value !== 'string' || HEADER_VALUE_FORBIDDEN.test(value)) throw new TypeError(`invalid value for HTTP header "${name}"`);
+    const lower = name.toLowerCase();
+    if (isEngineOwnedHeader(lower) || lower === REQUEST_ID_HEADER) continue;
+    if (lower === 'connection' && value.toLowerCase() === 'close') {
+      close = true;
+      continue;
+    }
+    present |= securityHeaderBit(lower);
+    // Values are whatever the handler set, possibly beyond latin1: only constant sets are encoded ahead, and as UTF-8 like a string would be.
+    lines.push(encode(name), frozen ? Buffer.from(value) : value);
   }
-  if (Object.isFrozen(headers)) VETTED_HEADERS.add(headers);
+  for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) lines.push(encode(SECURITY_HEADERS[i]![0]), encode(SECURITY_HEADERS[i]![1]));
+  const head: ResponseHead = { lines, close };
+  if (frozen) PREPARED_HEADS.set(headers, head);
+  return head;
 }
 
-/** Frozen header sets already checked: they cannot change, and the common answers reuse a few constant ones. */
-const VETTED_HEADERS = new WeakSet<Readonly<Record<string, string>>>();
+const PREPARED_HEADS = new WeakMap<Readonly<Record<string, string>>, ResponseHead>();
 
 /**
  * uWS prints IPv6 in full (`0000:…:ffff:7f00:0001`); node:http prints the
