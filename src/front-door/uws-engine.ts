@@ -60,8 +60,7 @@ interface ClosableApp extends TemplatedApp {
   close?: () => void;
 }
 
-/** uWS wants a full status line; built once, read-only afterwards. */
-/** As bytes: uWS copies a string through a malloc'd UTF-8 buffer, a byte array it reads in place. */
+/** uWS wants a full status line; built once, as bytes (uWS copies a string through a malloc'd UTF-8 buffer, reads bytes in place). */
 const STATUS_LINES: ReadonlyMap<number, Buffer> = new Map(Object.entries(STATUS_CODES).map(([code, text]) => [Number(code), Buffer.from(`${code} ${text ?? ''}`, 'latin1')]));
 
 function statusLine(status: number): Buffer | string {
