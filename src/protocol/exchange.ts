@@ -76,10 +76,12 @@ export class HttpExchange implements Exchange {
     if (this.#streaming) {
       this.#response.write(`event: message\ndata: ${frame}\n\n`);
       this.#response.end();
-    } else {
-      this.#response.send(status, { ...JSON_HEADERS, ...this.#headers, ...headers }, frame);
+      return Buffer.byteLength(frame);
     }
-    return Buffer.byteLength(frame);
+    // Encoded once, here: measuring the text and then writing it would read a large answer (a catalog page) twice.
+    const bytes = Buffer.from(frame);
+    this.#response.send(status, { ...JSON_HEADERS, ...this.#headers, ...headers }, bytes);
+    return bytes.byteLength;
   }
 
   empty(status: number, headers: Readonly<Record<string, string>> = {}): void {
