@@ -23,6 +23,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json README.md LICENSE ./
 COPY src ./src
 COPY workers ./workers
+COPY dashboard ./dashboard
 COPY docs ./docs
 RUN npm run build && npm pack --ignore-scripts --pack-destination /tmp/pack
 # The package exactly as npm would publish it, plus its production dependencies

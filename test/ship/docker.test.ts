@@ -35,6 +35,20 @@ test('the Dockerfile is multi-stage on a glibc Node 20 base, and its build stage
   assert.match(text, /test\/ship\/package\.test\.ts/, 'the file says which test runs its steps');
 });
 
+test('the build stage copies in everything `npm run build` reads', async () => {
+  const { file } = await dockerfile();
+  const copies = file.stages[0]!.instructions.filter((i) => i.keyword === 'COPY' && !/--from=/.test(i.args));
+  const copied = new Set(copies.flatMap((i) => i.args.trim().split(/\s+/).slice(0, -1)).map((path) => path.replace(/^\.\//, '').replace(/\/$/, '')));
+  const { scripts } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } };
+  // What the build script names (`tsc -p dashboard/…`, `node dashboard/…`), and what the main tsconfig compiles; not its output, not the tests.
+  const read = new Set(['tsconfig.json']);
+  for (const match of scripts.build.matchAll(/(?:-p |node )([\w.-]+)\//g)) if (match[1] !== 'dist') read.add(match[1]!);
+  const { include } = JSON.parse(await readFile(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
+  for (const pattern of include) if (!pattern.startsWith('test/')) read.add(pattern.split('/')[0]!);
+  assert.ok(read.has('dashboard') && read.has('src') && read.has('workers'), `found what the build reads: ${[...read].join(', ')}`);
+  for (const path of read) assert.ok(copied.has(path), `the build stage copies ${path} (it copies ${[...copied].join(', ')})`);
+});
+
 test('the runtime stage runs as a non-root user with a health check on /api/v1/health through node fetch', async () => {
   const { file } = await dockerfile();
   const runtime = file.stages.at(-1)!;
