@@ -1,6 +1,6 @@
 /**
- * Reads one member of a JSON object out of its text, without building the
- * object: the worker passes an upstream's `result` on as the text it came in,
+ * Reads one member of a JSON object out of its text (or writes members in
+ * front of the others), without building the object: the worker passes an upstream's `result` on as the text it came in,
  * and the REST API a call's `arguments`, instead of re-serialising what
  * JSON.parse just built (for a 100 KiB payload, the larger part of each
  * thread's cost per call).
@@ -158,4 +158,19 @@ function endOfValue(json: string, at: number): number {
     end++;
   }
   return end;
+}
+
+/**
+ * Adds fields to the front of a JSON object's text (`{"a":1}` → `{"x":…,"a":1}`)
+ * so a result can be stamped (`resultType`) without a parse. Keys already in
+ * the object win for readers that keep the last duplicate, so callers only
+ * stamp keys the upstream cannot have sent (the SDK client strips `resultType`).
+ */
+export function stampObject(json: string, fields: Readonly<Record<string, unknown>>): string {
+  const prefix = JSON.stringify(fields).slice(1, -1);
+  if (prefix === '') return json;
+  const open = json.indexOf('{');
+  if (open === -1) return json;
+  const rest = json.slice(open + 1).trimStart();
+  return `{${prefix}${rest.startsWith('}') ? '' : ','}${rest}`;
 }

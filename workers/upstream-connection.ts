@@ -9,6 +9,7 @@
  */
 import type { ServerConfig } from '../src/config/types.js';
 import type { ProtocolEra } from '../src/gateway-types.js';
+import { stampObject, withoutMember } from '../src/json-member.js';
 import { META_SERVER_INFO } from '../src/protocol/versions.js';
 import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { VERSION } from '../src/version.js';
@@ -24,13 +25,21 @@ export const GATEWAY_CLIENT_CAPABILITIES: Readonly<Record<string, unknown>> = { 
 /** Input a 2025 upstream may ask of the gateway, which relays it to the caller (2026-07-28 upstreams ask by result instead). */
 export const RELAYED_INPUT: readonly string[] = ['elicitation/create', 'sampling/createMessage'];
 
-/** Results speak for the gateway, not the upstream behind it: their `_meta` serverInfo is replaced. */
-/** Returns whether it changed the result. */
+/** Results speak for the gateway, not the upstream behind it: their `_meta` serverInfo is replaced. Returns whether it changed the result. */
 export function claimServerInfo(result: unknown): boolean {
   const meta = (result as { _meta?: Record<string, unknown> } | null)?._meta;
   if (!meta || typeof meta !== 'object' || !(META_SERVER_INFO in meta)) return false;
   meta[META_SERVER_INFO] = GATEWAY_CLIENT_INFO;
   return true;
+}
+
+/**
+ * A claimed result's text (see claimServerInfo): the upstream's own text with
+ * only its `_meta` written anew, so that a large result (a 2026-07-28 upstream
+ * stamps serverInfo on every one) is not serialised again for one small member.
+ */
+export function claimedResultText(text: string, result: object): string {
+  return stampObject(withoutMember(text, '_meta'), { _meta: (result as { _meta: unknown })._meta });
 }
 
 export interface ConnectionHooks {

@@ -14,7 +14,7 @@ import type { Cancellation } from './cancellation.js';
 import { fetchCatalog } from './catalog.js';
 import { HealthLoop } from './health-loop.js';
 import { ResourceSubscriber } from './resource-subscriptions.js';
-import { claimServerInfo, openUpstream, type ConnectionHooks, type ForwardedResult, type UpstreamConnection } from './upstream-connection.js';
+import { claimedResultText, claimServerInfo, openUpstream, type ConnectionHooks, type ForwardedResult, type UpstreamConnection } from './upstream-connection.js';
 import { describeError, isExpiredSession, mapUpstreamError } from './upstream-errors.js';
 import { ResponseLimit } from './response-limit.js';
 import { ThreadSampler } from '../src/observability/thread-stats.js';
@@ -222,7 +222,7 @@ async function execute(call: CallMessage, params: Record<string, unknown>, cance
     post({
       type: 'result',
       callId: call.callId,
-      result: claimed || forwarded.text === undefined ? JSON.stringify(result) : forwarded.text,
+      result: forwarded.text === undefined ? JSON.stringify(result) : claimed ? claimedResultText(forwarded.text, result) : forwarded.text,
       inputRequired: shape?.resultType === 'input_required',
       toolError: shape?.isError === true,
       task: shape?.resultType === 'task' || typeof shape?.task?.taskId === 'string',

@@ -75,18 +75,3 @@ export function requestFrame(id: RequestId, method: string, params: unknown): st
 export function notificationFrame(method: string, params: unknown): string {
   return JSON.stringify({ jsonrpc: '2.0', method, params });
 }
-
-/**
- * Adds fields to the front of a JSON object's text (`{"a":1}` → `{"x":…,"a":1}`)
- * so a result can be stamped (`resultType`) without a parse. Keys already in
- * the object win for readers that keep the last duplicate, so callers only
- * stamp keys the upstream cannot have sent (the SDK client strips `resultType`).
- */
-export function stampObject(json: string, fields: Readonly<Record<string, unknown>>): string {
-  const prefix = JSON.stringify(fields).slice(1, -1);
-  if (prefix === '') return json;
-  const open = json.indexOf('{');
-  if (open === -1) return json;
-  const rest = json.slice(open + 1).trimStart();
-  return `{${prefix}${rest.startsWith('}') ? '' : ','}${rest}`;
-}

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { memberText, parsedMemberText, withoutMember } from '../../src/json-member.js';
+import { claimedResultText, claimServerInfo } from '../../workers/upstream-connection.js';
 
 /** A small deterministic PRNG (mulberry32): every run checks the same documents. */
 function random(seed: number): () => number {
@@ -106,4 +107,21 @@ test('parsedMemberText refuses a member whose numbers JSON.parse does not read a
   // In range, exact or not, and whatever strings hold: passed on as written.
   assert.equal(parsedMemberText('{"a":{"n":1e308,"m":-0.0,"z":0e5,"big":12345678901234567890,"s":"1e999 e123 0.0"}}', 'a'), '{"n":1e308,"m":-0.0,"z":0e5,"big":12345678901234567890,"s":"1e999 e123 0.0"}');
   assert.equal(parsedMemberText('{"a":"YWJj+e999/0000"}', 'a'), '"YWJj+e999/0000"');
+});
+
+test('a claimed result: only its _meta is written anew, the rest of the text stays as the upstream wrote it', () => {
+  const payload = 'x'.repeat(1000) + '\\"}{';
+  const text = `{ "content": [{"type":"text","text":"${payload}"}], "_meta": {"io.modelcontextprotocol/serverInfo": {"name":"up","version":"1"}, "other": 1}, "isError": false }`;
+  const result = JSON.parse(text) as Record<string, unknown>;
+  assert.equal(claimServerInfo(result), true);
+  const claimed = claimedResultText(text, result);
+  assert.deepEqual(JSON.parse(claimed), result, 'what JSON.stringify of the claimed result would say');
+  assert.ok(claimed.includes(`"text":"${payload}"`), 'the payload is the upstream\'s text, not re-serialised');
+  // Duplicate _meta members: JSON.parse takes the last; none of the upstream's is left in the text.
+  const twice = `{"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"first"}},"a":1,"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"up"}}}`;
+  const parsed = JSON.parse(twice) as Record<string, unknown>;
+  claimServerInfo(parsed);
+  const out = claimedResultText(twice, parsed);
+  assert.deepEqual(JSON.parse(out), parsed);
+  assert.ok(!out.includes('"first"') && !out.includes('"up"'), out);
 });
