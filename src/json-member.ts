@@ -1,9 +1,9 @@
 /**
  * Reads one member of a JSON object out of its text (or writes members in
- * front of the others), without building the object: the worker passes an upstream's `result` on as the text it came in,
- * and the REST API a call's `arguments`, instead of re-serialising what
- * JSON.parse just built (for a 100 KiB payload, the larger part of each
- * thread's cost per call).
+ * front of the others), without building the object: the worker passes an
+ * upstream's `result` on as the text it came in, and the REST API a call's
+ * `arguments`, instead of re-serialising what JSON.parse just built (for a
+ * 100 KiB payload, the larger part of each thread's cost per call).
  *
  * Only for text JSON.parse has accepted: it finds boundaries, it does not
  * validate. String contents are skipped with `indexOf`, so a long string costs
