@@ -1,6 +1,7 @@
 /**
- * The gateway's own health: how busy each thread's event loop is, its lag and heap (main, and
- * one worker per server replica with its queue), from the last report.
+ * The gateway's own health: how busy each thread's event loop is, its lag and
+ * heap (main, and one worker per server replica with its queue), from the last
+ * report.
  */
 import { h } from './dom.js';
 import { bytes, ms, percent } from './format.js';

@@ -514,7 +514,8 @@ function headOf(headers: Readonly<Record<string, string>>): ResponseHead {
   const known = PREPARED_HEADS.get(headers);
   if (known !== undefined) return known;
   const frozen = Object.isFrozen(headers);
-  const encode = frozen ? (text: string) => Buffer.from(text, 'latin1') : (text: string) => text;
+  // As UTF-8, as uWS would encode the string itself.
+  const encode = frozen ? (text: string) => Buffer.from(text) : (text: string) => text;
   const lines: (string | Buffer)[] = [];
   let close = false;
   let present = 0;
@@ -529,8 +530,7 @@ function headOf(headers: Readonly<Record<string, string>>): ResponseHead {
       continue;
     }
     present |= securityHeaderBit(lower);
-    // Values are whatever the handler set, possibly beyond latin1: only constant sets are encoded ahead, and as UTF-8 like a string would be.
-    lines.push(encode(name), frozen ? Buffer.from(value) : value);
+    lines.push(encode(name), encode(value));
   }
   for (let i = 0; i < SECURITY_HEADERS.length; i++) if ((present & (1 << i)) === 0) lines.push(encode(SECURITY_HEADERS[i]![0]), encode(SECURITY_HEADERS[i]![1]));
   const head: ResponseHead = { lines, close };
