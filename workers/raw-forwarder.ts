@@ -114,7 +114,10 @@ export class RawForwarder {
    * text as the upstream wrote it.
    */
   forward(method: string, params: Record<string, unknown>, paramsText: string | undefined, options: RawRequestOptions): Promise<ForwardedResult> {
-    return new Promise((resolve, reject) => this.#send(method, params, paramsText, options, (result, text) => resolve({ result, text }), reject, true));
+    // No closure here sees the params: the pending call's callbacks would keep a large payload alive until its answer.
+    const answer = deferred<ForwardedResult>();
+    this.#send(method, params, paramsText, options, (result, text) => answer.resolve({ result, text }), answer.reject, true);
+    return answer.promise;
   }
 
   #send(
@@ -134,11 +137,12 @@ export class RawForwarder {
       if (!quiet) void this.#transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String((reason as Error)?.message ?? reason) } }).catch(() => undefined);
       reject(error);
     };
-    const { cancellation } = options;
+    // Closures here see no more of `options` than they need: it may carry the params' text (forward).
+    const { cancellation, timeoutMs, quietTimeout } = options;
     if (cancellation.aborted) return reject(cancellation.reason);
     const timer = setTimeout(
-      () => cancel('timeout', new UpstreamError(UpstreamErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs }), options.quietTimeout),
-      timerDelay(options.timeoutMs),
+      () => cancel('timeout', new UpstreamError(UpstreamErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }), quietTimeout),
+      timerDelay(timeoutMs),
     );
     cancellation.onAbort(() => cancel(cancellation.reason, cancellation.reason));
     this.#pending.set(id, { resolve, reject, timer, cancellation, wantsText, onprogress: options.onprogress });
@@ -214,6 +218,16 @@ function settled(result: unknown, messageText: string | undefined): [unknown, st
 }
 
 const EMPTY_OBJECT = /^\{\s*\}$/;
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((settle, fail) => {
+    resolve = settle;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
 
 function envelopeText(meta: Record<string, unknown>): string | undefined {
   return Object.keys(meta).length === 0 ? undefined : JSON.stringify(meta);

@@ -27,6 +27,13 @@ const post = (message: FromWorker): void => outbox.push(message);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void =>
   post({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
 
+/**
+ * Only a legacy Streamable HTTP session can expire under a call and need it sent again (execute).
+ * Elsewhere a call's params are let go once sent: a large payload held until its answer would be
+ * copied by every young-generation GC in between and then promoted (bench/README.md, "Large payloads").
+ */
+const mayResend = server.transport !== 'stdio' && server.transport !== 'websocket';
+
 const queue = new CallQueue(server.maxConcurrency, server.maxQueue);
 const responseLimit = new ResponseLimit(server.maxResponseBytes);
 /** Loaded with ajv on the first tools/call (if the server validates arguments): a worker whose tools are never called never loads ajv. */
@@ -163,54 +170,67 @@ function submit(call: CallMessage): void {
     post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs: 0 });
     return;
   }
-  if (call.method === 'tools/call' && server.validateArguments && !argumentValidator) {
-    // Calls that arrive while ajv loads wait for it, in order.
-    argumentValidatorLoad ??= import('./argument-validator.js').then(({ ArgumentValidator }) => {
-      argumentValidator = new ArgumentValidator((msg, fields) => log('warn', msg, fields));
-      argumentValidator.setCatalog(catalogTools);
-    });
-    awaitingValidator.add(call.callId);
-    argumentValidatorLoad.then(
-      () => awaitingValidator.delete(call.callId) && submit(call),
-      (error: unknown) => awaitingValidator.delete(call.callId) && post({ type: 'call-error', callId: call.callId, error: toGatewayError(error).toWire(), upstreamMs: 0, queuedMs: 0 }),
-    );
-    return;
-  }
+  if (call.method === 'tools/call' && server.validateArguments && !argumentValidator) return submitOnceValidating(call);
   // Parsed here rather than when the call runs, so that invalid arguments never take a place in the queue.
-  const params = JSON.parse(call.params) as Record<string, unknown>;
+  const { params: paramsText, ...head } = call;
+  const params = JSON.parse(paramsText) as Record<string, unknown>;
   const invalid = call.method === 'tools/call' ? argumentValidator?.check(params.name, params.arguments) : undefined;
   if (invalid !== undefined) {
     post({ type: 'call-error', callId: call.callId, error: invalid.toWire(), upstreamMs: 0, queuedMs: 0 });
     return;
   }
+  // The closures below see `head`, never `call`, whose params would then live as long as they do.
+  let payload: CallPayload | undefined = { params, text: paramsText };
   queue.submit({
-    callId: call.callId,
-    deadline: call.deadline,
-    reject: (error, queuedMs) => post({ type: 'call-error', callId: call.callId, error: error.toWire(), upstreamMs: 0, queuedMs }),
-    run: (cancellation, queuedMs) => execute(call, params, cancellation, queuedMs),
+    callId: head.callId,
+    deadline: head.deadline,
+    reject: (error, queuedMs) => post({ type: 'call-error', callId: head.callId, error: error.toWire(), upstreamMs: 0, queuedMs }),
+    run: (cancellation, queuedMs) => {
+      const taken = payload!;
+      payload = undefined;
+      return execute(head, taken, cancellation, queuedMs);
+    },
   });
 }
 
-async function execute(call: CallMessage, params: Record<string, unknown>, cancellation: Cancellation, queuedMs: number): Promise<void> {
+/** Calls that arrive while ajv loads wait for it, in order. Apart from submit, whose closures must not see a call (they would keep its params). */
+function submitOnceValidating(call: CallMessage): void {
+  argumentValidatorLoad ??= import('./argument-validator.js').then(({ ArgumentValidator }) => {
+    argumentValidator = new ArgumentValidator((msg, fields) => log('warn', msg, fields));
+    argumentValidator.setCatalog(catalogTools);
+  });
+  awaitingValidator.add(call.callId);
+  argumentValidatorLoad.then(
+    () => awaitingValidator.delete(call.callId) && submit(call),
+    (error: unknown) => awaitingValidator.delete(call.callId) && post({ type: 'call-error', callId: call.callId, error: toGatewayError(error).toWire(), upstreamMs: 0, queuedMs: 0 }),
+  );
+}
+
+/** A call's params, parsed and as the JSON text they came in. */
+interface CallPayload {
+  readonly params: Record<string, unknown>;
+  readonly text: string;
+}
+
+async function execute(call: Omit<CallMessage, 'params'>, payload: CallPayload, cancellation: Cancellation, queuedMs: number): Promise<void> {
   const startedAt = Date.now();
   const timeoutMs = call.deadline - startedAt;
   const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout, responseLimit };
+  const onprogress = call.wantsProgress ? (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) : undefined;
+  const send = (to: UpstreamConnection, sent: CallPayload, timeoutMs: number): Promise<ForwardedResult> =>
+    to.forward(call.method, sent.params, { cancellation, timeoutMs, paramsText: sent.text, headers: call.headers, onprogress });
+  const resendable = mayResend ? payload : undefined;
   try {
     if (timeoutMs <= 0) throw new GatewayError('MCPGW_ERR_TIMEOUT', `${call.method} on server "${server.id}" timed out after ${server.timeout} ms in the queue`);
-    const options = {
-      cancellation,
-      timeoutMs,
-      paramsText: call.params,
-      headers: call.headers,
-      onprogress: call.wantsProgress ? (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) : undefined,
-    };
     let forwarded: ForwardedResult;
+    const sending = send(current(), payload, timeoutMs);
+    payload = undefined as never;
     try {
-      forwarded = await current().forward(call.method, params, options);
+      forwarded = await sending;
     } catch (error) {
-      if (!isExpiredSession(error) || cancellation.aborted) throw error;
+      if (resendable === undefined || !isExpiredSession(error) || cancellation.aborted) throw error;
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
-      forwarded = await (await reconnect()).forward(call.method, params, { ...options, timeoutMs: Math.max(1, call.deadline - Date.now()) });
+      forwarded = await send(await reconnect(), resendable, Math.max(1, call.deadline - Date.now()));
     }
     const { result } = forwarded;
     // Every MCP result is an object; anything else cannot be passed on as one (the fast path decodes nothing else).

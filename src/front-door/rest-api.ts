@@ -284,8 +284,14 @@ interface CallBody {
   virtual?: string;
 }
 
-/** The body, and its `arguments` as the JSON text the client sent (passed on as it is). */
-function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDepth: number): { body: CallBody; argumentsText: string | undefined } {
+interface ParsedCallBody {
+  readonly body: CallBody;
+  /** `arguments` as the JSON text the client sent (passed on as it is). */
+  readonly argumentsText: string | undefined;
+  readonly bytes: number;
+}
+
+function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDepth: number): ParsedCallBody {
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', `Content-Type must be application/json (got "${contentType}")`);
   }
@@ -301,7 +307,7 @@ function parseCallBody(body: Buffer, contentType: string | undefined, maxJsonDep
     throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"arguments" must be a JSON object');
   }
   if (candidate.server !== undefined && (typeof candidate.server !== 'string' || candidate.server === '')) throw new GatewayError('MCPGW_ERR_BAD_REQUEST', '"server" must be a non-empty string');
-  return { body: candidate as unknown as CallBody, argumentsText: candidate.arguments === undefined ? undefined : parsedMemberText(text, 'arguments') };
+  return { body: candidate as unknown as CallBody, argumentsText: candidate.arguments === undefined ? undefined : parsedMemberText(text, 'arguments'), bytes: body.length };
 }
 
 /** A tool name as the REST caller sent it: a tool or qualified name, or the LLM name GET /api/v1/tools?format= gave it. */
@@ -361,9 +367,8 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
 
   try {
     if (context.stopping()) throw new GatewayError('MCPGW_ERR_SHUTTING_DOWN', 'the gateway is stopping and takes no new calls');
-    const raw = await request.readBody(context.config.maxBodyBytes);
-    requestBytes = raw.length;
-    const parsed = parseCallBody(raw, request.headers['content-type'], context.config.maxJsonDepth);
+    let parsed: ParsedCallBody | undefined = parseCallBody(await request.readBody(context.config.maxBodyBytes), request.headers['content-type'], context.config.maxJsonDepth);
+    requestBytes = parsed.bytes;
     body = parsed.body;
     if (body.virtual === undefined) route = routeTool(context, llmNames, body, caller);
     else {
@@ -399,6 +404,10 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
       },
     });
     route = call.route;
+    // What was sent is let go before the wait: a large payload held until its answer would be copied by every
+    // young-generation GC meanwhile, then promoted (bench/README.md, "Large payloads").
+    parsed = undefined;
+    if (context.recorder.capture === undefined) body = { tool: body.tool, server: body.server };
     response.onAbort(() => call.cancel('the client disconnected'));
     const outcome = await call.outcome;
     const timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };

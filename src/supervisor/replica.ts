@@ -116,12 +116,14 @@ export class Replica {
 
   call(request: CallRequest): { outcome: Promise<CallOutcome>; cancel: (reason: string) => void } {
     const callId = this.#nextCallId++;
+    // The closures see the request's small fields only: `request.params` can be a large payload, not to be held until the answer.
+    const { deadline, onProgress, onInputRequest } = request;
     const outcome = new Promise<CallOutcome>((settle) => {
       const guard = setTimeout(() => {
         this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
         this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
-      }, timerDelay(request.deadline - Date.now() + DEADLINE_SLACK_MS));
-      this.#pending.set(callId, { settle, guard, onProgress: request.onProgress, onInputRequest: request.onInputRequest });
+      }, timerDelay(deadline - Date.now() + DEADLINE_SLACK_MS));
+      this.#pending.set(callId, { settle, guard, onProgress, onInputRequest });
     });
     if (this.#exited) {
       this.#settle(callId, this.#unavailable());

@@ -179,25 +179,29 @@ export class ServerGroup {
     }
     let cancelled: string | undefined;
     let cancelCurrent: (reason: string) => void = () => undefined;
-    const attempt = (retriesLeft: number): Promise<CallOutcome> => {
+    const retries = request.idempotent ? this.config.retry.attempts : 0;
+    // Kept only while it may go again: a large payload is otherwise not held until the answer.
+    const resendable = retries > 0 ? request : undefined;
+    const { method, deadline } = request;
+    const attempt = (sent: GroupCallRequest, retriesLeft: number): Promise<CallOutcome> => {
       const gate = this.#breaker.tryAcquire();
       if (!gate.allowed) {
         const retryAfterSeconds = this.#breaker.retryAfterSeconds;
         return Promise.resolve(failed(new GatewayError('MCPGW_ERR_CIRCUIT_OPEN', `server "${this.config.id}" is failing (circuit open after repeated upstream failures${this.lastError ? `; last: ${this.lastError}` : ''}); retry in ${retryAfterSeconds} s`, { retryAfterSeconds })));
       }
       const replica = this.#pick();
-      const handle = replica ? replica.call(request) : { outcome: Promise.resolve(failed(this.#unavailableError())), cancel: () => undefined };
+      const handle = replica ? replica.call(sent) : { outcome: Promise.resolve(failed(this.#unavailableError())), cancel: () => undefined };
       cancelCurrent = handle.cancel;
       return handle.outcome.then((outcome) => {
         const code = outcome.ok ? undefined : outcome.error.code;
         if (replica === undefined || code === 'MCPGW_ERR_CANCELLED') this.#breaker.release(gate.probe);
         else this.#breaker.record(code !== undefined && UPSTREAM_FAILURES.has(code), gate.probe);
         const backoffMs = this.config.retry.backoffMs;
-        const again = code !== undefined && RETRYABLE.has(code) && request.idempotent === true && retriesLeft > 0 && cancelled === undefined && Date.now() + backoffMs < request.deadline;
+        const again = code !== undefined && RETRYABLE.has(code) && resendable !== undefined && retriesLeft > 0 && cancelled === undefined && Date.now() + backoffMs < deadline;
         if (!again) return outcome;
-        this.#observer.log(this.config.id, 'info', `retrying an idempotent ${request.method} after: ${outcome.ok ? '' : outcome.error.message}`);
+        this.#observer.log(this.config.id, 'info', `retrying an idempotent ${method} after: ${outcome.ok ? '' : outcome.error.message}`);
         return new Promise<CallOutcome>((resolve) => {
-          const timer = setTimeout(() => resolve(cancelled === undefined ? attempt(retriesLeft - 1) : outcome), backoffMs);
+          const timer = setTimeout(() => resolve(cancelled === undefined ? attempt(resendable, retriesLeft - 1) : outcome), backoffMs);
           cancelCurrent = () => {
             clearTimeout(timer);
             resolve(failed(new GatewayError('MCPGW_ERR_CANCELLED', cancelled ?? 'cancelled')));
@@ -205,7 +209,7 @@ export class ServerGroup {
         });
       });
     };
-    const outcome = attempt(request.idempotent ? this.config.retry.attempts : 0);
+    const outcome = attempt(request, retries);
     return {
       outcome,
       cancel: (reason) => {

@@ -168,7 +168,8 @@ export class ProcessGroupStdioTransport implements Transport {
     const stdin = this.#child?.stdin;
     const text = this.#outgoing.length === 1 ? this.#outgoing[0]! : this.#outgoing.join('');
     this.#outgoing.length = 0;
-    if (stdin && !this.#closed && stdin.writable) stdin.write(text);
+    // As bytes: a string handed to the stream stays on the JS heap until the child has read it all.
+    if (stdin && !this.#closed && stdin.writable) stdin.write(Buffer.from(text));
   };
 
   /** Ends stdin, then SIGTERM to the group, then SIGKILL to the group after the grace period. */

@@ -1,0 +1,98 @@
+/**
+ * A call's payload is let go once it has been sent on, not held until its
+ * answer: with many large calls in flight, whatever is held is copied by every
+ * young-generation GC in between and then promoted, which cost the gateway a
+ * third of its CPU at 100 KiB (bench/README.md, "Large payloads"). Checked with
+ * the real collector: the test process exposes `gc`, then asks what survives
+ * it while calls to a tool that never answers are in flight.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { normalizeConfig } from '../../src/config/load.js';
+import { Cancellation } from '../../workers/cancellation.js';
+import { openLean } from '../../workers/lean-connection.js';
+import { ResponseLimit } from '../../workers/response-limit.js';
+import type { ConnectionHooks } from '../../workers/upstream-connection.js';
+import { fixtures } from '../fixtures/paths.js';
+import { stopLeavingNothing } from '../helpers/faults.js';
+import { eventually, startGateway } from '../helpers/gateway.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const PAYLOAD_BYTES = 512 * 1024;
+const hangServer = { id: 'hang', command: process.execPath, args: [fixtures.faultStdio], maxConcurrency: 32, timeout: 120_000 };
+
+function heapAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** A `hang` call's body with a fresh payload, as a Blob (its own copy, off the heap): the string it was made from is garbage at once. */
+function hangBody(index: number): Blob {
+  return new Blob([JSON.stringify({ tool: 'hang', arguments: { pad: `${index}:`.padEnd(PAYLOAD_BYTES, 'x') } })]);
+}
+
+const quietHooks: ConnectionHooks = {
+  onStderrLine: () => undefined,
+  onNoise: () => undefined,
+  onChildSpawn: () => undefined,
+  onChildExit: () => undefined,
+  onUnexpectedClose: () => undefined,
+  onListChanged: () => undefined,
+  onResourceUpdated: () => undefined,
+  onInputRequest: () => Promise.reject(new Error('not asked in this test')),
+};
+
+describe('a payload in flight is not held', () => {
+  test('the stdio connection keeps neither the params nor the options of a sent call', async () => {
+    const server = normalizeConfig({ servers: [hangServer] }, { env: {} }).servers[0]!;
+    const connection = await openLean(server, quietHooks, new ResponseLimit(server.maxResponseBytes), 'legacy');
+    try {
+      const cancellation = new Cancellation();
+      let params: Record<string, unknown> | undefined = { name: 'hang', arguments: { pad: 'x'.repeat(PAYLOAD_BYTES) } };
+      let options: { cancellation: Cancellation; timeoutMs: number; paramsText: string } | undefined = { cancellation, timeoutMs: 120_000, paramsText: JSON.stringify(params) };
+      const paramsRef = new WeakRef(params);
+      const optionsRef = new WeakRef(options);
+      const answer = connection.forward('tools/call', params, options);
+      answer.catch(() => undefined);
+      params = undefined;
+      options = undefined;
+      // The line goes out at the end of this turn; the call stays in flight (hang never answers).
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      assert.equal(paramsRef.deref(), undefined, 'the parsed params were let go once sent');
+      assert.equal(optionsRef.deref(), undefined, 'the forward options (with the params text) were let go once sent');
+      cancellation.abort(new Error('the test is done'));
+      await assert.rejects(answer, /the test is done/);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('REST calls in flight hold none of their payload on the main thread', async (t) => {
+    const gw = await startGateway([hangServer]);
+    t.after(() => gw.stop());
+    // Warm: the first call loads what every later one uses.
+    assert.equal((await gw.call('echo', { message: 'warm' }, 'hang')).status, 200);
+    const calls = 16;
+    const before = heapAfterGc();
+    const aborts = Array.from({ length: calls }, () => new AbortController());
+    const pending = aborts.map((abort, index) =>
+      fetch(`${gw.url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: hangBody(index), signal: abort.signal }).catch(() => undefined),
+    );
+    const inFlight = async () => (await gw.get('/api/v1/servers/hang')).body.inFlight as number;
+    assert.equal(await eventually(inFlight, (count) => count === calls), calls, 'every call reached the worker');
+    const held = heapAfterGc() - before;
+    for (const abort of aborts) abort.abort();
+    await Promise.all(pending);
+    // Held, each call kept about three copies (its parsed body, the body's text, the params sent on): 25 MiB here.
+    // Let go, what is left is the requests' own bookkeeping, here and in the test's fetches: about 1.5 MiB.
+    assert.ok(held < (calls * PAYLOAD_BYTES) / 2, `${(held / 1048576).toFixed(1)} MiB more heap with ${calls} calls of ${PAYLOAD_BYTES / 1024} KiB in flight`);
+    assert.equal(await eventually(inFlight, (count) => count === 0), 0, 'the aborted calls were cancelled');
+    await stopLeavingNothing(gw);
+  });
+});
