@@ -68,14 +68,19 @@ const NONZERO_MANTISSA = /^-?[0.]*[1-9]/;
 
 /** `json` (an object's text) without its member(s) called `name`; the same text when it has none. */
 export function withoutMember(json: string, name: string): string {
+  // One scan finds them all. Cut from the last: an earlier member's offsets stay as they were, and the text is
+  // never scanned again after a cut (that would flatten the concatenation, a copy of all of it).
+  const spans = memberSpans(json, name);
   let text = json;
-  for (let span = lastMember(text, name); span !== undefined; span = lastMember(text, name)) {
-    // Take the comma on one side with it: the one after, or for the last member the one before.
-    const after = skipSpace(text, span.valueEnd);
-    if (text.charCodeAt(after) === COMMA) text = text.slice(0, span.start) + text.slice(skipSpace(text, after + 1));
-    else text = text.slice(0, span.previousEnd) + text.slice(span.valueEnd);
-  }
+  for (let i = spans.length - 1; i >= 0; i--) text = withoutSpan(text, spans[i]!);
   return text;
+}
+
+/** Takes the comma on one side with the member: the one after, or for the last member the one before. */
+function withoutSpan(text: string, span: MemberSpan): string {
+  const after = skipSpace(text, span.valueEnd);
+  if (text.charCodeAt(after) === COMMA) return text.slice(0, span.start) + text.slice(skipSpace(text, after + 1));
+  return text.slice(0, span.previousEnd) + text.slice(span.valueEnd);
 }
 
 interface MemberSpan {
@@ -88,20 +93,26 @@ interface MemberSpan {
 }
 
 function lastMember(json: string, name: string): MemberSpan | undefined {
+  const spans = memberSpans(json, name);
+  return spans[spans.length - 1];
+}
+
+/** Every member called `name` at the top level of the object `json` holds, in order (none when it is not an object). */
+function memberSpans(json: string, name: string): MemberSpan[] {
+  const found: MemberSpan[] = [];
   let at = skipSpace(json, 0);
-  if (json.charCodeAt(at) !== OPEN_BRACE) return undefined;
+  if (json.charCodeAt(at) !== OPEN_BRACE) return found;
   let previousEnd = at + 1;
   at = skipSpace(json, at + 1);
-  let found: MemberSpan | undefined;
   while (json.charCodeAt(at) === QUOTE) {
     const keyEnd = endOfString(json, at);
     const key = json.slice(at + 1, keyEnd - 1);
     const colon = skipSpace(json, keyEnd);
-    if (json.charCodeAt(colon) !== COLON) return undefined;
+    if (json.charCodeAt(colon) !== COLON) return [];
     const valueStart = skipSpace(json, colon + 1);
     const valueEnd = endOfValue(json, valueStart);
     // A key with escapes is compared as what it means, not as written.
-    if (key.includes('\\') ? JSON.parse(`"${key}"`) === name : key === name) found = { start: at, previousEnd, valueStart, valueEnd };
+    if (key.includes('\\') ? JSON.parse(`"${key}"`) === name : key === name) found.push({ start: at, previousEnd, valueStart, valueEnd });
     previousEnd = valueEnd;
     at = skipSpace(json, valueEnd);
     if (json.charCodeAt(at) !== COMMA) break;

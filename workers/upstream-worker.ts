@@ -172,7 +172,8 @@ function submit(call: CallMessage): void {
   }
   if (call.method === 'tools/call' && server.validateArguments && !argumentValidator) return submitOnceValidating(call);
   // Parsed here rather than when the call runs, so that invalid arguments never take a place in the queue.
-  const { params: paramsText, ...head } = call;
+  const paramsText = call.params;
+  const head: CallHead = { type: 'call', callId: call.callId, method: call.method, deadline: call.deadline, wantsProgress: call.wantsProgress, headers: call.headers };
   const params = JSON.parse(paramsText) as Record<string, unknown>;
   const invalid = call.method === 'tools/call' ? argumentValidator?.check(params.name, params.arguments) : undefined;
   if (invalid !== undefined) {
@@ -206,13 +207,16 @@ function submitOnceValidating(call: CallMessage): void {
   );
 }
 
+/** A call without its params, which are let go once sent (see CallPayload). */
+type CallHead = Omit<CallMessage, 'params'>;
+
 /** A call's params, parsed and as the JSON text they came in. */
 interface CallPayload {
   readonly params: Record<string, unknown>;
   readonly text: string;
 }
 
-async function execute(call: Omit<CallMessage, 'params'>, payload: CallPayload, cancellation: Cancellation, queuedMs: number): Promise<void> {
+async function execute(call: CallHead, payload: CallPayload, cancellation: Cancellation, queuedMs: number): Promise<void> {
   const startedAt = Date.now();
   const timeoutMs = call.deadline - startedAt;
   const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout, responseLimit };
