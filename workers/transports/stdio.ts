@@ -15,6 +15,7 @@ import { responseIdFromEdges, type ResponseLimit } from '../response-limit.js';
 import type { SandboxConfig } from '../../src/config/types.js';
 import { childEnvironment, sandboxedLaunch } from './sandbox.js';
 import { LineDecoder, parseJsonRpcLine, type OverlongLine } from './framing.js';
+import { Outbox } from '../../src/threads/outbox.js';
 
 export interface StdioTransportOptions {
   readonly command: string;
@@ -158,19 +159,15 @@ export class ProcessGroupStdioTransport implements Transport {
     if (!stdin || this.#closed || !stdin.writable) return Promise.reject(new Error('stdio upstream is not running'));
     // Resolve without waiting for drain: the worker's concurrency queue bounds what is in flight.
     // Lines sent in one turn of the event loop leave in one write: one pipe syscall for many calls.
-    if (this.#outgoing.push(text + '\n') === 1) setImmediate(this.#flush);
+    this.#outgoing.push(text + '\n');
     return Promise.resolve();
   }
 
-  readonly #outgoing: string[] = [];
-
-  readonly #flush = (): void => {
+  readonly #outgoing = new Outbox<string>((lines) => {
     const stdin = this.#child?.stdin;
-    const text = this.#outgoing.length === 1 ? this.#outgoing[0]! : this.#outgoing.join('');
-    this.#outgoing.length = 0;
     // As bytes: a string handed to the stream stays on the JS heap until the child has read it all.
-    if (stdin && !this.#closed && stdin.writable) stdin.write(Buffer.from(text));
-  };
+    if (stdin && !this.#closed && stdin.writable) stdin.write(Buffer.from(lines.length === 1 ? lines[0]! : lines.join('')));
+  });
 
   /** Ends stdin, then SIGTERM to the group, then SIGKILL to the group after the grace period. */
   async close(): Promise<void> {
