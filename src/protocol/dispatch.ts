@@ -42,6 +42,8 @@ export interface CallerContext {
   readonly onInputRequest?: (method: string, params: unknown) => Promise<unknown>;
   /** This caller answers input requests by retrying (2026-07-28). */
   readonly canPark?: boolean;
+  /** The era handler sends the same call again (the 2025 bridge's input rounds): its payload must stay on the message. */
+  readonly resends?: boolean;
 }
 
 export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, arrival: Arrival, caller: CallerContext): Promise<Dispatched> {
@@ -78,7 +80,7 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
   let answer: Answer;
   switch (method) {
     case 'tools/call':
-      answer = await service.callTool(params, context, request.paramsText);
+      answer = await service.callTool(params, context, request.paramsText, caller.resends ? undefined : () => letGoOfPayload(request));
       break;
     case 'resources/read':
       answer = await service.readResource(params, context);
@@ -103,6 +105,16 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
       throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${method}" is not supported`);
   }
   return { resultJson: answer.resultJson, isList: false, inputRequired: answer.inputRequired };
+}
+
+/**
+ * A dispatched call's arguments, parsed and as text, are taken off its message: the era handler and the
+ * front door hold the message until the answer, and a large payload held that long is copied by every
+ * young-generation GC meanwhile, then promoted (bench/README.md, "Large payloads").
+ */
+function letGoOfPayload(request: RpcRequest): void {
+  delete request.paramsText;
+  delete request.params.arguments;
 }
 
 /** Requests in flight on one legacy session, so `notifications/cancelled` can reach them. */

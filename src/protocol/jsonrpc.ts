@@ -13,8 +13,11 @@ export interface RpcRequest {
   readonly id: RequestId;
   readonly method: string;
   readonly params: Record<string, unknown>;
-  /** tools/call: `params` as the client's JSON text, so the arguments can be passed on as sent (src/json-member.ts). */
-  readonly paramsText?: string;
+  /**
+   * tools/call: `params` as the client's JSON text, so the arguments can be passed on as sent (src/json-member.ts).
+   * Not readonly: the call takes it off the message once dispatched (dispatch.ts), with `params.arguments`.
+   */
+  paramsText?: string;
 }
 
 export interface RpcNotification {

@@ -274,7 +274,7 @@ export class LegacySessions {
         return '{}';
     }
     if (!SHARED_METHODS.has(message.method) && !LEGACY_TASK_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
-    const context = { caller, clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params) };
+    const context = { caller, clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params), resends: true };
     let dispatched = await dispatchShared(this.#options.service, message, exchange, arrival, context);
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
     for (let round = 0; dispatched.inputRequired; round++) {

@@ -247,8 +247,12 @@ export class McpService {
     });
   }
 
-  /** `paramsText`: `params` as the client's JSON text, when it is that (its arguments are then passed on as sent). */
-  async callTool(params: Record<string, unknown>, context: CallContext, paramsText?: string): Promise<Answer> {
+  /**
+   * `paramsText`: `params` as the client's JSON text, when it is that (its arguments are then passed on as sent).
+   * `letGo`, called once the call is dispatched, drops what the caller holds of its payload (dispatch.ts); this
+   * frame lets go of its own then too, keeping the arguments only for a capture.
+   */
+  async callTool(params: Record<string, unknown>, context: CallContext, paramsText?: string, letGo?: () => void): Promise<Answer> {
     const name = params.name;
     if (typeof name !== 'string' || name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call needs a string "name"');
     if (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments))) {
@@ -261,8 +265,9 @@ export class McpService {
       return this.callTool({ ...rest, name: inner.name, ...(inner.arguments === undefined ? {} : { arguments: inner.arguments }) }, context);
     }
     // A multi-round-trip retry carries the client's answers and the upstream's state back to it.
-    const { _meta, name: _name, arguments: _args, requestState, ...extraParams } = params;
-    const tally = this.#tally(name, params.arguments, _meta, context);
+    const { _meta, requestState } = params;
+    const extraParams = extraParamsOf(params);
+    const tally = this.#tally(name, this.#recorder.capture === undefined ? undefined : params.arguments, _meta, context);
     let state: StatePayload | undefined;
     try {
       state = requestState === undefined ? undefined : this.#states.unwrap(requestState);
@@ -296,11 +301,10 @@ export class McpService {
       const events = new CallEvents();
       // Through a holder only when progress was asked for: a parked call's retry then takes the progress over.
       const progress = { sink: context.onProgress };
-      const argumentsText = paramsText === undefined || params.arguments === undefined ? undefined : parsedMemberText(paramsText, 'arguments');
       const call = this.#supervisor.callTool(route, params.arguments, {
         caller: context.caller,
         extraParams,
-        argumentsText,
+        argumentsText: paramsText === undefined || params.arguments === undefined ? undefined : parsedMemberText(paramsText, 'arguments'),
         // The upstream's timeout counts from dispatch: a call that waited for approval gets all of it.
         deadlineFor: (timeoutMs) => (approval === undefined ? context.receivedAt : approval) + timeoutMs,
         onProgress: context.onProgress ? (progressJson: string) => progress.sink?.(progressJson) : undefined,
@@ -308,6 +312,8 @@ export class McpService {
         onInputRequest: (method, paramsJson) => this.#inputRequest(method, paramsJson, context, events),
       });
       tally.route = call.route;
+      paramsText = undefined;
+      letGo?.();
       context.onCancel(call.cancel);
       const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally, progress };
       return await this.#nextAnswer(events, parked);
@@ -616,4 +622,10 @@ function decodeCursor(cursor: unknown): number {
     // Fall through.
   }
   throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', `invalid cursor "${String(cursor)}"`);
+}
+
+/** A tools/call's params other than its name, arguments, `_meta` and `requestState`: passed on upstream as they came. */
+function extraParamsOf(params: Record<string, unknown>): Record<string, unknown> {
+  const { _meta, name: _name, arguments: _arguments, requestState: _state, ...extra } = params;
+  return extra;
 }

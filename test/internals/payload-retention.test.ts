@@ -31,10 +31,32 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** A `hang` call's body with a fresh payload, as a Blob (its own copy, off the heap): the string it was made from is garbage at once. */
-function hangBody(index: number): Blob {
-  return new Blob([JSON.stringify({ tool: 'hang', arguments: { pad: `${index}:`.padEnd(PAYLOAD_BYTES, 'x') } })]);
+const MODERN = '2026-07-28';
+
+/** The `hang` calls' arguments, fresh for each call. */
+function hangArguments(index: number): Record<string, unknown> {
+  return { pad: `${index}:`.padEnd(PAYLOAD_BYTES, 'x') };
 }
+
+/** A request as a Blob (its own copy, off the heap): the string it was made from is garbage at once. */
+const RESTS = {
+  rest: (url: string, index: number, signal: AbortSignal) =>
+    fetch(`${url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Blob([JSON.stringify({ tool: 'hang', arguments: hangArguments(index) })]), signal }),
+  'mcp 2026-07-28': (url: string, index: number, signal: AbortSignal) =>
+    fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'hang' },
+      body: new Blob([
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: index,
+          method: 'tools/call',
+          params: { name: 'hang', arguments: hangArguments(index), _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+        }),
+      ]),
+      signal,
+    }),
+};
 
 const quietHooks: ConnectionHooks = {
   onStderrLine: () => undefined,
@@ -73,26 +95,26 @@ describe('a payload in flight is not held', () => {
     }
   });
 
-  test('REST calls in flight hold none of their payload on the main thread', async (t) => {
-    const gw = await startGateway([hangServer]);
-    t.after(() => gw.stop());
-    // Warm: the first call loads what every later one uses.
-    assert.equal((await gw.call('echo', { message: 'warm' }, 'hang')).status, 200);
-    const calls = 16;
-    const before = heapAfterGc();
-    const aborts = Array.from({ length: calls }, () => new AbortController());
-    const pending = aborts.map((abort, index) =>
-      fetch(`${gw.url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: hangBody(index), signal: abort.signal }).catch(() => undefined),
-    );
-    const inFlight = async () => (await gw.get('/api/v1/servers/hang')).body.inFlight as number;
-    assert.equal(await eventually(inFlight, (count) => count === calls), calls, 'every call reached the worker');
-    const held = heapAfterGc() - before;
-    for (const abort of aborts) abort.abort();
-    await Promise.all(pending);
-    // Held, each call kept about three copies (its parsed body, the body's text, the params sent on): 25 MiB here.
-    // Let go, what is left is the requests' own bookkeeping, here and in the test's fetches: about 1.5 MiB.
-    assert.ok(held < (calls * PAYLOAD_BYTES) / 2, `${(held / 1048576).toFixed(1)} MiB more heap with ${calls} calls of ${PAYLOAD_BYTES / 1024} KiB in flight`);
-    assert.equal(await eventually(inFlight, (count) => count === 0), 0, 'the aborted calls were cancelled');
-    await stopLeavingNothing(gw);
-  });
+  for (const [surface, post] of Object.entries(RESTS)) {
+    test(`${surface} calls in flight hold none of their payload on the main thread`, async (t) => {
+      const gw = await startGateway([hangServer]);
+      t.after(() => gw.stop());
+      // Warm: the first call loads what every later one uses.
+      assert.equal((await gw.call('echo', { message: 'warm' }, 'hang')).status, 200);
+      const calls = 16;
+      const before = heapAfterGc();
+      const aborts = Array.from({ length: calls }, () => new AbortController());
+      const pending = aborts.map((abort, index) => post(gw.url, index, abort.signal).catch(() => undefined));
+      const inFlight = async () => (await gw.get('/api/v1/servers/hang')).body.inFlight as number;
+      assert.equal(await eventually(inFlight, (count) => count === calls), calls, 'every call reached the worker');
+      const held = heapAfterGc() - before;
+      for (const abort of aborts) abort.abort();
+      await Promise.all(pending);
+      // Held, each call kept about three copies (its parsed body, the body's text, the params sent on): 25 MiB here.
+      // Let go, what is left is the requests' own bookkeeping, here and in the test's fetches: about 1.5 MiB.
+      assert.ok(held < (calls * PAYLOAD_BYTES) / 2, `${(held / 1048576).toFixed(1)} MiB more heap with ${calls} calls of ${PAYLOAD_BYTES / 1024} KiB in flight`);
+      assert.equal(await eventually(inFlight, (count) => count === 0), 0, 'the aborted calls were cancelled');
+      await stopLeavingNothing(gw);
+    });
+  }
 });
