@@ -216,7 +216,8 @@ interface CallPayload {
   readonly text: string;
 }
 
-async function execute(call: CallHead, payload: CallPayload, cancellation: Cancellation, queuedMs: number): Promise<void> {
+/** `payload` is let go of as soon as it is sent (kept only where it may be sent again: mayResend). */
+async function execute(call: CallHead, payload: CallPayload | undefined, cancellation: Cancellation, queuedMs: number): Promise<void> {
   const startedAt = Date.now();
   const timeoutMs = call.deadline - startedAt;
   const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout, responseLimit };
@@ -227,8 +228,8 @@ async function execute(call: CallHead, payload: CallPayload, cancellation: Cance
   try {
     if (timeoutMs <= 0) throw new GatewayError('MCPGW_ERR_TIMEOUT', `${call.method} on server "${server.id}" timed out after ${server.timeout} ms in the queue`);
     let forwarded: ForwardedResult;
-    const sending = send(current(), payload, timeoutMs);
-    payload = undefined as never;
+    const sending = send(current(), payload!, timeoutMs);
+    payload = undefined;
     try {
       forwarded = await sending;
     } catch (error) {

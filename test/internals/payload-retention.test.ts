@@ -38,11 +38,11 @@ function hangArguments(index: number): Record<string, unknown> {
   return { pad: `${index}:`.padEnd(PAYLOAD_BYTES, 'x') };
 }
 
-/** A request as a Blob (its own copy, off the heap): the string it was made from is garbage at once. */
-const RESTS = {
-  rest: (url: string, index: number, signal: AbortSignal) =>
+/** A `hang` call to each surface, its body a Blob (its own copy, off the heap): the string it was made from is garbage at once. */
+const CALL_POSTS = {
+  REST: (url: string, index: number, signal: AbortSignal) =>
     fetch(`${url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Blob([JSON.stringify({ tool: 'hang', arguments: hangArguments(index) })]), signal }),
-  'mcp 2026-07-28': (url: string, index: number, signal: AbortSignal) =>
+  '/mcp 2026-07-28': (url: string, index: number, signal: AbortSignal) =>
     fetch(`${url}/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'hang' },
@@ -95,7 +95,7 @@ describe('a payload in flight is not held', () => {
     }
   });
 
-  for (const [surface, post] of Object.entries(RESTS)) {
+  for (const [surface, post] of Object.entries(CALL_POSTS)) {
     test(`${surface} calls in flight hold none of their payload on the main thread`, async (t) => {
       const gw = await startGateway([hangServer]);
       t.after(() => gw.stop());
