@@ -42,7 +42,10 @@ export interface CallerContext {
   readonly onInputRequest?: (method: string, params: unknown) => Promise<unknown>;
   /** This caller answers input requests by retrying (2026-07-28). */
   readonly canPark?: boolean;
-  /** The era handler sends the same call again (the 2025 bridge's input rounds): its payload must stay on the message. */
+  /**
+   * The era handler sends the same call again when a 2026-07-28 upstream asks for input by result (the 2025
+   * bridge's input rounds): the payload then stays on the message, unless the call went to a 2025 upstream.
+   */
   readonly resends?: boolean;
 }
 
@@ -80,7 +83,9 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
   let answer: Answer;
   switch (method) {
     case 'tools/call':
-      answer = await service.callTool(params, context, request.paramsText, caller.resends ? undefined : () => letGoOfPayload(request));
+      answer = await service.callTool(params, context, request.paramsText, (upstreamEra) => {
+        if (!caller.resends || upstreamEra === 'legacy') letGoOfPayload(request);
+      });
       break;
     case 'resources/read':
       answer = await service.readResource(params, context);
@@ -115,6 +120,7 @@ export async function dispatchShared(service: McpService, request: RpcRequest, e
 function letGoOfPayload(request: RpcRequest): void {
   delete request.paramsText;
   delete request.params.arguments;
+  request.payloadTaken = true;
 }
 
 /** Requests in flight on one legacy session, so `notifications/cancelled` can reach them. */

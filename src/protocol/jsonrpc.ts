@@ -18,6 +18,8 @@ export interface RpcRequest {
    * Not readonly: the call takes it off the message once dispatched (dispatch.ts), with `params.arguments`.
    */
   paramsText?: string;
+  /** Set when the call took its payload off the message: the message can no longer be sent again as it was. */
+  payloadTaken?: true;
 }
 
 export interface RpcNotification {

@@ -4,6 +4,7 @@
  * exactly as the REST path does. The era handlers (modern.ts, legacy.ts) only
  * add their wire rules around these operations.
  */
+import type { ProtocolEra } from '../gateway-types.js';
 import { approvalRefusal, argumentsHash, type ApprovalRecord, type ApprovalRequirement, type Approvals } from '../approval/approvals.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { CallRecorder } from '../observability/call-recorder.js';
@@ -249,10 +250,10 @@ export class McpService {
 
   /**
    * `paramsText`: `params` as the client's JSON text, when it is that (its arguments are then passed on as sent).
-   * `letGo`, called once the call is dispatched, drops what the caller holds of its payload (dispatch.ts); this
-   * frame lets go of its own then too, keeping the arguments only for a capture.
+   * `letGo`, called once the call is dispatched with the era of the upstream it went to, drops what the caller
+   * holds of its payload (dispatch.ts); this frame lets go of its own then too, keeping the arguments only for a capture.
    */
-  async callTool(params: Record<string, unknown>, context: CallContext, paramsText?: string, letGo?: () => void): Promise<Answer> {
+  async callTool(params: Record<string, unknown>, context: CallContext, paramsText?: string, letGo?: (upstreamEra: ProtocolEra | undefined) => void): Promise<Answer> {
     const name = params.name;
     if (typeof name !== 'string' || name === '') throw new GatewayError('MCPGW_ERR_INVALID_PARAMS', 'tools/call needs a string "name"');
     if (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments))) {
@@ -313,7 +314,7 @@ export class McpService {
       });
       tally.route = call.route;
       paramsText = undefined;
-      letGo?.();
+      letGo?.(this.#supervisor.group(call.route.serverId)?.identity?.era);
       context.onCancel(call.cancel);
       const parked: ParkedCall = { route: call.route, callerKey: context.caller.key, outcome: call.outcome.finally(() => events.push({ kind: 'done' })), cancel: call.cancel, tally, progress };
       return await this.#nextAnswer(events, parked);

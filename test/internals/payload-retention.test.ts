@@ -38,24 +38,52 @@ function hangArguments(index: number): Record<string, unknown> {
   return { pad: `${index}:`.padEnd(PAYLOAD_BYTES, 'x') };
 }
 
-/** A `hang` call to each surface, its body a Blob (its own copy, off the heap): the string it was made from is garbage at once. */
-const CALL_POSTS = {
-  REST: (url: string, index: number, signal: AbortSignal) =>
-    fetch(`${url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Blob([JSON.stringify({ tool: 'hang', arguments: hangArguments(index) })]), signal }),
-  '/mcp 2026-07-28': (url: string, index: number, signal: AbortSignal) =>
-    fetch(`${url}/mcp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'hang' },
-      body: new Blob([
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: index,
-          method: 'tools/call',
-          params: { name: 'hang', arguments: hangArguments(index), _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
-        }),
-      ]),
-      signal,
-    }),
+const JSON_POST = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/** A JSON-RPC tools/call of `hang`, as a Blob (its own copy, off the heap): the string it was made from is garbage at once. */
+function rpcCall(index: number, meta: Record<string, unknown> | undefined): Blob {
+  const params = { name: 'hang', arguments: hangArguments(index), ...(meta === undefined ? {} : { _meta: meta }) };
+  return new Blob([JSON.stringify({ jsonrpc: '2.0', id: index, method: 'tools/call', params })]);
+}
+
+interface Surface {
+  /** Headers every call on this surface carries, once set up (a 2025 session). */
+  open?(url: string): Promise<Record<string, string>>;
+  post(url: string, index: number, signal: AbortSignal, headers: Record<string, string>): Promise<Response>;
+}
+
+/** A `hang` call to each surface. */
+const SURFACES: Record<string, Surface> = {
+  REST: {
+    post: (url, index, signal) =>
+      fetch(`${url}/api/v1/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Blob([JSON.stringify({ tool: 'hang', arguments: hangArguments(index) })]), signal }),
+  },
+  '/mcp 2026-07-28': {
+    post: (url, index, signal) =>
+      fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: { ...JSON_POST, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'hang' },
+        body: rpcCall(index, { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} }),
+        signal,
+      }),
+  },
+  // The 2025 bridge keeps a payload only for a 2026-07-28 upstream, which may ask for input by result; `hang` is a 2025 server.
+  '/mcp 2025 session': {
+    async open(url) {
+      const init = await fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: JSON_POST,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'retention', version: '1' } } }),
+      });
+      assert.equal(init.status, 200);
+      await init.text();
+      const session = { 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-06-18' };
+      const initialized = await fetch(`${url}/mcp`, { method: 'POST', headers: { ...JSON_POST, ...session }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+      await initialized.text();
+      return session;
+    },
+    post: (url, index, signal, headers) => fetch(`${url}/mcp`, { method: 'POST', headers: { ...JSON_POST, ...headers }, body: rpcCall(index, undefined), signal }),
+  },
 };
 
 const quietHooks: ConnectionHooks = {
@@ -95,16 +123,17 @@ describe('a payload in flight is not held', () => {
     }
   });
 
-  for (const [surface, post] of Object.entries(CALL_POSTS)) {
-    test(`${surface} calls in flight hold none of their payload on the main thread`, async (t) => {
+  for (const [name, surface] of Object.entries(SURFACES)) {
+    test(`${name} calls in flight hold none of their payload on the main thread`, async (t) => {
       const gw = await startGateway([hangServer]);
       t.after(() => gw.stop());
       // Warm: the first call loads what every later one uses.
       assert.equal((await gw.call('echo', { message: 'warm' }, 'hang')).status, 200);
+      const headers = (await surface.open?.(gw.url)) ?? {};
       const calls = 16;
       const before = heapAfterGc();
       const aborts = Array.from({ length: calls }, () => new AbortController());
-      const pending = aborts.map((abort, index) => post(gw.url, index, abort.signal).catch(() => undefined));
+      const pending = aborts.map((abort, index) => surface.post(gw.url, index, abort.signal, headers).catch(() => undefined));
       const inFlight = async () => (await gw.get('/api/v1/servers/hang')).body.inFlight as number;
       assert.equal(await eventually(inFlight, (count) => count === calls), calls, 'every call reached the worker');
       const held = heapAfterGc() - before;
