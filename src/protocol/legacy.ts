@@ -279,11 +279,12 @@ export class LegacySessions {
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
     for (let round = 0; dispatched.inputRequired; round++) {
       if (round === MAX_INPUT_ROUNDS) throw new GatewayError('MCPGW_ERR_UPSTREAM', `the upstream asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
+      // Taken only after a call to a 2025 upstream, which never asks by result: never resent without its
+      // arguments, and the client is not asked for what could not be used.
+      if (message.payloadTaken) throw new GatewayError('MCPGW_ERR_UPSTREAM', 'the upstream asked for input by result although it was connected as a 2025 server; the call cannot be sent again');
       const asking = JSON.parse(dispatched.resultJson) as { inputRequests?: Record<string, { method: string; params?: unknown }>; requestState?: string };
       const inputResponses: Record<string, unknown> = {};
       for (const [key, request] of Object.entries(asking.inputRequests ?? {})) inputResponses[key] = await this.#ask(session, exchange, request.method, request.params);
-      // Taken only after a call to a 2025 upstream, which never asks by result: never resent without its arguments.
-      if (message.payloadTaken) throw new GatewayError('MCPGW_ERR_UPSTREAM', 'the upstream asked for input by result although it was connected as a 2025 server; the call cannot be sent again');
       const params = { ...message.params, inputResponses, ...(asking.requestState === undefined ? {} : { requestState: asking.requestState }) };
       dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, { ...arrival, receivedAt: Date.now() }, context);
     }

@@ -11,6 +11,9 @@ import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { normalizeConfig } from '../../src/config/load.js';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Cancellation } from '../../workers/cancellation.js';
 import { openLean } from '../../workers/lean-connection.js';
 import { ResponseLimit } from '../../workers/response-limit.js';
@@ -146,4 +149,28 @@ describe('a payload in flight is not held', () => {
       await stopLeavingNothing(gw);
     });
   }
+
+  test('a 2025 session whose 2025 upstream asks for input by result gets a clear error: the call, its payload let go, is not sent again', async (t) => {
+    const gw = await startGateway([{ id: 'quirky', command: process.execPath, args: [fixtures.quirkyStdio] }]);
+    t.after(() => gw.stop());
+    const client = new V1Client({ name: 'retention-bridge', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(String(request.params.message));
+      return { action: 'accept', content: {} };
+    });
+    await client.connect(new V1Transport(new URL(`${gw.url}/mcp`)));
+    try {
+      await assert.rejects(client.callTool({ name: 'asks_by_result', arguments: { note: 'kept?' } }), (error: Error) => {
+        assert.match(error.message, /asked for input by result although it was connected as a 2025 server/);
+        return true;
+      });
+      assert.deepEqual(asked, [], 'the client was not asked for input that could not be used');
+      const echo = await client.callTool({ name: 'echo', arguments: { message: 'still here' } });
+      assert.equal((echo.content as { text: string }[])[0]!.text, 'still here');
+    } finally {
+      await client.close();
+    }
+    await stopLeavingNothing(gw);
+  });
 });
