@@ -4,7 +4,7 @@
  */
 import { GatewayError } from '../errors.js';
 import type { Caller } from '../policy/caller.js';
-import type { Answer, ListMethod, McpService } from './mcp-service.js';
+import type { Answer, ListMethod, ListStamp, McpService } from './mcp-service.js';
 import { notificationFrame, type RpcRequest } from './jsonrpc.js';
 import type { Exchange } from './exchange.js';
 
@@ -12,12 +12,15 @@ export const SHARED_METHODS = new Set(['tools/list', 'prompts/list', 'resources/
 
 const LIST_METHODS: ReadonlySet<string> = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']);
 
-export interface Dispatched {
-  readonly resultJson: string;
-  readonly isList: boolean;
-  /** A modern upstream's `input_required` result (its requestState already wrapped by the gateway). */
-  readonly inputRequired: boolean;
-}
+/** A list page (encoded, the era's fields in it), or any other result as JSON text. */
+export type Dispatched =
+  | { readonly isList: true; readonly resultJson: Uint8Array; readonly inputRequired: false }
+  | {
+      readonly isList: false;
+      readonly resultJson: string;
+      /** A modern upstream's `input_required` result (its requestState already wrapped by the gateway). */
+      readonly inputRequired: boolean;
+    };
 
 /** What the front door knows about a request when it hands it on. */
 export interface Arrival {
@@ -49,9 +52,9 @@ export interface CallerContext {
   readonly resends?: boolean;
 }
 
-export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, arrival: Arrival, caller: CallerContext): Promise<Dispatched> {
+export async function dispatchShared(service: McpService, request: RpcRequest, exchange: Exchange, arrival: Arrival, caller: CallerContext, listStamp: ListStamp): Promise<Dispatched> {
   const { method, params } = request;
-  if (LIST_METHODS.has(method)) return { resultJson: service.list(method as ListMethod, params, caller.caller), isList: true, inputRequired: false };
+  if (LIST_METHODS.has(method)) return { resultJson: service.list(method as ListMethod, params, caller.caller, listStamp), isList: true, inputRequired: false };
   const progressToken = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const wantsProgress = typeof progressToken === 'string' || typeof progressToken === 'number';
   let cancel: ((reason: string) => void) | undefined;

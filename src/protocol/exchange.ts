@@ -5,6 +5,7 @@
  * either for a POST).
  */
 import type { HttpResponse } from '../front-door/engine.js';
+import { jsonTextBytes, type JsonText } from './jsonrpc.js';
 
 /** Where one JSON-RPC request's notifications and answer go. */
 export interface Exchange {
@@ -16,13 +17,20 @@ export interface Exchange {
   notify(frame: string): void;
   /** An SSE comment (keep-alive), where a stream is open. */
   comment(text: string): void;
-  /** The final answer, a JSON-RPC frame; the status applies where the answer is an HTTP response of its own. */
-  reply(status: number, frame: string, headers?: Readonly<Record<string, string>>): number;
+  /** The final answer, a JSON-RPC frame; the status applies where the answer is an HTTP response of its own. Returns the frame's bytes. */
+  reply(status: number, frame: JsonText, headers?: Readonly<Record<string, string>>): number;
   empty(status: number, headers?: Readonly<Record<string, string>>): void;
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' } as const;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+const SSE_MESSAGE_OPEN = Buffer.from('event: message\ndata: ');
+const SSE_MESSAGE_CLOSE = Buffer.from('\n\n');
+
+/** A JSON-RPC frame as one SSE `message` event. */
+function sseMessage(frame: JsonText): JsonText {
+  return typeof frame === 'string' ? `event: message\ndata: ${frame}\n\n` : Buffer.concat([SSE_MESSAGE_OPEN, frame, SSE_MESSAGE_CLOSE]);
+}
 
 export class HttpExchange implements Exchange {
   readonly #response: HttpResponse;
@@ -63,23 +71,23 @@ export class HttpExchange implements Exchange {
       this.#streaming = true;
       this.#response.startStream(200, { ...SSE_HEADERS, ...this.#headers });
     }
-    this.#response.write(`event: message\ndata: ${frame}\n\n`);
+    this.#response.write(sseMessage(frame));
   }
 
   comment(text: string): void {
     if (this.#streaming && !this.#done && !this.#response.closed) this.#response.write(`: ${text}\n\n`);
   }
 
-  reply(status: number, frame: string, headers: Readonly<Record<string, string>> = {}): number {
+  reply(status: number, frame: JsonText, headers: Readonly<Record<string, string>> = {}): number {
     if (this.#done || this.#response.closed) return 0;
     this.#done = true;
     if (this.#streaming) {
-      this.#response.write(`event: message\ndata: ${frame}\n\n`);
+      this.#response.write(sseMessage(frame));
       this.#response.end();
-      return Buffer.byteLength(frame);
+      return jsonTextBytes(frame);
     }
-    // Encoded once, here: measuring the text and then writing it would read a large answer (a catalog page) twice.
-    const bytes = Buffer.from(frame);
+    // Encoded once, here: measuring the text and then writing it would read a large answer twice.
+    const bytes = typeof frame === 'string' ? Buffer.from(frame) : frame;
     this.#response.send(status, { ...JSON_HEADERS, ...this.#headers, ...headers }, bytes);
     return bytes.byteLength;
   }
@@ -124,18 +132,18 @@ export class StreamExchange implements Exchange {
   }
 
   notify(frame: string): void {
-    if (!this.closed) this.#stream.write(`event: message\ndata: ${frame}\n\n`);
+    if (!this.closed) this.#stream.write(sseMessage(frame));
   }
 
   comment(): void {
     // The session stream has its own keep-alive.
   }
 
-  reply(_status: number, frame: string): number {
+  reply(_status: number, frame: JsonText): number {
     if (this.closed) return 0;
     this.#done = true;
-    this.#stream.write(`event: message\ndata: ${frame}\n\n`);
-    return Buffer.byteLength(frame);
+    this.#stream.write(sseMessage(frame));
+    return jsonTextBytes(frame);
   }
 
   empty(): void {

@@ -16,8 +16,8 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../front-door/engine.js';
 import { dispatchShared, InFlight, SHARED_METHODS, type Arrival } from './dispatch.js';
 import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
-import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
-import type { McpService } from './mcp-service.js';
+import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type JsonText, type RpcRequest, type RpcResponse } from './jsonrpc.js';
+import type { ListStamp, McpService } from './mcp-service.js';
 import type { Caller } from '../policy/caller.js';
 import type { ResourceSubscriber, ResourceSubscriptions } from './resource-subscriptions.js';
 import type { SessionEvent, SharedSessions } from '../cluster/session-registry.js';
@@ -66,6 +66,9 @@ const MAX_INPUT_ROUNDS = 8;
 
 /** Events kept per session for resumption; older ones are gone (the client re-lists). */
 const HISTORY_LIMIT = 100;
+
+/** The 2025 revisions add nothing to a list page. */
+const LEGACY_LIST_STAMP: ListStamp = { era: 'legacy' };
 
 const SESSION_HEADER = 'mcp-session-id';
 
@@ -260,7 +263,7 @@ export class LegacySessions {
     for (const session of [...this.#sessions.values()]) this.#drop(session);
   }
 
-  async #serve(session: Session, message: RpcRequest, exchange: Exchange, caller: Caller, arrival: Arrival): Promise<string> {
+  async #serve(session: Session, message: RpcRequest, exchange: Exchange, caller: Caller, arrival: Arrival): Promise<JsonText> {
     switch (message.method) {
       case 'ping':
       case 'logging/setLevel':
@@ -275,7 +278,7 @@ export class LegacySessions {
     }
     if (!SHARED_METHODS.has(message.method) && !LEGACY_TASK_METHODS.has(message.method)) throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" is not supported`);
     const context = { caller, clientCapabilities: session.capabilities ?? {}, onInputRequest: (method: string, params: unknown) => this.#ask(session, exchange, method, params), resends: true };
-    let dispatched = await dispatchShared(this.#options.service, message, exchange, arrival, context);
+    let dispatched = await dispatchShared(this.#options.service, message, exchange, arrival, context, LEGACY_LIST_STAMP);
     // The era bridge: a 2026-07-28 upstream asks for input with a result; a 2025 client is asked with requests.
     for (let round = 0; dispatched.inputRequired; round++) {
       if (round === MAX_INPUT_ROUNDS) throw new GatewayError('MCPGW_ERR_UPSTREAM', `the upstream asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
@@ -286,7 +289,7 @@ export class LegacySessions {
       const inputResponses: Record<string, unknown> = {};
       for (const [key, request] of Object.entries(asking.inputRequests ?? {})) inputResponses[key] = await this.#ask(session, exchange, request.method, request.params);
       const params = { ...message.params, inputResponses, ...(asking.requestState === undefined ? {} : { requestState: asking.requestState }) };
-      dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, { ...arrival, receivedAt: Date.now() }, context);
+      dispatched = await dispatchShared(this.#options.service, { ...message, params }, exchange, { ...arrival, receivedAt: Date.now() }, context, LEGACY_LIST_STAMP);
     }
     return dispatched.resultJson;
   }

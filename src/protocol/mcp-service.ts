@@ -92,6 +92,16 @@ interface ParkedCall {
 /** The key under which a relayed 2025 input request travels in `inputRequests` / `inputResponses`. */
 const PARKED_INPUT_KEY = 'input';
 
+/**
+ * What an era adds to every list page it serves (2026-07-28: `resultType` and
+ * cache hints), cached with the page: the fields must be the same for every
+ * page this service serves that era.
+ */
+export interface ListStamp {
+  readonly era: ProtocolEra;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
 export interface Answer {
   /** The result object as JSON text. */
   readonly resultJson: string;
@@ -231,20 +241,20 @@ export class McpService {
   }
 
   /**
-   * One page of a list as JSON text. Serialised once per (catalog, access rules,
-   * view, page) and then served from the cache: a big catalog costs its
-   * JSON.stringify when it changes, not on every request. The text is the same
-   * for both eras; each stamps its own fields around it.
+   * One page of a list as UTF-8 JSON, the era's fields stamped in. Serialised
+   * and encoded once per (catalog, access rules, view, page, era) and then
+   * served from the cache: a big catalog costs its JSON.stringify and its
+   * encoding when it changes, not on every request.
    */
-  list(method: ListMethod, params: Record<string, unknown>, caller: Caller): string {
+  list(method: ListMethod, params: Record<string, unknown>, caller: Caller, stamp: ListStamp): Uint8Array {
     const offset = decodeCursor(params.cursor);
     const access = this.#policy.access;
-    return this.#lists.get([this.#supervisor.catalog(), access], `${this.#listsKey}\n${method}\n${offset}\n${access.viewKey(caller)}`, () => {
+    return this.#lists.get([this.#supervisor.catalog(), access], `${this.#listsKey}\n${stamp.era}\n${method}\n${offset}\n${access.viewKey(caller)}`, () => {
       const key = LIST_KEYS[method];
       const all = key === 'tools' && this.#searchMode ? META_TOOLS : this.#view(caller)[key];
       const page = all.slice(offset, offset + PAGE_SIZE);
       const next = offset + PAGE_SIZE < all.length ? { nextCursor: encodeCursor(offset + PAGE_SIZE) } : {};
-      return JSON.stringify({ [key]: page, ...next });
+      return Buffer.from(JSON.stringify({ ...stamp.fields, [key]: page, ...next }));
     });
   }
 

@@ -9,7 +9,7 @@ import type { Caller } from '../policy/caller.js';
 import { dispatchShared, SHARED_METHODS, type Arrival, type CallerContext } from './dispatch.js';
 import type { Exchange } from './exchange.js';
 import { stampObject } from '../json-member.js';
-import { errorFrame, resultFrame, type Inbound } from './jsonrpc.js';
+import { errorFrame, resultFrame, type Inbound, type JsonText } from './jsonrpc.js';
 import type { ListenHub } from './listen.js';
 import type { McpService } from './mcp-service.js';
 import { MODERN_TASK_METHODS } from './tasks.js';
@@ -67,7 +67,7 @@ async function serve(
   exchange: Exchange,
   arrival: Arrival,
   caller: CallerContext,
-): Promise<string> {
+): Promise<JsonText> {
   const meta = { _meta: { [META_SERVER_INFO]: context.serverInfo } };
   if (message.method === 'server/discover') {
     return JSON.stringify({
@@ -83,9 +83,11 @@ async function serve(
   if (!SHARED_METHODS.has(message.method) && !MODERN_TASK_METHODS.has(message.method)) {
     throw new GatewayError('MCPGW_ERR_METHOD_NOT_FOUND', `method "${message.method}" does not exist in MCP ${MODERN_VERSION}`);
   }
-  const { resultJson, isList } = await dispatchShared(context.service, message, exchange, arrival, caller);
   // With access rules the lists depend on who asks, and must never be shared across callers; ttl 0: always revalidate.
-  if (isList) return stampObject(resultJson, { resultType: 'complete', ttlMs: 0, cacheScope: context.service.listsArePrivate ? 'private' : 'public', ...meta });
+  const listStamp = { era: 'modern', fields: { resultType: 'complete', ttlMs: 0, cacheScope: context.service.listsArePrivate ? 'private' : 'public', ...meta } } as const;
+  const dispatched = await dispatchShared(context.service, message, exchange, arrival, caller, listStamp);
+  if (dispatched.isList) return dispatched.resultJson;
+  const { resultJson } = dispatched;
   const resultType = resultTypeOf(resultJson);
   if (message.method === 'resources/read' && resultType === 'complete') return withCacheHints(resultJson);
   return stampObject(resultJson, { resultType });
