@@ -12,6 +12,8 @@
  *      and its /mcp endpoint (2026-07-28 and 2025 sessions, when the build has it) vs the modern-http
  *      fixture (SDK v2 over Streamable HTTP) direct, and the "ideal" endpoint (the same uws front door
  *      answering echo itself: what client and front door alone cost; the gateway's added latency is over it)
+ *      and the relay floor (the same front door, one worker thread and the demo server over stdio, nothing
+ *      else: the least the worker-per-server design can cost; the gateway's own logic is what it adds)
  *   3  replicas: a CPU-bound stdio upstream behind --workers 1 vs 2 (and direct, 1 vs 2 processes)
  *   4  catalog scale: 100 stdio catalog-server upstreams × 50 tools: start-up to all ready, RSS, and a
  *      whole tools/list (REST, /mcp in both eras) p50/p99
@@ -43,6 +45,7 @@ const DEMO = join(DIST, 'src/demo/server.js');
 const CPU_SERVER = join(DIST, 'src/bench/fixtures/cpu-server.js');
 const MODERN_HTTP = join(DIST, 'test/fixtures/modern-http.js');
 const IDEAL = join(DIST, 'src/bench/fixtures/ideal-endpoint.js');
+const RELAY_FLOOR = join(DIST, 'src/bench/fixtures/relay-floor.js');
 const CATALOG_SERVER = join(DIST, 'src/bench/fixtures/catalog-server.js');
 const NODE = process.execPath;
 
@@ -366,6 +369,9 @@ async function scenarioEcho() {
   // The gateway's own front door (uws) answering echo itself: what the client and the front door alone cost.
   const ideal = await startProcess('ideal endpoint', [IDEAL, '--engine', 'uws'], /^LISTEN (\d+)/m);
   const idealUrl = `http://127.0.0.1:${ideal.match[1]}`;
+  // The design's floor: that front door, one worker thread and the demo server on its pipes, nothing else.
+  const floor = await startProcess('relay floor', [RELAY_FLOOR, '--engine', 'uws', '--', NODE, DEMO], /^LISTEN (\d+)/m);
+  const floorUrl = `http://127.0.0.1:${floor.match[1]}`;
   // The gateway's own /mcp endpoint, measured when this build has one (a server/discover that answers).
   const gatewayMcp = await runBench({ target: { kind: 'mcp', url: `${gateway.url}/mcp` }, calls: [{ tool: 'echo', payload: 10 }], concurrency: 1, requests: 5, durationMs: 5000, threads: 1 }).then(
     (r) => r.result.ok === 5,
@@ -389,6 +395,7 @@ async function scenarioEcho() {
         cells[`${key} modern`] = () => measure(`${key} modern-http`, { ...common, target: { kind: 'mcp', url: modernUrl }, pids: [modern.pid] });
         cells[`${key} ideal`] = () => measure(`${key} ideal REST`, { ...common, target: { kind: 'rest', url: idealUrl }, pids: [ideal.pid] });
         cells[`${key} ideal-mcp`] = () => measure(`${key} ideal /mcp`, { ...common, target: { kind: 'mcp', url: `${idealUrl}/mcp` }, pids: [ideal.pid] });
+        cells[`${key} floor`] = () => measure(`${key} relay floor REST`, { ...common, target: { kind: 'rest', url: floorUrl }, pids: [floor.pid] });
       }
     }
     const results = await rounds(cells);
@@ -403,6 +410,7 @@ async function scenarioEcho() {
       const gl = results[`${key} gateway-mcp-legacy`];
       const i = results[`${key} ideal`];
       const im = results[`${key} ideal-mcp`];
+      const f = results[`${key} floor`];
       const gatewayCell = (r) => `${cell(stat(r, metrics.targetCpu), (x) => num(x))}; main thread ${num(stat(r, metrics.mainCpu).median)}, kernel ${num(stat(r, metrics.targetSys).median)}`;
       const row = (name, r, target, upstream) =>
         `| ${key} | ${name} | ${cell(stat(r, metrics.rps), (x) => num(x))} | ${cell(stat(r, metrics.p50))} | ${cell(stat(r, metrics.p99))} | ${target} | ${upstream} | ${cell(stat(r, metrics.genCpu), (x) => num(x))} | ${errorsOf(r)} |`;
@@ -414,6 +422,7 @@ async function scenarioEcho() {
         row('modern-http direct', m, '—', cell(stat(m, metrics.targetCpu), (x) => num(x))),
         row('ideal endpoint REST (uws, answers itself)', i, cell(stat(i, metrics.targetCpu), (x) => num(x)), '—'),
         row('ideal endpoint /mcp 2026-07-28 (uws, answers itself)', im, cell(stat(im, metrics.targetCpu), (x) => num(x)), '—'),
+        row('relay floor REST (uws → one worker → stdio, nothing else)', f, gatewayCell(f), cell(stat(f, metrics.childCpu), (x) => num(x))),
       );
       const entry = {
         key,
@@ -421,6 +430,8 @@ async function scenarioEcho() {
         p50: ratio(stat(d, metrics.p50).median, stat(g, metrics.p50).median),
         p99: ratio(stat(d, metrics.p99).median, stat(g, metrics.p99).median),
         gwCpu: stat(g, metrics.targetCpu).median,
+        floorCpu: stat(f, metrics.targetCpu).median,
+        gatewayOverFloor: ratio(stat(f, metrics.targetCpu).median, stat(g, metrics.targetCpu).median),
         modernVsGateway: ratio(stat(g, metrics.rps).median, stat(m, metrics.rps).median),
         mcpCpu: gm ? stat(gm, metrics.targetCpu).median : NaN,
         mcpVsDirect: gm ? ratio(stat(d, metrics.rps).median, stat(gm, metrics.rps).median) : '—',
@@ -431,15 +442,16 @@ async function scenarioEcho() {
         overIdeal: {
           rest: { p50: stat(g, metrics.p50).median - stat(i, metrics.p50).median, p99: stat(g, metrics.p99).median - stat(i, metrics.p99).median },
           mcp: gm ? { p50: stat(gm, metrics.p50).median - stat(im, metrics.p50).median, p99: stat(gm, metrics.p99).median - stat(im, metrics.p99).median } : undefined,
+          floor: { p50: stat(f, metrics.p50).median - stat(i, metrics.p50).median, p99: stat(f, metrics.p99).median - stat(i, metrics.p99).median },
         },
       };
       sections.echo.push(entry);
-      ratioRows.push(`| ${key} | ${entry.rps} | ${entry.p50} | ${entry.p99} | ${num(entry.gwCpu)} | ${entry.mcpVsDirect} | ${entry.mcpCpuVsRest} | ${entry.modernVsGateway} |`);
+      ratioRows.push(`| ${key} | ${entry.rps} | ${entry.p50} | ${entry.p99} | ${num(entry.gwCpu)} | ${entry.gatewayOverFloor} | ${entry.mcpVsDirect} | ${entry.mcpCpuVsRest} | ${entry.modernVsGateway} |`);
     }
     md.push(
       '## 2. `tools/call echo`: direct vs through the gateway',
       '',
-      `The demo server's \`echo\` (answers its message verbatim; every answer checked). Lean clients: raw JSON-RPC on the child's pipes (direct stdio, era settled by a \`server/discover\` probe as the gateway does, so both speak 2026-07-28 to the server), REST over keep-alive HTTP (gateway), stateless 2026-07-28 POSTs to the gateway's own \`/mcp\` (when the build has it) and to the modern-http fixture (SDK v2 \`createMcpHandler\` + \`McpServer\` over node:http), and 2025 session POSTs (\`Mcp-Session-Id\`, one session) to the gateway's \`/mcp\`. Closed loop, connections = c, 1 load thread, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. The gateway runs the demo server as its one upstream with \`maxConcurrency: 64\` (default 16) so c=64 is not queued in the gateway.`,
+      `The demo server's \`echo\` (answers its message verbatim; every answer checked). Lean clients: raw JSON-RPC on the child's pipes (direct stdio, era settled by a \`server/discover\` probe as the gateway does, so both speak 2026-07-28 to the server), REST over keep-alive HTTP (gateway), stateless 2026-07-28 POSTs to the gateway's own \`/mcp\` (when the build has it) and to the modern-http fixture (SDK v2 \`createMcpHandler\` + \`McpServer\` over node:http), and 2025 session POSTs (\`Mcp-Session-Id\`, one session) to the gateway's \`/mcp\`. Closed loop, connections = c, 1 load thread, ${MEASURE_MS / 1000} s per round after ${WARMUP_MS / 1000} s warm-up. The gateway runs the demo server as its one upstream with \`maxConcurrency: 64\` (default 16) so c=64 is not queued in the gateway. The relay floor (\`src/bench/fixtures/relay-floor.ts\`) is the design's floor: the same uws front door, one worker thread (batched MessagePort posts, as the gateway) and the demo server on its pipes, with no policy, routing, queue, timeouts, metrics or logs; the gateway's CPU over it is its own logic, and a target below it cannot be met by a worker-per-server design.`,
       '',
       'CPU columns are µs of CPU time per call. "gateway": the gateway process, all threads; of it, the main (front-door) thread and the kernel (stime: syscalls, and on loopback the TCP/pipe delivery to the peer). "upstream": the process doing the tool work — the demo server (direct stdio, and the gateway\'s child) or the modern-http fixture.',
       '',
@@ -447,16 +459,16 @@ async function scenarioEcho() {
       '|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
-      'Ratios (medians): gateway REST / direct stdio; gateway /mcp (2026-07-28) / direct stdio and its CPU per call against REST; modern-http direct / gateway REST.',
+      "Ratios (medians): gateway REST / direct stdio; the gateway's CPU per call (REST) over the relay floor's; gateway /mcp (2026-07-28) / direct stdio and its CPU per call against REST; modern-http direct / gateway REST.",
       '',
-      '| load | calls/s REST/direct | p50 REST/direct | p99 REST/direct | gateway µs CPU/call (REST) | calls/s /mcp/direct | CPU/call /mcp vs REST | calls/s modern-http/REST |',
-      '|---|---|---|---|---|---|---|---|',
+      '| load | calls/s REST/direct | p50 REST/direct | p99 REST/direct | gateway µs CPU/call (REST) | CPU/call gateway/floor | calls/s /mcp/direct | CPU/call /mcp vs REST | calls/s modern-http/REST |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...ratioRows,
       ...failureLines(results),
       '',
     );
   } finally {
-    await Promise.all([gateway.stop(), modern.stop(), ideal.stop()]);
+    await Promise.all([gateway.stop(), modern.stop(), ideal.stop(), floor.stop()]);
   }
 }
 
@@ -1030,7 +1042,7 @@ function writeResults(overran = false) {
   ];
   const summary = ['## Summary', ''];
   if (sections.frontDoor) summary.push(`- Front door (health): uws/node requests/s ${sections.frontDoor.rps}, gateway CPU per request ${sections.frontDoor.cpu}.`);
-  for (const e of sections.echo ?? []) summary.push(`- echo ${e.key}: gateway REST/direct calls/s ${e.rps}, p50 ${e.p50}, p99 ${e.p99}; gateway ${num(e.gwCpu)} µs CPU/call (REST)${Number.isFinite(e.mcpCpu) ? `, ${num(e.mcpCpu)} via /mcp 2026-07-28 (calls/s /mcp/direct ${e.mcpVsDirect})` : ''}; modern-http direct/gateway calls/s ${e.modernVsGateway}.`);
+  for (const e of sections.echo ?? []) summary.push(`- echo ${e.key}: gateway REST/direct calls/s ${e.rps}, p50 ${e.p50}, p99 ${e.p99}; gateway ${num(e.gwCpu)} µs CPU/call (REST, ${e.gatewayOverFloor} the relay floor's ${num(e.floorCpu)})${Number.isFinite(e.mcpCpu) ? `, ${num(e.mcpCpu)} via /mcp 2026-07-28 (calls/s /mcp/direct ${e.mcpVsDirect})` : ''}; modern-http direct/gateway calls/s ${e.modernVsGateway}.`);
   if (sections.replicas) summary.push(`- Replicas (CPU-bound upstream): 2 workers / 1 = ${sections.replicas.gateway} calls/s through the gateway (direct, 2 processes / 1: ${sections.replicas.direct}).`);
   if (sections.catalog) summary.push(`- Catalog scale (${CATALOG_SERVERS} × ${CATALOG_TOOLS} tools): all ready in ${num(sections.catalog.startMs / 1000, 1)} s, gateway RSS ${formatBytes(sections.catalog.rss)}; a whole listing p50/p99 REST ${sig(sections.catalog.p50s.rest)}/${sig(sections.catalog.p99s.rest)} ms, /mcp 2026-07-28 ${sig(sections.catalog.p50s.modern)}/${sig(sections.catalog.p99s.modern)} ms, 2025 ${sig(sections.catalog.p50s.legacy)}/${sig(sections.catalog.p99s.legacy)} ms.`);
   if (sections.memory) summary.push(`- Memory: gateway idle RSS ${formatBytes(sections.memory.base)} with no upstream (${formatBytes(sections.memory.settled)} when it has just settled), +${formatBytes(sections.memory.perWorker)} per upstream worker (${formatBytes(sections.memory.at50)} with 50).`);
@@ -1051,7 +1063,7 @@ function targets() {
   const verdict = (measured, ok) => (Number.isFinite(measured) ? (ok ? 'met' : 'not met') : 'not measured');
   const add = (target, figure, state, where) => rows.push(`| ${target} | ${figure} | ${state} | ${where} |`);
   const small64 = echo(`${formatBytes(100)} c=64`);
-  add('Gateway CPU per call at c=64, 100 B: ≤ 0.05 ms', small64 ? `${num(small64.gwCpu)} µs (REST, all threads)` : '—', small64 ? verdict(small64.gwCpu, small64.gwCpu <= 50) : 'not measured', '2');
+  add('Gateway CPU per call at c=64, 100 B: ≤ 0.05 ms', small64 ? `${num(small64.gwCpu)} µs (REST, all threads); the design's floor (relay floor, same run) ${num(small64.floorCpu)} µs, the gateway ${small64.gatewayOverFloor} of it` : '—', small64 ? verdict(small64.gwCpu, small64.gwCpu <= 50) : 'not measured', '2');
   const cheapest = (sections.peers ?? []).filter((p) => p.key.endsWith('c=64') && Number.isFinite(p.peerCpu)).sort((a, b) => a.peerCpu - b.peerCpu)[0];
   add('… and ≥ 6× below the cheapest peer', cheapest ? `${num(cheapest.peerCpu / cheapest.gatewayCpu, 1)}× below ${cheapest.peer} (${num(cheapest.peerCpu)} vs ${num(cheapest.gatewayCpu)} µs/call)` : '—', cheapest ? verdict(cheapest.peerCpu, cheapest.peerCpu / cheapest.gatewayCpu >= 6) : 'not measured', '6');
   const small1 = echo(`${formatBytes(100)} c=1`);
@@ -1059,7 +1071,7 @@ function targets() {
     const added = small1?.overIdeal[surface];
     add(
       `Added latency at c=1 over the ideal endpoint, same client, ${name}: p50 ≤ 0.2 ms, p99 ≤ 1 ms`,
-      added ? `p50 +${num(added.p50, 3)} ms, p99 +${num(added.p99, 2)} ms` : '—',
+      added ? `p50 +${num(added.p50, 3)} ms, p99 +${num(added.p99, 2)} ms${surface === 'rest' ? `; the relay floor's own (same run): p50 +${num(small1.overIdeal.floor.p50, 3)} ms, p99 +${num(small1.overIdeal.floor.p99, 2)} ms` : ''}` : '—',
       added ? verdict(added.p50, added.p50 <= 0.2 && added.p99 <= 1) : 'not measured',
       '2',
     );
