@@ -185,3 +185,18 @@ export function stampObject(json: string, fields: Readonly<Record<string, unknow
   const rest = json.slice(open + 1).trimStart();
   return `{${prefix}${rest.startsWith('}') ? '' : ','}${rest}`;
 }
+
+/** stampObject for UTF-8 bytes (a large result as it crossed from a worker): one copy, nothing decoded. */
+export function stampObjectBytes(json: Uint8Array, fields: Readonly<Record<string, unknown>>): Uint8Array {
+  const prefix = JSON.stringify(fields).slice(1, -1);
+  const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+  const open = bytes.indexOf(OPEN_BRACE);
+  if (prefix === '' || open === -1) return json;
+  let rest = open + 1;
+  while (rest < bytes.length && isJsonWhitespace(bytes[rest]!)) rest++;
+  return Buffer.concat([Buffer.from(`{${prefix}${bytes[rest] === CLOSE_BRACE ? '' : ','}`), bytes.subarray(rest)]);
+}
+
+function isJsonWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}

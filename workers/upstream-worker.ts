@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../src/errors.js';
 import type { CallMessage, FromWorker, ToWorker, WorkerInit } from '../src/threads/messages.js';
 import { Outbox } from '../src/threads/outbox.js';
+import { ownedUtf8, TRANSFER_MIN_CHARS } from '../src/json-text.js';
 import { CallQueue } from './call-queue.js';
 import type { ArgumentValidator } from './argument-validator.js';
 import type { Cancellation } from './cancellation.js';
@@ -22,8 +23,8 @@ import { ThreadSampler } from '../src/observability/thread-stats.js';
 const init = workerData as WorkerInit;
 const server = init.server;
 const port = parentPort!;
-const outbox = new Outbox<FromWorker>((batch) => port.postMessage(batch));
-const post = (message: FromWorker): void => outbox.push(message);
+const outbox = new Outbox<FromWorker>((batch, transfer) => (transfer.length === 0 ? port.postMessage(batch) : port.postMessage(batch, transfer)));
+const post = (message: FromWorker, transfer?: ArrayBuffer): void => outbox.push(message, transfer);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void =>
   post({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
 
@@ -244,16 +245,15 @@ async function execute(call: CallHead, payload: CallPayload | undefined, cancell
     }
     const claimed = claimServerInfo(result);
     const shape = result as { resultType?: unknown; isError?: unknown; task?: { taskId?: unknown } } | null;
-    post({
-      type: 'result',
-      callId: call.callId,
-      result: forwarded.text === undefined ? JSON.stringify(result) : claimed ? claimedResultText(forwarded.text, result) : forwarded.text,
-      inputRequired: shape?.resultType === 'input_required',
-      toolError: shape?.isError === true,
-      task: shape?.resultType === 'task' || typeof shape?.task?.taskId === 'string',
-      upstreamMs: Date.now() - startedAt,
-      queuedMs,
-    });
+    const text = forwarded.text === undefined ? JSON.stringify(result) : claimed ? claimedResultText(forwarded.text, result) : forwarded.text;
+    const inputRequired = shape?.resultType === 'input_required';
+    const task = shape?.resultType === 'task' || typeof shape?.task?.taskId === 'string';
+    // A large answer the front door passes on as it is crosses as bytes, moved: no clone on either side (json-text.ts).
+    const bytes = text.length >= TRANSFER_MIN_CHARS && !inputRequired && !task ? ownedUtf8(text) : undefined;
+    post(
+      { type: 'result', callId: call.callId, result: bytes ?? text, inputRequired, toolError: shape?.isError === true, task, upstreamMs: Date.now() - startedAt, queuedMs },
+      bytes?.buffer as ArrayBuffer | undefined,
+    );
   } catch (error) {
     // An abort carries the reason we gave it (cancel, crash, shutdown); the SDK rewraps it as a timeout.
     const mapped = cancellation.aborted && GatewayError.is(cancellation.reason) ? cancellation.reason : mapUpstreamError(error, context);

@@ -31,6 +31,7 @@ import { ListCache } from '../protocol/list-cache.js';
 import type { VirtualServer } from '../protocol/virtual-server.js';
 import { Tenancy, type TenantScope } from '../policy/tenancy.js';
 import { unknownServer } from '../supervisor/supervisor.js';
+import type { JsonText } from '../json-text.js';
 
 /** In multi-tenant mode, every REST answer says whose view it is: `all-tenants`, `tenant=<name>` or `untenanted`. */
 export const SCOPE_HEADER = 'x-mcp-gateway-scope';
@@ -329,7 +330,7 @@ async function callTool(context: RestApiContext, request: HttpRequest, response:
   let requestBytes = 0;
   let body: CallBody | undefined;
   let route: { serverId: string; tool: string } | undefined;
-  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: string): void => {
+  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: JsonText): void => {
     const server = recordedServer();
     // Undefined fields are as good as absent to the recorder; no spreads on the per-call path.
     context.recorder.record({

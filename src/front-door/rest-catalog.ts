@@ -18,6 +18,7 @@ import type { ForwardedMethod } from '../threads/messages.js';
 import type { HttpRequest, HttpResponse } from './engine.js';
 import { parseJsonBody } from './json-body.js';
 import { sendError, sendRawJson } from './respond.js';
+import type { JsonText } from '../json-text.js';
 
 type Entry = Readonly<Record<string, unknown>>;
 
@@ -154,7 +155,7 @@ async function restCall(context: RestCatalogContext, spec: CallSpec, request: Ht
   let body: Record<string, unknown> | undefined;
   let routed: Routed | undefined;
   let upstream: UpstreamTrace | undefined;
-  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: string): void => {
+  const finish = (httpStatus: number, outcome: CallOutcomeLabel, responseBytes: number, timings: { upstreamMs: number; queuedMs: number }, error?: GatewayError, resultJson?: JsonText): void => {
     const named = body?.server;
     // Never an unknown id as the server (client input must not become a metrics label), nor another tenant's.
     const server = routed?.serverId ?? (typeof named === 'string' && context.supervisor.group(named) && context.policy.scope(caller).seesServer(named) ? named : null);

@@ -9,6 +9,7 @@ import { Tracing } from './tracing.js';
 import { Capture } from './capture.js';
 import type { CallOutcomeLabel, GatewayMetrics } from './metrics.js';
 import type { LoggedCall, ReplayOf, RequestLog } from './request-log.js';
+import type { JsonText } from '../json-text.js';
 
 /** What a recorded call did; tools/call unless said otherwise. */
 export type RecordedMethod = 'tools/call' | 'resources/read' | 'prompts/get';
@@ -47,7 +48,7 @@ export interface FinishedCall {
   /** The client's own `_meta` of the call (kept only when `monitor.capture` asks). */
   readonly meta?: unknown;
   /** The result as JSON text (kept only when `monitor.capture` asks). */
-  readonly resultJson?: string;
+  readonly resultJson?: JsonText;
   /** Set when this call replays a captured one (POST /api/v1/requests/:id/replay, /api/v1/replay). */
   readonly replayOf?: ReplayOf;
   readonly error?: GatewayError;

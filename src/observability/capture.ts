@@ -9,6 +9,7 @@
 import type { CaptureConfig } from '../config/types.js';
 import { globsPattern } from '../policy/glob.js';
 import { pointerSegment } from '../json-pointer.js';
+import { jsonTextString, type JsonText } from '../json-text.js';
 
 export const REDACTED = '[redacted]';
 
@@ -61,7 +62,7 @@ export class Capture {
    * `resultJson` is the upstream's result as JSON text (parsed only here, only
    * when results are captured). Undefined when this call is not captured.
    */
-  take(server: string | null, tool: string, args: unknown, meta: unknown, resultJson: string | undefined): Captured | undefined {
+  take(server: string | null, tool: string, args: unknown, meta: unknown, resultJson: JsonText | undefined): Captured | undefined {
     const full = this.#tools !== undefined && server !== null && this.#tools.test(`${server}/${tool}`);
     const wantsRequest = this.#arguments || full;
     const wantsResult = (this.#results || full) && resultJson !== undefined;
@@ -75,7 +76,7 @@ export class Capture {
       if (meta !== undefined) request._meta = this.#keep(meta, '/request/_meta', '_meta', truncated, redacted);
       captured.request = request;
     }
-    if (wantsResult) captured.result = this.#keep(parseOrText(resultJson), '/result', 'result', truncated, redacted);
+    if (wantsResult) captured.result = this.#keep(parseOrText(jsonTextString(resultJson)), '/result', 'result', truncated, redacted);
     return { ...captured, ...(truncated.length > 0 ? { truncated } : {}), ...(redacted.length > 0 ? { redacted } : {}) };
   }
 

@@ -7,6 +7,7 @@ import type { Caller } from '../policy/caller.js';
 import type { Answer, ListMethod, ListStamp, McpService } from './mcp-service.js';
 import { notificationFrame, type RpcRequest } from './jsonrpc.js';
 import type { Exchange } from './exchange.js';
+import type { JsonText } from '../json-text.js';
 
 export const SHARED_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'tools/call', 'resources/read', 'prompts/get', 'completion/complete']);
 
@@ -17,7 +18,8 @@ export type Dispatched =
   | { readonly isList: true; readonly resultJson: Uint8Array; readonly inputRequired: false }
   | {
       readonly isList: false;
-      readonly resultJson: string;
+      /** Bytes for a large plain result, as it crossed from the worker (json-text.ts). */
+      readonly resultJson: JsonText;
       /** A modern upstream's `input_required` result (its requestState already wrapped by the gateway). */
       readonly inputRequired: boolean;
     };

@@ -5,7 +5,7 @@
  * either for a POST).
  */
 import type { HttpResponse } from '../front-door/engine.js';
-import { jsonTextBytes, type JsonText } from './jsonrpc.js';
+import { jsonTextBytes, type JsonText } from '../json-text.js';
 
 /** Where one JSON-RPC request's notifications and answer go. */
 export interface Exchange {

@@ -6,6 +6,7 @@
 import { GatewayError, jsonRpcError, type WireError } from '../errors.js';
 import { readJsonBody } from '../front-door/json-body.js';
 import { memberText } from '../json-member.js';
+import type { JsonText } from '../json-text.js';
 
 export type RequestId = string | number;
 
@@ -60,12 +61,6 @@ export function parseInbound(body: Buffer, maxDepth: number): Inbound {
   return { kind: 'request', message: { id: message.id, method: message.method, params, ...(paramsText !== undefined ? { paramsText } : {}) } };
 }
 
-/**
- * JSON text on its way out: a string, or bytes already encoded as UTF-8 (a
- * cached list page: a large catalog is encoded when it changes, not per answer).
- */
-export type JsonText = string | Uint8Array;
-
 const RESULT_CLOSE = Buffer.from('}');
 
 /** `{"jsonrpc":"2.0","id":…,"result":<resultJson>}` without touching the result text; bytes stay bytes (one copy, no re-encoding). */
@@ -75,11 +70,6 @@ export function resultFrame(id: RequestId, resultJson: JsonText): JsonText {
   const open = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
   if (typeof resultJson === 'string') return `${open}${resultJson}}`;
   return Buffer.concat([Buffer.from(open), resultJson, RESULT_CLOSE]);
-}
-
-/** The byte length of JSON text as it goes on the wire. */
-export function jsonTextBytes(text: JsonText): number {
-  return typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
 }
 
 /** An upstream's own JSON-RPC code (e.g. -32021) reaches MCP clients unchanged; the gateway code stays in `data.code`. */

@@ -16,7 +16,8 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../front-door/engine.js';
 import { dispatchShared, InFlight, SHARED_METHODS, type Arrival } from './dispatch.js';
 import { HttpExchange, StreamExchange, type Exchange } from './exchange.js';
-import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type JsonText, type RpcRequest, type RpcResponse } from './jsonrpc.js';
+import { errorFrame, notificationFrame, requestFrame, resultFrame, type Inbound, type RpcRequest, type RpcResponse } from './jsonrpc.js';
+import { jsonTextString, type JsonText } from '../json-text.js';
 import type { ListStamp, McpService } from './mcp-service.js';
 import type { Caller } from '../policy/caller.js';
 import type { ResourceSubscriber, ResourceSubscriptions } from './resource-subscriptions.js';
@@ -285,7 +286,7 @@ export class LegacySessions {
       // Taken only after a call to a 2025 upstream, which never asks by result: never resent without its
       // arguments, and the client is not asked for what could not be used.
       if (message.payloadTaken) throw new GatewayError('MCPGW_ERR_UPSTREAM', 'the upstream asked for input by result although it was connected as a 2025 server; the call cannot be sent again');
-      const asking = JSON.parse(dispatched.resultJson) as { inputRequests?: Record<string, { method: string; params?: unknown }>; requestState?: string };
+      const asking = JSON.parse(jsonTextString(dispatched.resultJson)) as { inputRequests?: Record<string, { method: string; params?: unknown }>; requestState?: string };
       const inputResponses: Record<string, unknown> = {};
       for (const [key, request] of Object.entries(asking.inputRequests ?? {})) inputResponses[key] = await this.#ask(session, exchange, request.method, request.params);
       const params = { ...message.params, inputResponses, ...(asking.requestState === undefined ? {} : { requestState: asking.requestState }) };

@@ -24,6 +24,7 @@ import { TaskRouter, TASKS_EXTENSION } from './tasks.js';
 import type { CatalogLists, VirtualServer } from './virtual-server.js';
 import { canAnswer, META_CLIENT_CAPABILITIES, missingCapability } from './versions.js';
 import { parsedMemberText } from '../json-member.js';
+import { jsonTextString, type JsonText } from '../json-text.js';
 
 const NO_COMPLETIONS = JSON.stringify({ completion: { values: [], total: 0, hasMore: false } });
 
@@ -67,7 +68,7 @@ interface Tally {
   question: string | undefined;
   /** Set once approved: later rounds of the call (the upstream's input requests) must carry the same arguments. */
   approvedHash: string | undefined;
-  succeed(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, resultJson: string): void;
+  succeed(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, resultJson: JsonText): void;
   fail(error: GatewayError, timings?: { upstreamMs: number; queuedMs: number }): void;
 }
 
@@ -103,8 +104,8 @@ export interface ListStamp {
 }
 
 export interface Answer {
-  /** The result object as JSON text. */
-  readonly resultJson: string;
+  /** The result object as JSON text (bytes for a large plain result, as it crossed from the worker). */
+  readonly resultJson: JsonText;
   /** The upstream asked for client input (a modern `input_required` result). */
   readonly inputRequired: boolean;
 }
@@ -416,9 +417,9 @@ export class McpService {
     }
     parked.tally.succeed(outcome.toolError ? 'tool_error' : 'ok', timings, outcome.result.length, outcome.result);
     // The upstream made a task: its id must name the replica it lives on (rare, so the parse is fine).
-    if (outcome.task) return { resultJson: this.tasks.issue(outcome.result, parked.route.serverId, outcome.replica, parked.callerKey), inputRequired: false };
+    if (outcome.task) return { resultJson: this.tasks.issue(jsonTextString(outcome.result), parked.route.serverId, outcome.replica, parked.callerKey), inputRequired: false };
     if (!outcome.inputRequired) return { resultJson: outcome.result, inputRequired: false };
-    return { resultJson: this.#wrapState(outcome.result, parked.route.serverId, parked.route.tool, parked.callerKey, parked.tally.approvedHash), inputRequired: true };
+    return { resultJson: this.#wrapState(jsonTextString(outcome.result), parked.route.serverId, parked.route.tool, parked.callerKey, parked.tally.approvedHash), inputRequired: true };
   }
 
   /** The client's retry for a parked call: its answer goes to the waiting upstream request, then the call goes on. */
@@ -455,7 +456,7 @@ export class McpService {
         record(outcomeOf(error), timings, 0, error);
       },
     };
-    function record(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError, resultJson?: string): void {
+    function record(outcome: CallOutcomeLabel, timings: { upstreamMs: number; queuedMs: number }, responseBytes: number, error?: GatewayError, resultJson?: JsonText): void {
       tally.recorded = true;
       const server = tally.route?.serverId ?? null;
       // Undefined fields are as good as absent to the recorder; no spreads on the per-call path.

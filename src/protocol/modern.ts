@@ -8,8 +8,9 @@ import type { HttpRequest } from '../front-door/engine.js';
 import type { Caller } from '../policy/caller.js';
 import { dispatchShared, SHARED_METHODS, type Arrival, type CallerContext } from './dispatch.js';
 import type { Exchange } from './exchange.js';
-import { stampObject } from '../json-member.js';
-import { errorFrame, resultFrame, type Inbound, type JsonText } from './jsonrpc.js';
+import { stampObject, stampObjectBytes } from '../json-member.js';
+import { errorFrame, resultFrame, type Inbound } from './jsonrpc.js';
+import { jsonTextString, type JsonText } from '../json-text.js';
 import type { ListenHub } from './listen.js';
 import type { McpService } from './mcp-service.js';
 import { MODERN_TASK_METHODS } from './tasks.js';
@@ -87,7 +88,11 @@ async function serve(
   const listStamp = { era: 'modern', fields: { resultType: 'complete', ttlMs: 0, cacheScope: context.service.listsArePrivate ? 'private' : 'public', ...meta } } as const;
   const dispatched = await dispatchShared(context.service, message, exchange, arrival, caller, listStamp);
   if (dispatched.isList) return dispatched.resultJson;
-  const { resultJson } = dispatched;
+  // A large result that crossed from the worker as bytes is stamped as bytes: it never becomes a string here.
+  if (typeof dispatched.resultJson !== 'string' && message.method !== 'resources/read') {
+    return stampObjectBytes(dispatched.resultJson, { resultType: resultTypeOf(Buffer.from(dispatched.resultJson.buffer, dispatched.resultJson.byteOffset, Math.min(RESULT_TYPE_WITHIN, dispatched.resultJson.byteLength)).toString('latin1')) });
+  }
+  const resultJson = jsonTextString(dispatched.resultJson);
   const resultType = resultTypeOf(resultJson);
   if (message.method === 'resources/read' && resultType === 'complete') return withCacheHints(resultJson);
   return stampObject(resultJson, { resultType });
@@ -104,9 +109,12 @@ function withCacheHints(resultJson: string): string {
   return JSON.stringify({ resultType: 'complete', ttlMs: 0, cacheScope: 'private', ...result });
 }
 
+/** Where an upstream's own `resultType` is looked for: at the front, where SDK servers write it. */
+const RESULT_TYPE_WITHIN = 200;
+
 /** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */
 function resultTypeOf(resultJson: string): string {
-  const match = /"resultType"\s*:\s*"([^"]+)"/.exec(resultJson.slice(0, 200));
+  const match = /"resultType"\s*:\s*"([^"]+)"/.exec(resultJson.slice(0, RESULT_TYPE_WITHIN));
   return match?.[1] ?? 'complete';
 }
 

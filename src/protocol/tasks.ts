@@ -15,6 +15,7 @@ import type { ForwardedMethod } from '../threads/messages.js';
 import type { Answer, CallContext } from './mcp-service.js';
 import { unwrapTaskId, wrapTaskIds } from './task-ids.js';
 import { META_CLIENT_CAPABILITIES } from './versions.js';
+import { jsonTextString } from '../json-text.js';
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 export const MODERN_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/update', 'tasks/cancel']);
@@ -77,7 +78,7 @@ export class TaskRouter {
     context.onCancel(call.cancel);
     const outcome = await call.outcome;
     if (!outcome.ok) throw outcome.error;
-    return { resultJson: wrapTaskIds(outcome.result, owner.serverId, owner.replica), inputRequired: false };
+    return { resultJson: wrapTaskIds(jsonTextString(outcome.result), owner.serverId, owner.replica), inputRequired: false };
   }
 
   /**
@@ -100,7 +101,7 @@ export class TaskRouter {
           context.onCancel(call.cancel);
           const outcome = await call.outcome;
           if (!outcome.ok) throw outcome.error;
-          const listed = JSON.parse(wrapTaskIds(outcome.result, group.config.id, replica.index)) as { tasks?: { taskId?: unknown }[]; nextCursor?: unknown };
+          const listed = JSON.parse(wrapTaskIds(jsonTextString(outcome.result), group.config.id, replica.index)) as { tasks?: { taskId?: unknown }[]; nextCursor?: unknown };
           tasks.push(...(listed.tasks ?? []).filter((task) => this.#owners.get(task.taskId as string) === context.caller.key));
           cursor = listed.nextCursor;
           if (cursor === undefined) break;

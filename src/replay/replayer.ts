@@ -20,6 +20,7 @@ import type { Policy } from '../policy/policy.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { CaptureRecord } from './capture-record.js';
 import { diffJson, type JsonChange } from './json-diff.js';
+import { jsonTextString } from '../json-text.js';
 
 export interface ReplayOptions {
   /** Another server to send it to (by id); the captured one otherwise. */
@@ -145,7 +146,7 @@ export class Replayer {
       timings = { upstreamMs: outcome.upstreamMs, queuedMs: outcome.queuedMs };
       if (!outcome.ok) throw outcome.error;
       if (outcome.inputRequired) throw new GatewayError('MCPGW_ERR_INPUT_REQUIRED', `tool "${route.tool}" on server "${route.serverId}" needs input from the client (elicitation, sampling or roots), which a replay cannot give`);
-      resultJson = outcome.result;
+      resultJson = jsonTextString(outcome.result);
       label = outcome.toolError ? 'tool_error' : 'ok';
     } catch (thrown) {
       error = toGatewayError(thrown);

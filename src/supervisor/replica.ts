@@ -10,12 +10,14 @@ import { Worker } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { timerDelay } from '../timer-delay.js';
 import type { CallMessage, Catalog, ForwardedMethod, FromWorker, StatsMessage, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
+import type { JsonText } from '../json-text.js';
 import { killProcessGroup } from '../../workers/process-group.js';
 
 export type CallOutcome =
   | {
       readonly ok: true;
-      readonly result: string;
+      /** Bytes only when large and neither a task nor an input request (ResultMessage). */
+      readonly result: JsonText;
       readonly inputRequired: boolean;
       readonly toolError: boolean;
       /** The result names an upstream task; `replica` is where that task lives. */

@@ -3,14 +3,16 @@
  * Nothing else defines message shapes. One discriminated union per direction,
  * keyed by `type`; call-scoped messages carry a `callId` unique per worker.
  *
- * Request parameters and results travel as JSON strings: the front door
- * already has the text, the REST answer is the upstream's text, and a string
- * is the cheapest thing to post between threads.
+ * Request parameters and results travel as JSON text: the front door
+ * already has the text, and the REST answer is the upstream's text. Small ones
+ * as strings, the cheapest thing to post between threads; a large result as
+ * UTF-8 bytes in a transferred buffer, which is moved rather than cloned.
  */
 import type { ServerConfig } from '../config/types.js';
 import type { WireError } from '../errors.js';
 import type { ProtocolEra } from '../gateway-types.js';
 import type { ThreadSample } from '../observability/thread-stats.js';
+import type { JsonText } from '../json-text.js';
 
 /** What a worker is started with (its `workerData`). */
 export interface WorkerInit {
@@ -125,8 +127,11 @@ export interface CatalogMessage {
 export interface ResultMessage {
   readonly type: 'result';
   readonly callId: number;
-  /** JSON text of the upstream's result. */
-  readonly result: string;
+  /**
+   * JSON text of the upstream's result; a large one that is neither a task nor
+   * an input request comes as UTF-8 bytes, its buffer transferred.
+   */
+  readonly result: JsonText;
   /** The upstream asked for client input (modern `input_required`). */
   readonly inputRequired: boolean;
   /** A tool result with `isError: true`: the tool's own failure, passed through as an answer. */

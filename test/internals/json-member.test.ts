@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memberText, parsedMemberText, withoutMember } from '../../src/json-member.js';
+import { memberText, parsedMemberText, stampObject, stampObjectBytes, withoutMember } from '../../src/json-member.js';
 import { claimedResultText, claimServerInfo } from '../../workers/upstream-connection.js';
 
 /** A small deterministic PRNG (mulberry32): every run checks the same documents. */
@@ -124,4 +124,16 @@ test('a claimed result: only its _meta is written anew, the rest of the text sta
   const out = claimedResultText(twice, parsed);
   assert.deepEqual(JSON.parse(out), parsed);
   assert.ok(!out.includes('"first"') && !out.includes('"up"'), out);
+});
+
+test('stampObject and stampObjectBytes put fields at the front of an object, alike for text and its UTF-8 bytes', () => {
+  for (const json of ['{"a":1}', '{}', '{ }', ' {\n\t"content":[{"type":"text","text":"héllo 𝄞"}],"isError":false}', '{"resultType":"complete"}']) {
+    const stamped = stampObject(json, { resultType: 'complete' });
+    const fromBytes = stampObjectBytes(new TextEncoder().encode(json), { resultType: 'complete' });
+    assert.equal(Buffer.from(fromBytes).toString('utf8'), stamped, json);
+    assert.equal((JSON.parse(stamped) as { resultType: string }).resultType, 'complete');
+    assert.deepEqual({ ...(JSON.parse(stamped) as object), resultType: undefined }, { ...(JSON.parse(json) as object), resultType: undefined });
+  }
+  const untouched = new TextEncoder().encode('{"a":1}');
+  assert.equal(stampObjectBytes(untouched, {}), untouched, 'nothing to stamp: the same bytes');
 });

@@ -155,6 +155,33 @@ for (const engine of ['uws', 'node'] as EngineName[]) {
       await client.close();
     });
 
+    test('a large result in any script reaches REST, a 2026-07-28 client and a 2025 client exactly as the tool sent it', async () => {
+      // Past json-text.ts's TRANSFER_MIN_CHARS, so it crosses from the worker as UTF-8 bytes: multi-byte text and
+      // characters outside the BMP must arrive whole on every path that passes the bytes on or decodes them.
+      const message = 'héllo ✓ 𝄞 日本 '.repeat(3000);
+      const rest = await gw.call('echo', { message }, 'demo');
+      assert.equal(rest.status, 200);
+      assert.equal(rest.body.content[0].text, message);
+      assert.match(rest.headers.get('content-type') ?? '', /application\/json/);
+      assert.equal(Number(rest.headers.get('content-length')), Buffer.byteLength(rest.text));
+      const toolError = await gw.call('fail', { message }, 'demo');
+      assert.equal(toolError.status, 200);
+      assert.deepEqual([toolError.body.isError, toolError.body.content[0].text], [true, message]);
+      const modern = await modernClient(gw.url);
+      const { client: legacy } = await legacyClient(gw.url);
+      try {
+        for (const client of [modern, legacy]) {
+          const echoed = await client.callTool({ name: 'demo__echo', arguments: { message } });
+          assert.equal((echoed.content as { text: string }[])[0]!.text, message);
+          const failed = await client.callTool({ name: 'fail', arguments: { message } });
+          assert.equal(failed.isError, true);
+          assert.equal((failed.content as { text: string }[])[0]!.text, message);
+        }
+      } finally {
+        await Promise.all([modern.close(), legacy.close()]);
+      }
+    });
+
     test('a 2024-11-05 client (SDK v1 over HTTP+SSE) lists and calls through /sse and /messages', async () => {
       const client = new V1Client({ name: 'sse-test', version: '1.0.0' });
       await client.connect(new V1SseTransport(new URL(`${gw.url}/sse`)));
