@@ -90,7 +90,7 @@ async function serve(
   if (dispatched.isList) return dispatched.resultJson;
   // A large result that crossed from the worker as bytes is stamped as bytes: it never becomes a string here.
   if (typeof dispatched.resultJson !== 'string' && message.method !== 'resources/read') {
-    return stampObjectBytes(dispatched.resultJson, { resultType: resultTypeOf(Buffer.from(dispatched.resultJson.buffer, dispatched.resultJson.byteOffset, Math.min(RESULT_TYPE_WITHIN, dispatched.resultJson.byteLength)).toString('latin1')) });
+    return stampObjectBytes(dispatched.resultJson, { resultType: resultTypeOf(asciiHead(dispatched.resultJson, RESULT_TYPE_WITHIN)) });
   }
   const resultJson = jsonTextString(dispatched.resultJson);
   const resultType = resultTypeOf(resultJson);
@@ -111,6 +111,11 @@ function withCacheHints(resultJson: string): string {
 
 /** Where an upstream's own `resultType` is looked for: at the front, where SDK servers write it. */
 const RESULT_TYPE_WITHIN = 200;
+
+/** The first `bytes` of UTF-8 JSON as text, for looking at its ASCII (a character cut at the end does not matter there). */
+function asciiHead(json: Uint8Array, bytes: number): string {
+  return Buffer.from(json.buffer, json.byteOffset, Math.min(bytes, json.byteLength)).toString('latin1');
+}
 
 /** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */
 function resultTypeOf(resultJson: string): string {
