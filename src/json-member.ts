@@ -9,6 +9,7 @@
  * validate. String contents are skipped with `indexOf`, so a long string costs
  * about what a search for its closing quote does.
  */
+import { asBuffer } from './json-text.js';
 
 /** JSON's structural characters (as UTF-16 code units, and as the UTF-8 bytes they are). */
 export const QUOTE = 0x22;
@@ -189,7 +190,7 @@ export function stampObject(json: string, fields: Readonly<Record<string, unknow
 /** stampObject for UTF-8 bytes (a large result as it crossed from a worker): one copy, nothing decoded. */
 export function stampObjectBytes(json: Uint8Array, fields: Readonly<Record<string, unknown>>): Uint8Array {
   const prefix = JSON.stringify(fields).slice(1, -1);
-  const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+  const bytes = asBuffer(json);
   const open = bytes.indexOf(OPEN_BRACE);
   if (prefix === '' || open === -1) return json;
   let rest = open + 1;

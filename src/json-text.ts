@@ -12,9 +12,14 @@ export function jsonTextBytes(text: JsonText): number {
   return typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
 }
 
+/** The same bytes as a Buffer (a view, no copy), for Buffer's search and decoding. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** As a string, for the few paths that edit or parse a result (tasks, input requests, captures): a decode only there. */
 export function jsonTextString(text: JsonText): string {
-  return typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
+  return typeof text === 'string' ? text : asBuffer(text).toString('utf8');
 }
 
 /**

@@ -10,7 +10,7 @@ import { dispatchShared, SHARED_METHODS, type Arrival, type CallerContext } from
 import type { Exchange } from './exchange.js';
 import { stampObject, stampObjectBytes } from '../json-member.js';
 import { errorFrame, resultFrame, type Inbound } from './jsonrpc.js';
-import { jsonTextString, type JsonText } from '../json-text.js';
+import { asBuffer, jsonTextString, type JsonText } from '../json-text.js';
 import type { ListenHub } from './listen.js';
 import type { McpService } from './mcp-service.js';
 import { MODERN_TASK_METHODS } from './tasks.js';
@@ -114,7 +114,7 @@ const RESULT_TYPE_WITHIN = 200;
 
 /** The first `bytes` of UTF-8 JSON as text, for looking at its ASCII (a character cut at the end does not matter there). */
 function asciiHead(json: Uint8Array, bytes: number): string {
-  return Buffer.from(json.buffer, json.byteOffset, Math.min(bytes, json.byteLength)).toString('latin1');
+  return asBuffer(json).toString('latin1', 0, Math.min(bytes, json.byteLength));
 }
 
 /** The upstream's own `resultType` (`input_required`, `task`) is kept; the SDK client strips `complete`. */
