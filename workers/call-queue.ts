@@ -5,6 +5,7 @@
  */
 import { GatewayError } from '../src/errors.js';
 import { timerDelay } from '../src/timer-delay.js';
+import { IdTable } from '../src/id-table.js';
 import { Cancellation } from './cancellation.js';
 
 export interface QueuedCall {
@@ -27,7 +28,7 @@ interface Entry {
 export class CallQueue {
   readonly #maxConcurrency: number;
   readonly #maxQueue: number;
-  readonly #entries = new Map<number, Entry>();
+  readonly #entries = new IdTable<Entry>();
   readonly #waiting: Entry[] = [];
   #running = 0;
   #idleWaiters: (() => void)[] = [];
@@ -44,7 +45,7 @@ export class CallQueue {
   /** Ids of the calls running upstream now. */
   runningIds(): number[] {
     const ids: number[] = [];
-    for (const [id, entry] of this.#entries) if (entry.running) ids.push(id);
+    for (const entry of this.#entries.values()) if (entry.running) ids.push(entry.call.callId);
     return ids;
   }
 
@@ -83,7 +84,7 @@ export class CallQueue {
 
   /** Fails everything, running and waiting (the upstream is gone). Running calls are aborted. */
   failAll(error: GatewayError): void {
-    for (const entry of [...this.#entries.values()]) {
+    for (const entry of this.#entries.values()) {
       if (entry.running) entry.cancellation.abort(error);
       else {
         this.#removeWaiting(entry);

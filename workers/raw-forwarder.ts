@@ -19,6 +19,7 @@ import type { Cancellation } from './cancellation.js';
 import { OPEN_BRACE, parsedMemberText, withoutMember } from '../src/json-member.js';
 import type { ForwardedResult } from './upstream-connection.js';
 import { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
+import { IdTable } from '../src/id-table.js';
 
 /** The ids of requests sent through here; a listen's id is `listen:N` (lean-connection.ts), so the two never meet. */
 const RAW_PREFIX = 'mcpgw:';
@@ -41,6 +42,9 @@ export interface RawTransport extends Transport {
 }
 
 interface Pending {
+  /** Its key in the table, and its JSON-RPC id on the wire (`mcpgw:<seq>`). */
+  readonly seq: number;
+  readonly id: string;
   readonly resolve: (result: unknown, text: string | undefined) => void;
   readonly reject: (error: unknown) => void;
   readonly onprogress: ((progress: Record<string, unknown>) => void) | undefined;
@@ -67,7 +71,7 @@ export class RawForwarder {
   #envelope: RawEnvelope;
   /** JSON text of envelopeMeta(), or undefined while it is empty (2025). */
   #envelopeText: string | undefined;
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new IdTable<Pending>();
   #next = 1;
   #closedReason: string | undefined;
 
@@ -130,10 +134,11 @@ export class RawForwarder {
     wantsText = false,
   ): void {
     if (this.#closedReason !== undefined) return reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} failed: ${this.#closedReason}`));
-    const id = `${RAW_PREFIX}${this.#next++}`;
+    const seq = this.#next++;
+    const id = `${RAW_PREFIX}${seq}`;
     const line = this.#line(id, method, params, paramsText, options.onprogress !== undefined);
     const cancel = (reason: unknown, error: unknown, quiet = false) => {
-      if (!this.#settle(id)) return;
+      if (!this.#settle(seq)) return;
       if (!quiet) void this.#transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String((reason as Error)?.message ?? reason) } }).catch(() => undefined);
       reject(error);
     };
@@ -145,9 +150,9 @@ export class RawForwarder {
       timerDelay(timeoutMs),
     );
     cancellation.onAbort(() => cancel(cancellation.reason, cancellation.reason));
-    this.#pending.set(id, { resolve, reject, timer, cancellation, wantsText, onprogress: options.onprogress });
+    this.#pending.set(seq, { seq, id, resolve, reject, timer, cancellation, wantsText, onprogress: options.onprogress });
     this.#transport.sendText(line).catch((error: unknown) => {
-      if (this.#settle(id)) reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} could not be sent: ${(error as Error).message}`));
+      if (this.#settle(seq)) reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `${method} could not be sent: ${(error as Error).message}`));
     });
   }
 
@@ -172,8 +177,8 @@ export class RawForwarder {
   /** Fails every call in flight (the connection is gone). */
   failAll(reason: string): void {
     this.#closedReason ??= reason;
-    for (const [id, pending] of [...this.#pending]) {
-      this.#settle(id);
+    for (const pending of this.#pending.values()) {
+      this.#settle(pending.seq);
       pending.reject(new GatewayError('MCPGW_ERR_UPSTREAM_CRASHED', `the call failed: ${reason}`));
     }
   }
@@ -185,21 +190,27 @@ export class RawForwarder {
       const token = record.params?.progressToken;
       if (typeof token !== 'string' || !token.startsWith(RAW_PREFIX)) return false;
       const { progressToken: _token, ...progress } = record.params!;
-      this.#pending.get(token)?.onprogress?.(progress);
+      this.#pendingFor(token)?.onprogress?.(progress);
       return true;
     }
     if (typeof record.id !== 'string' || !record.id.startsWith(RAW_PREFIX) || record.method !== undefined) return false;
-    const pending = this.#pending.get(record.id);
-    if (!pending || !this.#settle(record.id)) return true;
+    const pending = this.#pendingFor(record.id);
+    if (!pending || !this.#settle(pending.seq)) return true;
     if (record.error) pending.reject(record.error);
     else pending.resolve(...settled(record.result, pending.wantsText ? text : undefined));
     return true;
   }
 
-  #settle(id: string): boolean {
-    const pending = this.#pending.get(id);
+  /** The request a wire id (`mcpgw:N`) names; undefined for one not in flight (or not written as we write ids). */
+  #pendingFor(wireId: string): Pending | undefined {
+    const pending = this.#pending.get(Number(wireId.slice(RAW_PREFIX.length)));
+    return pending?.id === wireId ? pending : undefined;
+  }
+
+  #settle(seq: number): boolean {
+    const pending = this.#pending.get(seq);
     if (!pending) return false;
-    this.#pending.delete(id);
+    this.#pending.delete(seq);
     clearTimeout(pending.timer);
     pending.cancellation.onAbort(undefined);
     return true;

@@ -8,6 +8,7 @@ import type { Answer, ListMethod, ListStamp, McpService } from './mcp-service.js
 import { notificationFrame, type RpcRequest } from './jsonrpc.js';
 import type { Exchange } from './exchange.js';
 import type { JsonText } from '../json-text.js';
+import { IdTable } from '../id-table.js';
 
 export const SHARED_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'tools/call', 'resources/read', 'prompts/get', 'completion/complete']);
 
@@ -130,18 +131,19 @@ function letGoOfPayload(request: RpcRequest): void {
 
 /** Requests in flight on one legacy session, so `notifications/cancelled` can reach them. */
 export class InFlight {
-  readonly #exchanges = new Map<string, Exchange>();
+  // Its keys are property keys: 1 and "1" name one request.
+  readonly #exchanges = new IdTable<Exchange, string | number>();
 
   add(id: string | number, exchange: Exchange): void {
-    this.#exchanges.set(String(id), exchange);
+    this.#exchanges.set(id, exchange);
   }
 
   delete(id: string | number): void {
-    this.#exchanges.delete(String(id));
+    this.#exchanges.delete(id);
   }
 
   cancel(id: unknown): void {
-    if (typeof id === 'string' || typeof id === 'number') this.#exchanges.get(String(id))?.cancel();
+    if (typeof id === 'string' || typeof id === 'number') this.#exchanges.get(id)?.cancel();
   }
 
   cancelAll(): void {

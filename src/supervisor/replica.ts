@@ -9,6 +9,7 @@ import { Outbox } from '../threads/outbox.js';
 import { Worker } from 'node:worker_threads';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { timerDelay } from '../timer-delay.js';
+import { IdTable } from '../id-table.js';
 import type { CallMessage, Catalog, ForwardedMethod, FromWorker, StatsMessage, ToWorker, UpstreamIdentity, WorkerInit } from '../threads/messages.js';
 import type { JsonText } from '../json-text.js';
 import { killProcessGroup } from '../../workers/process-group.js';
@@ -49,6 +50,7 @@ export interface ReplicaEvents {
 }
 
 interface Pending {
+  readonly callId: number;
   readonly settle: (outcome: CallOutcome) => void;
   readonly onProgress: ((progressJson: string) => void) | undefined;
   readonly onInputRequest: ((method: string, paramsJson: string) => Promise<string>) | undefined;
@@ -65,7 +67,7 @@ export class Replica {
   readonly index: number;
   #worker: Worker;
   #nextCallId = 1;
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new IdTable<Pending>();
   readonly #children = new Set<number>();
   readonly #events: ReplicaEvents;
   #ready = false;
@@ -125,7 +127,7 @@ export class Replica {
         this.#settle(callId, { ok: false, error: new GatewayError('MCPGW_ERR_TIMEOUT', `server "${this.serverId}" did not answer within its timeout; the call was cancelled`), upstreamMs: 0, queuedMs: 0 });
         this.#post({ type: 'cancel', callId, reason: 'gateway timeout' });
       }, timerDelay(deadline - Date.now() + DEADLINE_SLACK_MS));
-      this.#pending.set(callId, { settle, guard, onProgress, onInputRequest });
+      this.#pending.set(callId, { callId, settle, guard, onProgress, onInputRequest });
     });
     if (this.#exited) {
       this.#settle(callId, this.#unavailable());
@@ -257,7 +259,7 @@ export class Replica {
     this.#children.clear();
     const reason = this.#downReason ?? (this.#stopRequested ? 'stopped' : `worker thread exited with code ${code}`);
     this.#downReason = reason;
-    for (const callId of [...this.#pending.keys()]) this.#settle(callId, this.#unavailable());
+    for (const { callId } of this.#pending.values()) this.#settle(callId, this.#unavailable());
     this.#events.exit(this, reason, this.#downDuringStartup || !this.#readyOnce, this.#stopRequested);
   }
 }
