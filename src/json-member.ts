@@ -107,19 +107,30 @@ function memberSpans(json: string, name: string): MemberSpan[] {
   at = skipSpace(json, at + 1);
   while (json.charCodeAt(at) === QUOTE) {
     const keyEnd = endOfString(json, at);
-    const key = json.slice(at + 1, keyEnd - 1);
     const colon = skipSpace(json, keyEnd);
     if (json.charCodeAt(colon) !== COLON) return [];
     const valueStart = skipSpace(json, colon + 1);
     const valueEnd = endOfValue(json, valueStart);
-    // A key with escapes is compared as what it means, not as written.
-    if (key.includes('\\') ? JSON.parse(`"${key}"`) === name : key === name) found.push({ start: at, previousEnd, valueStart, valueEnd });
+    if (keyMeans(json, at + 1, keyEnd - 1, name)) found.push({ start: at, previousEnd, valueStart, valueEnd });
     previousEnd = valueEnd;
     at = skipSpace(json, valueEnd);
     if (json.charCodeAt(at) !== COMMA) break;
     at = skipSpace(json, at + 1);
   }
   return found;
+}
+
+/**
+ * Whether the key written as `json[start, end)` (without its quotes) means `name`, compared in place: this runs
+ * for every member scanned. An escape only lengthens what is written, so a shorter text cannot mean `name`, and
+ * other text can only through a backslash in it.
+ */
+function keyMeans(json: string, start: number, end: number, name: string): boolean {
+  const length = end - start;
+  if (length < name.length) return false;
+  if (length === name.length && json.startsWith(name, start) && !name.includes('\\')) return true;
+  for (let i = start; i < end; i++) if (json.charCodeAt(i) === BACKSLASH) return JSON.parse(`"${json.slice(start, end)}"`) === name;
+  return false;
 }
 
 function skipSpace(json: string, at: number): number {
