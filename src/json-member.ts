@@ -190,7 +190,25 @@ function endOfValue(json: string, at: number): number {
  * stamp keys the upstream cannot have sent (the SDK client strips `resultType`).
  */
 export function stampObject(json: string, fields: Readonly<Record<string, unknown>>): string {
-  const prefix = JSON.stringify(fields).slice(1, -1);
+  return withPrefix(json, JSON.stringify(fields).slice(1, -1));
+}
+
+/**
+ * `json` (an object's text) with member `name` holding `valueText` (JSON text): the last such member's value
+ * replaced and any earlier copy cut, in one scan; added in front when there is none.
+ */
+export function withMemberValue(json: string, name: string, valueText: string): string {
+  const spans = memberSpans(json, name);
+  const last = spans[spans.length - 1];
+  if (last === undefined) return withPrefix(json, `${JSON.stringify(name)}:${valueText}`);
+  let text = json.slice(0, last.valueStart) + valueText + json.slice(last.valueEnd);
+  // From the end backwards, so the earlier spans' offsets still hold.
+  for (let i = spans.length - 2; i >= 0; i--) text = withoutSpan(text, spans[i]!);
+  return text;
+}
+
+/** Members' text (`"a":1,"b":2`) put in front of the object's others. */
+function withPrefix(json: string, prefix: string): string {
   if (prefix === '') return json;
   const open = json.indexOf('{');
   if (open === -1) return json;

@@ -9,7 +9,7 @@
  */
 import type { ServerConfig } from '../src/config/types.js';
 import type { ProtocolEra } from '../src/gateway-types.js';
-import { stampObject, withoutMember } from '../src/json-member.js';
+import { withMemberValue } from '../src/json-member.js';
 import { META_SERVER_INFO } from '../src/protocol/versions.js';
 import type { UpstreamIdentity } from '../src/threads/messages.js';
 import { VERSION } from '../src/version.js';
@@ -39,7 +39,7 @@ export function claimServerInfo(result: unknown): boolean {
  * stamps serverInfo on every one) is not serialised again for one small member.
  */
 export function claimedResultText(text: string, result: object): string {
-  return stampObject(withoutMember(text, '_meta'), { _meta: (result as { _meta: unknown })._meta });
+  return withMemberValue(text, '_meta', JSON.stringify((result as { _meta: unknown })._meta));
 }
 
 export interface ConnectionHooks {

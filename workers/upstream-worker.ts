@@ -221,22 +221,19 @@ interface CallPayload {
 async function execute(call: CallHead, payload: CallPayload | undefined, cancellation: Cancellation, queuedMs: number): Promise<void> {
   const startedAt = Date.now();
   const timeoutMs = call.deadline - startedAt;
-  const context = { serverId: server.id, method: call.method, timeoutMs: server.timeout, responseLimit };
   const onprogress = call.wantsProgress ? (progress: unknown) => post({ type: 'progress', callId: call.callId, progress: JSON.stringify(progress) }) : undefined;
-  const send = (to: UpstreamConnection, sent: CallPayload, timeoutMs: number): Promise<ForwardedResult> =>
-    to.forward(call.method, sent.params, { cancellation, timeoutMs, paramsText: sent.text, headers: call.headers, onprogress });
   const resendable = mayResend ? payload : undefined;
   try {
     if (timeoutMs <= 0) throw new GatewayError('MCPGW_ERR_TIMEOUT', `${call.method} on server "${server.id}" timed out after ${server.timeout} ms in the queue`);
     let forwarded: ForwardedResult;
-    const sending = send(current(), payload!, timeoutMs);
+    const sending = forwardTo(current(), call, payload!, cancellation, timeoutMs, onprogress);
     payload = undefined;
     try {
       forwarded = await sending;
     } catch (error) {
       if (resendable === undefined || !isExpiredSession(error) || cancellation.aborted) throw error;
       log('info', 'legacy session expired upstream (HTTP 404); re-initialising');
-      forwarded = await send(await reconnect(), resendable, Math.max(1, call.deadline - Date.now()));
+      forwarded = await forwardTo(await reconnect(), call, resendable, cancellation, Math.max(1, call.deadline - Date.now()), onprogress);
     }
     const { result } = forwarded;
     // Every MCP result is an object; anything else cannot be passed on as one (the fast path decodes nothing else).
@@ -256,9 +253,14 @@ async function execute(call: CallHead, payload: CallPayload | undefined, cancell
     );
   } catch (error) {
     // An abort carries the reason we gave it (cancel, crash, shutdown); the SDK rewraps it as a timeout.
-    const mapped = cancellation.aborted && GatewayError.is(cancellation.reason) ? cancellation.reason : mapUpstreamError(error, context);
+    const mapped = cancellation.aborted && GatewayError.is(cancellation.reason) ? cancellation.reason : mapUpstreamError(error, { serverId: server.id, method: call.method, timeoutMs: server.timeout, responseLimit });
     post({ type: 'call-error', callId: call.callId, error: mapped.toWire(), upstreamMs: Date.now() - startedAt, queuedMs });
   }
+}
+
+/** A module function, not a closure per call: `execute` runs for every call. */
+function forwardTo(to: UpstreamConnection, call: CallHead, sent: CallPayload, cancellation: Cancellation, timeoutMs: number, onprogress: ((progress: unknown) => void) | undefined): Promise<ForwardedResult> {
+  return to.forward(call.method, sent.params, { cancellation, timeoutMs, paramsText: sent.text, headers: call.headers, onprogress });
 }
 
 function setCatalogTools(tools: readonly Record<string, unknown>[]): void {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memberText, parsedMemberText, stampObject, stampObjectBytes, withoutMember } from '../../src/json-member.js';
+import { memberText, parsedMemberText, stampObject, stampObjectBytes, withMemberValue, withoutMember } from '../../src/json-member.js';
 import { claimedResultText, claimServerInfo } from '../../workers/upstream-connection.js';
 
 /** A small deterministic PRNG (mulberry32): every run checks the same documents. */
@@ -61,6 +61,7 @@ test('cuts out exactly the value JSON.parse gives, for every member of generated
       assert.deepEqual(JSON.parse(member!), document[key], `${key} in ${text}`);
       const { [key]: _removed, ...rest } = document;
       assert.deepEqual(JSON.parse(withoutMember(text, key)), rest, `without ${key}: ${text}`);
+      assert.deepEqual(JSON.parse(withMemberValue(text, key, '{"new":[1]}')), { ...document, [key]: { new: [1] } }, `${key} replaced: ${text}`);
       checked++;
     }
     assert.equal(memberText(text, 'no such key'), undefined);
@@ -97,6 +98,14 @@ test('withoutMember takes every copy of the member and one comma with each', () 
   assert.equal(withoutMember('{"content":[],"resultType":"complete"}', 'resultType'), '{"content":[]}');
   assert.equal(withoutMember('{"a":1,"resultType":"x","b":2,"resultType":"complete"}', 'resultType'), '{"a":1,"b":2}');
   assert.equal(withoutMember('{ "resultType" : "complete" }', 'resultType'), '{ }');
+});
+
+test('withMemberValue replaces the last copy, cuts the earlier ones, and adds a missing member in front', () => {
+  assert.equal(withMemberValue('{"a":1,"_meta":{"x":1},"b":2}', '_meta', '{"y":2}'), '{"a":1,"_meta":{"y":2},"b":2}');
+  assert.equal(withMemberValue('{"_meta":1,"a":1,"_meta":2}', '_meta', '3'), '{"a":1,"_meta":3}');
+  assert.equal(withMemberValue('{"a":1}', '_meta', '{}'), '{"_meta":{},"a":1}');
+  assert.equal(withMemberValue('{}', '_meta', 'null'), '{"_meta":null}');
+  assert.equal(withMemberValue('{ "_meta" : [ 1 ] }', '_meta', '"x"'), '{ "_meta" : "x" }');
 });
 
 test('parsedMemberText refuses a member whose numbers JSON.parse does not read as written (out of a double\'s range)', () => {
