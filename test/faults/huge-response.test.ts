@@ -57,7 +57,7 @@ test('a configured maxResponseBytes holds over stdio whatever the key order: jus
   await stopLeavingNothing(gw);
 });
 
-test('over HTTP a 50 MB answer fails its call whether it comes as JSON (sized or chunked) or as an event', async (t) => {
+test('over HTTP a 50 MB answer fails its call whether it comes as JSON (sized, chunked or gzipped) or as an event', async (t) => {
   const http = await startHttpFixture('fault-http');
   t.after(() => http.stop());
   const sdk = await startHttpFixture('modern-http', [], { FIXTURE_FAULT_TOOLS: '1' });
@@ -68,9 +68,13 @@ test('over HTTP a 50 MB answer fails its call whether it comes as JSON (sized or
   ]);
   t.after(() => gw.stop());
   const before = rssMiB();
-  for (const args of [{ bytes: 50 * MB }, { bytes: 50 * MB, chunked: true }]) {
+  // gzipped: ~50 KB on the wire, its Content-Length within the limit, 50 MB once fetch has decoded it.
+  for (const args of [{ bytes: 50 * MB }, { bytes: 50 * MB, chunked: true }, { bytes: 50 * MB, gzip: true }]) {
     assertClearError(await gw.call('huge_json', args, 'web'), 'MCPGW_ERR_RESPONSE_TOO_LARGE', 'web', /maxResponseBytes/);
   }
+  const gzippedUnder = await gw.call('huge_json', { bytes: MB, gzip: true }, 'web');
+  assert.equal(gzippedUnder.status, 200, gzippedUnder.text.slice(0, 300));
+  assert.equal(gzippedUnder.body.content[0].text.length, MB, 'a compressed answer under the limit arrives decoded and whole');
   assertClearError(await gw.call('huge_sse', { bytes: 50 * MB }, 'web'), 'MCPGW_ERR_RESPONSE_TOO_LARGE', 'web', /maxResponseBytes/);
   // The SDK's own Streamable HTTP server, in the era it negotiated.
   assertClearError(await gw.call('big', { bytes: 50 * MB }, 'sdk'), 'MCPGW_ERR_RESPONSE_TOO_LARGE', 'sdk', /maxResponseBytes/);
