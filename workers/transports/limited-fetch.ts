@@ -35,7 +35,7 @@ export function limitedFetch(limit: ResponseLimit, base: FetchLike = fetch): Fet
     // compressed body, which may grow past it: then, and without a length, the bytes are counted as they come.
     // Not counting saves each answer a web stream pipe (bench/README.md, item 11).
     if (declared >= 0 && isIdentityEncoded(response.headers.get('content-encoding'))) return response;
-    return withBody(response, response.body.pipeThrough(byteLimiter(limit.maxBytes)));
+    return withBody(response, counted(response.body, limit.maxBytes));
   };
 }
 
@@ -47,15 +47,27 @@ function withBody(response: Response, body: ReadableStream<Uint8Array>): Respons
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
-function byteLimiter(maxBytes: number): TransformStream<Uint8Array, Uint8Array> {
+/**
+ * `body`, its bytes counted as they are read. A stream that pulls from the body's reader, not a TransformStream
+ * piped through: a pipe costs each answer ~4x the CPU (100 B answers: ~35 µs against ~8 per fetch).
+ */
+function counted(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
   let seen = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > maxBytes) controller.error(new ResponseTooLarge(maxBytes));
-      else controller.enqueue(chunk);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        seen += value.byteLength;
+        if (seen <= maxBytes) return controller.enqueue(value);
+        controller.error(new ResponseTooLarge(maxBytes));
+        await reader.cancel().catch(() => undefined);
+      },
+      cancel: (reason) => reader.cancel(reason),
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 const LF = 0x0a;
