@@ -33,14 +33,15 @@ export function limitedFetch(limit: ResponseLimit, base: FetchLike = fetch): Fet
     }
     // A declared length within the limit bounds the body (HTTP/1.1 framing reads no more), unless fetch decodes a
     // compressed body, which may grow past it: then, and without a length, the bytes are counted as they come.
-    // Not counting saves each answer a web stream pipe (bench/README.md, item 11).
+    // Not counting saves each answer a wrapping stream (bench/README.md, item 11).
     if (declared >= 0 && isIdentityEncoded(response.headers.get('content-encoding'))) return response;
     return withBody(response, counted(response.body, limit.maxBytes));
   };
 }
 
 function isIdentityEncoded(encoding: string | null): boolean {
-  return encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity';
+  const coding = encoding?.trim().toLowerCase();
+  return !coding || coding === 'identity';
 }
 
 function withBody(response: Response, body: ReadableStream<Uint8Array>): Response {
