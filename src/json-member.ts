@@ -69,11 +69,17 @@ const NONZERO_MANTISSA = /^-?[0.]*[1-9]/;
 
 /** `json` (an object's text) without its member(s) called `name`; the same text when it has none. */
 export function withoutMember(json: string, name: string): string {
-  // One scan finds them all. Cut from the last: an earlier member's offsets stay as they were, and the text is
-  // never scanned again after a cut (that would flatten the concatenation, a copy of all of it).
   const spans = memberSpans(json, name);
-  let text = json;
-  for (let i = spans.length - 1; i >= 0; i--) text = withoutSpan(text, spans[i]!);
+  return withoutSpans(json, spans, spans.length);
+}
+
+/**
+ * `text` without the first `count` of `spans` (one scan found them all). Cut from the last: an earlier span's
+ * offsets stay as they were, and the text is never scanned again after a cut (that would flatten the
+ * concatenation, a copy of all of it).
+ */
+function withoutSpans(text: string, spans: readonly MemberSpan[], count: number): string {
+  for (let i = count - 1; i >= 0; i--) text = withoutSpan(text, spans[i]!);
   return text;
 }
 
@@ -201,10 +207,7 @@ export function withMemberValue(json: string, name: string, valueText: string): 
   const spans = memberSpans(json, name);
   const last = spans[spans.length - 1];
   if (last === undefined) return withPrefix(json, `${JSON.stringify(name)}:${valueText}`);
-  let text = json.slice(0, last.valueStart) + valueText + json.slice(last.valueEnd);
-  // From the end backwards, so the earlier spans' offsets still hold.
-  for (let i = spans.length - 2; i >= 0; i--) text = withoutSpan(text, spans[i]!);
-  return text;
+  return withoutSpans(json.slice(0, last.valueStart) + valueText + json.slice(last.valueEnd), spans, spans.length - 1);
 }
 
 /** Members' text (`"a":1,"b":2`) put in front of the object's others. */
